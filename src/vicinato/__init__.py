@@ -1,0 +1,1 @@
+"""Vicinato: the public platform of proximity work."""

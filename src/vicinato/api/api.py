@@ -1,0 +1,403 @@
+"""The REST API (/api/v1/): thin endpoints over the register's services, with OpenAPI 3 docs."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Query, Router
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from vicinato.geo.models import Area, Stop
+from vicinato.register import opendata
+from vicinato.register.forms import PlaceFilterForm
+from vicinato.register.models import ApiToken, Application, Place, Register, Requirement
+from vicinato.register.permissions import Action, managed_organisations, require, reviewed_registers
+from vicinato.register.services import filter_places, save_place, set_opening_hours
+from vicinato.register.workflow import (
+    WorkflowError,
+    allowed_actions,
+    check_requirements,
+    pending_reviewer_checks,
+    start_application,
+    tick_check,
+    transition,
+)
+
+from . import schemas
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        api_token = ApiToken.objects.select_related("user").filter(key=token, user__is_active=True).first()
+        if api_token:
+            request.user = api_token.user
+            return api_token.user
+        return None
+
+
+api = NinjaAPI(
+    title="Vicinato API",
+    version="1",
+    description="Public register of places for proximity work: registers, places, areas, stations, applications.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+AUTH = [BearerToken(), django_auth]
+
+
+def _error(request, status: int, detail: str, errors: dict | None = None, **extra):
+    return api.create_response(request, {"detail": detail, "errors": errors or {}, **extra}, status=status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request, exc: NinjaValidationError):
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [
+            str(p) for p in error.get("loc", []) if p not in ("body", "query", "path", "payload", "filters")
+        ]
+        errors.setdefault(".".join(location) or "__all__", []).append(error.get("msg", _("Invalid value.")))
+    return _error(request, 422, _("Some fields are not valid; see the messages per field."), errors)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return _error(request, 422, _("Some fields are not valid; see the messages per field."), errors)
+
+
+@api.exception_handler(WorkflowError)
+def on_workflow_error(request, exc: WorkflowError):
+    failures = [
+        {"requirement": f.requirement.pk, "label": f.requirement.label, "message": f.message}
+        for f in exc.failures
+    ]
+    return _error(request, 409, str(exc), failures=failures)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return _error(request, 403, str(exc) or _("You are not allowed to do this."))
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return _error(request, 401, _("Sign in, or send a token as 'Authorization: Bearer <token>'."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, 404, str(exc) or _("Not found."))
+
+
+def _place_out(place: Place) -> dict:
+    record = opendata.place_record(place)
+    return {
+        **record,
+        "registers": record.pop("register"),
+        "demo": record["demo"],
+        "municipio": record["municipio"],
+        "nil": record["nil"],
+    }
+
+
+def _places_queryset(queryset):
+    return opendata.listed_places().filter(pk__in=queryset.values("pk"))
+
+
+# --- registers -----------------------------------------------------------------------------------------------
+registers_router = Router(tags=["registers"])
+
+
+def _register_out(register: Register) -> dict:
+    return {
+        "slug": register.slug,
+        "name": register.name_it,
+        "name_en": register.name_en or register.name_it,
+        "owner": register.owner,
+        "municipality": str(register.municipality) if register.municipality else None,
+        "validity_months": register.validity_months,
+        "is_open": register.is_open,
+        "requirements": [
+            {
+                "id": r.pk,
+                "kind": r.kind,
+                "label": r.label,
+                "checked_by": "machine" if r.is_machine_checked else "reviewer",
+            }
+            for r in register.requirements.all()
+        ],
+    }
+
+
+@registers_router.get("", response=list[schemas.RegisterOut], summary="List registers")
+def list_registers(request):
+    return [
+        _register_out(r)
+        for r in Register.objects.select_related("municipality").prefetch_related("requirements")
+    ]
+
+
+@registers_router.get("/{slug}", response=schemas.RegisterOut, summary="One register with its requirements")
+def get_register(request, slug: str):
+    return _register_out(get_object_or_404(Register, slug=slug))
+
+
+# --- places --------------------------------------------------------------------------------------------------
+places_router = Router(tags=["places"])
+
+
+@places_router.get("", response={200: list[schemas.PlaceOut], 422: schemas.ErrorOut}, summary="Listed places")
+def list_places(request: HttpRequest, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    """Approved places; filter with q, register, kind, amenity (repeatable), audience, district, neighbourhood,
+    open_now — the same filters as the register page."""
+    form = PlaceFilterForm(request.GET)
+    if not form.is_valid():
+        raise ValidationError(
+            {field: [e["message"] for e in errs] for field, errs in form.errors.get_json_data().items()}
+        )
+    places = _places_queryset(filter_places(Place.objects.listed(), form.cleaned_data))
+    return [_place_out(p) for p in places[offset : offset + limit]]
+
+
+@places_router.get("/{public_id}", response={200: schemas.PlaceOut}, summary="One listed place")
+def get_place(request, public_id: str):
+    place = opendata.listed_places().filter(public_id=public_id).first()
+    if place is None:
+        raise Http404(_("No listed place has id '%(id)s'.") % {"id": public_id})
+    return _place_out(place)
+
+
+def _write_place(request, payload: schemas.PlaceIn, place: Place | None) -> dict:
+    data = payload.dict(exclude_unset=True)
+    hours = data.pop("opening_hours", None)
+    organisation_id = data.pop("organisation", None)
+    if place is None:
+        organisation = (
+            managed_organisations(request.user, Action.CREATE_PLACE).filter(pk=organisation_id).first()
+        )
+        if organisation is None:
+            raise ValidationError({"organisation": [_("Give the id of an organisation you administer.")]})
+    else:
+        organisation = place.operator
+        # A partial update keeps the fields it does not mention.
+        current = {
+            f: getattr(place, f)
+            for f in (
+                "kind",
+                "name_it",
+                "name_en",
+                "description_it",
+                "description_en",
+                "address",
+                "postcode",
+                "lat",
+                "lon",
+                "desks",
+                "audiences",
+                "accessibility",
+                "price_notes_it",
+                "price_notes_en",
+                "email",
+                "phone",
+                "website",
+                "photo_alt",
+            )
+        }
+        current["amenities"] = list(place.amenities.values_list("code", flat=True))
+        data = {**current, **data}
+    data = {k: v for k, v in data.items() if v is not None}
+    form_data = QueryDict(mutable=True)
+    for key, value in data.items():
+        form_data.setlist(key, [str(v) for v in value] if isinstance(value, list) else [value])
+    saved = save_place(request.user, organisation, form_data, None, place)
+    if hours is not None:
+        set_opening_hours(request.user, saved, [(h["weekday"], h["opens"], h["closes"]) for h in hours])
+    saved = Place.objects.get(pk=saved.pk)
+    return {"id": saved.public_id, "url": saved.get_absolute_url(), "state": "saved"}
+
+
+@places_router.post(
+    "",
+    auth=AUTH,
+    response={201: dict, 422: schemas.ErrorOut, 403: schemas.ErrorOut},
+    summary="Create a place",
+)
+def create_place(request, payload: schemas.PlaceIn):
+    return 201, _write_place(request, payload, None)
+
+
+@places_router.patch(
+    "/{public_id}",
+    auth=AUTH,
+    response={200: dict, 422: schemas.ErrorOut, 403: schemas.ErrorOut},
+    summary="Update a place",
+)
+def update_place(request, public_id: str, payload: schemas.PlaceIn):
+    place = get_object_or_404(Place, public_id=public_id)
+    require(request.user, Action.EDIT_PLACE, place)
+    return _write_place(request, payload, place)
+
+
+# --- areas and stations --------------------------------------------------------------------------------------
+geo_router = Router(tags=["areas and stations"])
+
+
+@geo_router.get(
+    "/areas", response=list[schemas.AreaOut], summary="Districts (Municipi) and neighbourhoods (NIL)"
+)
+def list_areas(request, level: Area.Level | None = None):
+    areas = Area.objects.select_related("parent")
+    if level:
+        areas = areas.filter(level=level)
+    return [
+        {
+            "code": a.code,
+            "name": a.label,
+            "level": a.level,
+            "population": a.population,
+            "district": a.parent.code if a.parent else None,
+        }
+        for a in areas.defer("geometry")
+    ]
+
+
+@geo_router.get("/areas.geojson", summary="Area boundaries as GeoJSON")
+def areas_geojson(request, level: Area.Level = Area.Level.NEIGHBOURHOOD):
+    features = [a.geojson_feature() for a in Area.objects.filter(level=level)]
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": features}, content_type="application/geo+json"
+    )
+
+
+@geo_router.get("/stations", response=list[schemas.StationOut], summary="Transit stations")
+def list_stations(request, kind: Stop.Kind | None = None):
+    stops = Stop.objects.all()
+    if kind:
+        stops = stops.filter(kind=kind)
+    return list(stops.values("code", "name", "kind", "lines", "lat", "lon"))
+
+
+@geo_router.get("/stations.geojson", summary="Transit stations as GeoJSON")
+def stations_geojson(request, kind: Stop.Kind = Stop.Kind.METRO):
+    features = [
+        {
+            "type": "Feature",
+            "id": s.code,
+            "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+            "properties": {"name": s.name, "lines": s.lines},
+        }
+        for s in Stop.objects.filter(kind=kind)
+    ]
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": features}, content_type="application/geo+json"
+    )
+
+
+# --- applications --------------------------------------------------------------------------------------------
+applications_router = Router(tags=["applications"], auth=AUTH)
+
+
+def _application_out(request, application: Application) -> dict:
+    return {
+        "id": application.pk,
+        "place": application.place.public_id,
+        "register": application.register.slug,
+        "state": application.state,
+        "submitted_at": application.submitted_at,
+        "expires_at": application.expires_at,
+        "allowed_actions": allowed_actions(request.user, application),
+        "requirements": [
+            {
+                "requirement": r.requirement.pk,
+                "label": r.requirement.label,
+                "passed": r.passed,
+                "message": r.message,
+            }
+            for r in check_requirements(application.place, application.register)
+        ],
+        "pending_checks": [r.pk for r in pending_reviewer_checks(application)],
+        "history": [
+            {
+                "action": e.action,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "actor": e.actor.username if e.actor else None,
+                "at": e.at,
+                "note": e.note,
+            }
+            for e in application.events.select_related("actor")
+        ],
+    }
+
+
+def _visible_application(request, pk: int) -> Application:
+    application = get_object_or_404(Application.objects.select_related("place", "register"), pk=pk)
+    require(request.user, Action.VIEW_APPLICATION, application)
+    return application
+
+
+@applications_router.get(
+    "", response=list[schemas.ApplicationOut], summary="Applications you manage or review"
+)
+def list_applications(request, state: Application.State | None = None):
+    organisations = managed_organisations(request.user, Action.VIEW_APPLICATION)
+    applications = Application.objects.filter(place__operator__in=organisations) | Application.objects.filter(
+        register__in=reviewed_registers(request.user)
+    )
+    if state:
+        applications = applications.filter(state=state)
+    applications = applications.select_related("place", "register").prefetch_related(
+        Prefetch("register__requirements", queryset=Requirement.objects.all())
+    )
+    return [_application_out(request, a) for a in applications.distinct()]
+
+
+@applications_router.post(
+    "",
+    response={201: schemas.ApplicationOut, 409: schemas.ErrorOut, 403: schemas.ErrorOut},
+    summary="Start a draft application of a place to a register",
+)
+def create_application(request, payload: schemas.ApplicationIn):
+    place = get_object_or_404(Place, public_id=payload.place)
+    register = get_object_or_404(Register, slug=payload.register)
+    return 201, _application_out(request, start_application(place, register, request.user))
+
+
+@applications_router.get("/{pk}", response=schemas.ApplicationOut, summary="One application with its history")
+def get_application(request, pk: int):
+    return _application_out(request, _visible_application(request, pk))
+
+
+@applications_router.post(
+    "/{pk}/transitions",
+    response={200: schemas.ApplicationOut, 409: schemas.ErrorOut, 403: schemas.ErrorOut},
+    summary="Move an application (submit, approve, …)",
+)
+def apply_transition(request, pk: int, payload: schemas.TransitionIn):
+    application = _visible_application(request, pk)
+    return _application_out(request, transition(application, payload.action, request.user, payload.note))
+
+
+@applications_router.post(
+    "/{pk}/checks",
+    response={200: schemas.ApplicationOut, 409: schemas.ErrorOut, 403: schemas.ErrorOut},
+    summary="Tick or untick a reviewer's check",
+)
+def set_check(request, pk: int, payload: schemas.CheckIn):
+    application = _visible_application(request, pk)
+    requirement = get_object_or_404(Requirement, pk=payload.requirement)
+    tick_check(application, requirement, request.user, payload.ticked)
+    return _application_out(request, application)
+
+
+api.add_router("/registers", registers_router)
+api.add_router("/places", places_router)
+api.add_router("", geo_router)
+api.add_router("/applications", applications_router)

@@ -1,0 +1,129 @@
+"""Areas (municipality, districts, neighbourhoods) and transit stops of a city."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from shapely.geometry import shape
+
+
+class Municipality(models.Model):
+    """A comune: owns its boundary, its areas and its stops."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), unique=True)
+    istat_code = models.CharField(_("ISTAT code"), max_length=6, blank=True)
+    boundary = models.JSONField(_("boundary (GeoJSON geometry)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def shape(self):
+        return shape(self.boundary) if self.boundary else None
+
+
+class Area(models.Model):
+    """A district (Municipio) or a neighbourhood (NIL, Nucleo d'Identità Locale) of a municipality."""
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("District (Municipio)")
+        NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood (NIL)")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="areas")
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    population = models.PositiveIntegerField(_("residents"), null=True, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("district"),
+    )
+    geometry = models.JSONField(_("geometry (GeoJSON)"))
+    # Bounding box, so that point-in-polygon only tests the few candidates that can match.
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["level", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "level", "code"], name="unique_area_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        if self.level == self.Level.DISTRICT:
+            return str(_("Municipio %(code)s") % {"code": self.code})
+        return self.name
+
+    @cached_property
+    def shape(self):
+        return shape(self.geometry)
+
+    def geojson_feature(self) -> dict:
+        return {
+            "type": "Feature",
+            "id": f"{self.level}-{self.code}",
+            "geometry": self.geometry,
+            "properties": {
+                "code": self.code,
+                "name": self.label,
+                "level": self.level,
+                "population": self.population,
+            },
+        }
+
+    def set_geometry(self, geometry: dict) -> None:
+        self.geometry = geometry
+        self.min_lon, self.min_lat, self.max_lon, self.max_lat = shape(geometry).bounds
+
+
+class Stop(models.Model):
+    """A public transport stop or station (metro stations for the demo)."""
+
+    class Kind(models.TextChoices):
+        METRO = "metro", _("Metro station")
+        RAIL = "rail", _("Railway station")
+        TRAM = "tram", _("Tram stop")
+        BUS = "bus", _("Bus stop")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="stops")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.METRO)
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    lines = models.CharField(_("lines"), max_length=100, blank=True)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+
+    class Meta:
+        verbose_name = _("stop")
+        verbose_name_plural = _("stops")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "kind", "code"], name="unique_stop_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def to_json(self) -> str:
+        return json.dumps({"name": self.name, "lines": self.lines, "lat": self.lat, "lon": self.lon})

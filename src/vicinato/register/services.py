@@ -1,0 +1,159 @@
+"""Places: saving them with their hours, filtering the register, and describing opening hours."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .forms import PlaceForm
+from .models import Closure, OpeningHours, Organisation, Place
+from .permissions import Action, require
+
+WEEKDAY_CODES = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
+
+
+def save_place(
+    actor, organisation: Organisation, data: dict, files=None, place: Place | None = None
+) -> Place:
+    """Create or update a place with the same rules for pages, API and commands."""
+    if place is None:
+        require(actor, Action.CREATE_PLACE, organisation)
+    else:
+        require(actor, Action.EDIT_PLACE, place)
+    form = PlaceForm(data, files, instance=place or Place(operator=organisation))
+    if not form.is_valid():
+        raise ValidationError(
+            {field: [e["message"] for e in errors] for field, errors in form.errors.get_json_data().items()}
+        )
+    with transaction.atomic():
+        return form.save()
+
+
+def set_opening_hours(actor, place: Place, intervals: list[tuple[int, time, time]]) -> None:
+    """Replace the weekly hours; intervals of one day may not overlap."""
+    require(actor, Action.EDIT_PLACE, place)
+    by_day: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for weekday, opens, closes in intervals:
+        if not 0 <= weekday <= 6:
+            raise ValidationError({"opening_hours": [_("Weekday must be 0 (Monday) to 6 (Sunday).")]})
+        if closes <= opens:
+            raise ValidationError(
+                {
+                    "opening_hours": [
+                        _("On %(day)s the closing time %(closes)s is not after the opening time %(opens)s.")
+                        % {
+                            "day": OpeningHours.Weekday(weekday).label,
+                            "opens": opens.strftime("%H:%M"),
+                            "closes": closes.strftime("%H:%M"),
+                        }
+                    ]
+                }
+            )
+        by_day[weekday].append((opens, closes))
+    for weekday, day in by_day.items():
+        day.sort()
+        for (_o1, c1), (o2, _c2) in zip(day, day[1:], strict=False):
+            if o2 < c1:
+                raise ValidationError(
+                    {
+                        "opening_hours": [
+                            _("The hours of %(day)s overlap; merge them into one interval.")
+                            % {"day": OpeningHours.Weekday(weekday).label}
+                        ]
+                    }
+                )
+    with transaction.atomic():
+        place.opening_hours.all().delete()
+        OpeningHours.objects.bulk_create(
+            OpeningHours(place=place, weekday=w, opens=o, closes=c) for w, o, c in intervals
+        )
+
+
+def add_closure(actor, place: Place, start_date, end_date, reason: str = "") -> Closure:
+    require(actor, Action.EDIT_PLACE, place)
+    if end_date < start_date:
+        raise ValidationError({"end_date": [_("The closure must end on or after the day it starts.")]})
+    return Closure.objects.create(place=place, start_date=start_date, end_date=end_date, reason=reason)
+
+
+def open_at(places: QuerySet, moment: datetime) -> QuerySet:
+    local = timezone.localtime(moment)
+    return places.filter(
+        opening_hours__weekday=local.weekday(),
+        opening_hours__opens__lte=local.time(),
+        opening_hours__closes__gt=local.time(),
+    ).exclude(closures__start_date__lte=local.date(), closures__end_date__gte=local.date())
+
+
+def filter_places(places: QuerySet, filters: dict, now: datetime | None = None) -> QuerySet:
+    """Apply the register's filters (cleaned by PlaceFilterForm or the API schema)."""
+    if filters.get("q"):
+        q = filters["q"]
+        places = places.filter(Q(name_it__icontains=q) | Q(name_en__icontains=q) | Q(address__icontains=q))
+    if filters.get("register"):
+        places = places.filter(
+            applications__register=filters["register"],
+            applications__state="approved",
+            applications__expires_at__gt=now or timezone.now(),
+        )
+    if filters.get("kind"):
+        places = places.filter(kind=filters["kind"])
+    for amenity in filters.get("amenity") or []:
+        places = places.filter(amenities=amenity)
+    if filters.get("audience"):
+        # JSON lists are matched as text so that the same query runs on SQLite and PostgreSQL.
+        places = places.filter(audiences__icontains=f'"{filters["audience"]}"')
+    if filters.get("district"):
+        places = places.filter(district=filters["district"])
+    if filters.get("neighbourhood"):
+        places = places.filter(neighbourhood=filters["neighbourhood"])
+    if filters.get("open_now"):
+        places = open_at(places, now or timezone.now())
+    return places.distinct()
+
+
+def weekly_hours(place: Place) -> list[tuple[str, list[OpeningHours]]]:
+    """Each weekday with its intervals, for display (uses prefetched hours when present)."""
+    by_day = defaultdict(list)
+    for interval in place.opening_hours.all():
+        by_day[interval.weekday].append(interval)
+    return [
+        (label, sorted(by_day.get(value, []), key=lambda i: i.opens))
+        for value, label in OpeningHours.Weekday.choices
+    ]
+
+
+def osm_opening_hours(place: Place) -> str:
+    """Opening hours in OpenStreetMap's `opening_hours` syntax, e.g. 'Mo-Fr 08:30-19:00; Sa 09:00-13:00'."""
+    days = {}
+    for interval in place.opening_hours.all():
+        days.setdefault(interval.weekday, []).append(f"{interval.opens:%H:%M}-{interval.closes:%H:%M}")
+    groups: list[tuple[int, int, str]] = []
+    for weekday in range(7):
+        spec = ",".join(sorted(days[weekday])) if weekday in days else None
+        if spec and groups and groups[-1][1] == weekday - 1 and groups[-1][2] == spec:
+            groups[-1] = (groups[-1][0], weekday, spec)
+        elif spec:
+            groups.append((weekday, weekday, spec))
+    parts = []
+    for first, last, spec in groups:
+        span = WEEKDAY_CODES[first] if first == last else f"{WEEKDAY_CODES[first]}-{WEEKDAY_CODES[last]}"
+        if last == first + 1:
+            span = f"{WEEKDAY_CODES[first]},{WEEKDAY_CODES[last]}"
+        parts.append(f"{span} {spec}")
+    return "; ".join(parts)
+
+
+def is_open(place: Place, moment: datetime | None = None) -> bool:
+    local = timezone.localtime(moment or timezone.now())
+    if any(c.start_date <= local.date() <= c.end_date for c in place.closures.all()):
+        return False
+    return any(
+        i.weekday == local.weekday() and i.opens <= local.time() < i.closes for i in place.opening_hours.all()
+    )

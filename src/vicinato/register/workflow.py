@@ -1,0 +1,330 @@
+"""The accreditation workflow: requirement checks and the one function that moves an application."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import notifications
+from .models import Application, ApplicationCheck, ApplicationEvent, Place, Register, Requirement
+from .permissions import Action, can, require
+
+S = Application.State
+
+
+class WorkflowError(Exception):
+    """A transition that is not allowed now; the message says why and what to do."""
+
+    def __init__(self, message: str, failures: list[CheckResult] | None = None):
+        super().__init__(message)
+        self.failures = failures or []
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: dict[str, str]  # from state -> to state
+    by: Action | None  # None: only the system (scheduled jobs) may apply it
+    label: str
+    note_required: bool = False
+
+
+# The allowed moves, next to the states; anything else is refused by `transition`.
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition(
+        {S.DRAFT: S.SUBMITTED, S.CHANGES_REQUESTED: S.SUBMITTED},
+        Action.SUBMIT_APPLICATION,
+        gettext_lazy("Submit"),
+    ),
+    "request_changes": Transition(
+        {S.SUBMITTED: S.CHANGES_REQUESTED},
+        Action.REVIEW_APPLICATION,
+        gettext_lazy("Request changes"),
+        note_required=True,
+    ),
+    "approve": Transition({S.SUBMITTED: S.APPROVED}, Action.REVIEW_APPLICATION, gettext_lazy("Approve")),
+    "reject": Transition(
+        {S.SUBMITTED: S.REJECTED}, Action.REVIEW_APPLICATION, gettext_lazy("Reject"), note_required=True
+    ),
+    "suspend": Transition(
+        {S.APPROVED: S.SUSPENDED}, Action.REVIEW_APPLICATION, gettext_lazy("Suspend"), note_required=True
+    ),
+    "reinstate": Transition({S.SUSPENDED: S.APPROVED}, Action.REVIEW_APPLICATION, gettext_lazy("Reinstate")),
+    "withdraw": Transition(
+        {
+            S.DRAFT: S.WITHDRAWN,
+            S.SUBMITTED: S.WITHDRAWN,
+            S.CHANGES_REQUESTED: S.WITHDRAWN,
+            S.APPROVED: S.WITHDRAWN,
+            S.SUSPENDED: S.WITHDRAWN,
+        },
+        Action.SUBMIT_APPLICATION,
+        gettext_lazy("Withdraw"),
+    ),
+    "expire": Transition({S.APPROVED: S.EXPIRED}, None, gettext_lazy("Expire")),
+    # A listed entry renews itself within the reminder window if it still meets the requirements;
+    # an expired one goes back to a reviewer.
+    "renew": Transition(
+        {S.APPROVED: S.APPROVED, S.EXPIRED: S.SUBMITTED}, Action.SUBMIT_APPLICATION, gettext_lazy("Renew")
+    ),
+    "reopen": Transition(
+        {S.REJECTED: S.DRAFT, S.WITHDRAWN: S.DRAFT},
+        Action.SUBMIT_APPLICATION,
+        gettext_lazy("Reopen as draft"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    requirement: Requirement
+    passed: bool
+    message: str
+
+
+def check_requirement(requirement: Requirement, place: Place) -> CheckResult:
+    kind = Requirement.Kind
+    passed, message = True, ""
+    if requirement.kind == kind.MIN_DESKS:
+        passed = place.desks >= (requirement.min_desks or 0)
+        if not passed:
+            message = _("The place has %(desks)d desks; this register requires at least %(min)d.") % {
+                "desks": place.desks,
+                "min": requirement.min_desks,
+            }
+    elif requirement.kind in (kind.AMENITIES_ALL, kind.AMENITIES_ANY):
+        present = set(place.amenities.values_list("pk", flat=True))
+        wanted = list(requirement.amenities.all())
+        missing = [a for a in wanted if a.pk not in present]
+        if requirement.kind == kind.AMENITIES_ALL and missing:
+            passed = False
+            message = _("Add these amenities to the place: %(names)s.") % {
+                "names": ", ".join(a.label for a in missing)
+            }
+        elif requirement.kind == kind.AMENITIES_ANY and len(missing) == len(wanted):
+            passed = False
+            message = _("Add at least one of these amenities to the place: %(names)s.") % {
+                "names": ", ".join(a.label for a in wanted)
+            }
+    elif requirement.kind == kind.PLACE_KINDS:
+        passed = place.kind in requirement.place_kinds
+        if not passed:
+            message = _("This register accepts only: %(kinds)s.") % {
+                "kinds": ", ".join(str(Place.Kind(k).label) for k in requirement.place_kinds)
+            }
+    elif requirement.kind == kind.IN_MUNICIPALITY:
+        municipality = requirement.register.municipality
+        passed = municipality is None or place.municipality_id == municipality.pk
+        if not passed:
+            message = _("The place is in %(place)s; this register accepts places in %(register)s only.") % {
+                "place": place.municipality,
+                "register": municipality,
+            }
+    return CheckResult(requirement, passed, message)
+
+
+def check_requirements(place: Place, register: Register) -> list[CheckResult]:
+    """Results of the machine-checkable requirements of a register for a place."""
+    requirements = register.requirements.exclude(kind=Requirement.Kind.REVIEWER_CHECK).prefetch_related(
+        "amenities"
+    )
+    return [check_requirement(r, place) for r in requirements]
+
+
+def pending_reviewer_checks(application: Application) -> list[Requirement]:
+    ticked = set(application.checks.values_list("requirement_id", flat=True))
+    return [
+        r
+        for r in application.register.requirements.filter(kind=Requirement.Kind.REVIEWER_CHECK)
+        if r.pk not in ticked
+    ]
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def allowed_actions(user, application: Application) -> list[str]:
+    """The transitions this user may apply to the application now (for buttons and API hints)."""
+    return [
+        name
+        for name, t in TRANSITIONS.items()
+        if application.state in t.sources and t.by is not None and can(user, t.by, application)
+    ]
+
+
+def _require_renewal_window(application: Application, now: datetime) -> None:
+    if application.state != S.APPROVED:
+        return
+    opens = application.expires_at - timedelta(days=application.register.reminder_days)
+    if now < opens:
+        raise WorkflowError(
+            _("Renewal opens on %(date)s, %(days)d days before the entry expires; come back then.")
+            % {
+                "date": timezone.localtime(opens).date().isoformat(),
+                "days": application.register.reminder_days,
+            }
+        )
+
+
+def transition(application: Application, action: str, actor=None, note: str = "") -> Application:
+    """Apply one workflow action, record who/when/why, or refuse it with a clear error."""
+    try:
+        return _apply_transition(application, action, actor, note)
+    except WorkflowError as error:
+        if error.failures:
+            # Kept after the refusal so that the applicant sees what failed at the last attempt.
+            Application.objects.filter(pk=application.pk).update(
+                failed_checks=[{"requirement": f.requirement.pk, "message": f.message} for f in error.failures]
+            )
+        raise
+
+
+@transaction.atomic
+def _apply_transition(application: Application, action: str, actor, note: str) -> Application:
+    application = (
+        Application.objects.select_for_update().select_related("place", "register").get(pk=application.pk)
+    )
+    spec = TRANSITIONS.get(action)
+    if spec is None:
+        raise WorkflowError(
+            _("Unknown action '%(action)s'; use one of: %(actions)s.")
+            % {"action": action, "actions": ", ".join(TRANSITIONS)}
+        )
+    if spec.by is None:
+        if actor is not None:
+            raise PermissionDenied(_("Only the scheduled jobs may apply '%(action)s'.") % {"action": action})
+    else:
+        require(actor, spec.by, application)
+    if application.state not in spec.sources:
+        raise WorkflowError(
+            _(
+                "An application that is '%(state)s' cannot be moved with '%(action)s'; allowed from: %(sources)s."
+            )
+            % {
+                "state": application.get_state_display(),
+                "action": spec.label,
+                "sources": ", ".join(str(S(s).label) for s in spec.sources),
+            }
+        )
+    note = (note or "").strip()
+    if spec.note_required and not note:
+        raise WorkflowError(_("Write a note for the applicant explaining the decision."))
+
+    now = timezone.now()
+    source, target = application.state, spec.sources[application.state]
+    if action == "renew":
+        _require_renewal_window(application, now)
+    if target in (S.SUBMITTED, S.APPROVED) and action != "reinstate":
+        failures = [r for r in check_requirements(application.place, application.register) if not r.passed]
+        application.failed_checks = [
+            {"requirement": f.requirement.pk, "message": f.message} for f in failures
+        ]
+        if failures:
+            application.save(update_fields=["failed_checks"])
+            raise WorkflowError(
+                _(
+                    "The place does not meet %(count)d requirement(s) of the register yet; fix them and submit again."
+                )
+                % {"count": len(failures)},
+                failures,
+            )
+    if action == "submit" and not application.register.is_open:
+        raise WorkflowError(_("This register is not accepting applications at the moment."))
+    if action == "approve":
+        pending = pending_reviewer_checks(application)
+        if pending:
+            raise WorkflowError(
+                _("Tick the remaining checks before approving: %(labels)s.")
+                % {"labels": ", ".join(r.label for r in pending)}
+            )
+
+    if target == S.SUBMITTED:
+        application.submitted_at = now
+    if action in ("approve", "request_changes", "reject"):
+        application.decided_at = now
+    if action == "approve":
+        application.expires_at = add_months(now, application.register.validity_months)
+        application.reminder_sent_at = None
+    elif action == "renew" and target == S.APPROVED:
+        application.expires_at = add_months(application.expires_at, application.register.validity_months)
+        application.reminder_sent_at = None
+    if target == S.DRAFT:
+        application.checks.all().delete()
+    application.state = target
+    application.save()
+    ApplicationEvent.objects.create(
+        application=application,
+        action=action,
+        from_state=source,
+        to_state=target,
+        actor=actor,
+        at=now,
+        note=note,
+    )
+    transaction.on_commit(lambda: notifications.application_changed(application, action, note))
+    return application
+
+
+@transaction.atomic
+def tick_check(application: Application, requirement: Requirement, actor, ticked: bool = True) -> None:
+    require(actor, Action.REVIEW_APPLICATION, application)
+    application.refresh_from_db(fields=["state"])
+    if requirement.register_id != application.register_id or requirement.is_machine_checked:
+        raise WorkflowError(_("This check does not belong to the application's register."))
+    if application.state != S.SUBMITTED:
+        raise WorkflowError(_("Checks can be ticked only while the application is under review."))
+    if ticked:
+        ApplicationCheck.objects.get_or_create(
+            application=application, requirement=requirement, defaults={"checked_by": actor}
+        )
+    else:
+        ApplicationCheck.objects.filter(application=application, requirement=requirement).delete()
+
+
+def start_application(place: Place, register: Register, actor) -> Application:
+    """Create a draft application of a place to a register (one per place and register)."""
+    require(actor, Action.PREPARE_APPLICATION, place)
+    if not register.is_open:
+        raise WorkflowError(_("This register is not accepting applications at the moment."))
+    existing = Application.objects.filter(place=place, register=register).first()
+    if existing:
+        raise WorkflowError(
+            _("This place already has an application to this register (%(state)s); open it instead.")
+            % {"state": existing.get_state_display()}
+        )
+    with transaction.atomic():
+        application = Application.objects.create(place=place, register=register, created_by=actor)
+        ApplicationEvent.objects.create(
+            application=application, action="create", to_state=S.DRAFT, actor=actor
+        )
+    return application
+
+
+def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
+    """Expire entries past their date and remind operators before expiry; safe to run repeatedly."""
+    now = now or timezone.now()
+    expired = 0
+    for application in Application.objects.filter(state=S.APPROVED, expires_at__lte=now):
+        transition(application, "expire")
+        expired += 1
+    reminded = 0
+    candidates = Application.objects.filter(
+        state=S.APPROVED, expires_at__gt=now, reminder_sent_at__isnull=True
+    ).select_related("register", "place")
+    for application in candidates:
+        if application.expires_at - timedelta(days=application.register.reminder_days) <= now:
+            notifications.expiry_reminder(application)
+            application.reminder_sent_at = now
+            application.save(update_fields=["reminder_sent_at"])
+            reminded += 1
+    return {"expired": expired, "reminded": reminded}

@@ -1,0 +1,34 @@
+"""Top-level URLs: pages under language prefixes, API and open data without."""
+
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from vicinato.api.api import api
+from vicinato.register import opendata
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("opendata/places.csv", opendata.places_csv, name="opendata-csv"),
+    path("opendata/places.geojson", opendata.places_geojson, name="opendata-geojson"),
+    path("opendata/places.json", opendata.places_json, name="opendata-json"),
+    path("opendata/catalog.json", opendata.catalog_json, name="opendata-catalog"),
+]
+
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("", include("vicinato.web.urls")),
+    prefix_default_language=False,
+)
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "vicinato.web.views.error_403"
+handler404 = "vicinato.web.views.error_404"
+handler500 = "vicinato.web.views.error_500"

@@ -1,0 +1,373 @@
+"""The pages people use; each view is thin and calls the register's services."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from vicinato.geo.models import Stop
+from vicinato.register import opendata
+from vicinato.register.forms import PlaceFilterForm, PlaceForm
+from vicinato.register.models import Application, OpeningHours, Organisation, Place, Register, Requirement
+from vicinato.register.permissions import Action, can, managed_organisations, require, reviewed_registers
+from vicinato.register.services import filter_places, is_open, save_place, set_opening_hours, weekly_hours
+from vicinato.register.workflow import (
+    TRANSITIONS,
+    WorkflowError,
+    allowed_actions,
+    check_requirements,
+    pending_reviewer_checks,
+    start_application,
+    tick_check,
+    transition,
+)
+
+
+def home(request):
+    listed = Place.objects.listed()
+    context = {
+        "place_count": listed.count(),
+        "desk_count": sum(listed.values_list("desks", flat=True)),
+        "registers": Register.objects.annotate(
+            listed=Count(
+                "applications",
+                filter=Q(applications__state="approved", applications__expires_at__gt=timezone.now()),
+            )
+        ),
+        "kinds": Place.Kind.choices,
+    }
+    return render(request, "web/home.html", context)
+
+
+def register_list(request):
+    form = PlaceFilterForm(request.GET or None)
+    places = (
+        Place.objects.listed()
+        .select_related("district", "neighbourhood", "operator")
+        .prefetch_related("amenities", "opening_hours", "closures")
+    )
+    if form.is_bound and form.is_valid():
+        places = filter_places(places, form.cleaned_data)
+    elif form.is_bound:
+        places = places.none()
+    page = Paginator(places.order_by("name_it"), 24).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    now = timezone.now()
+    for place in page.object_list:
+        place.open_now = is_open(place, now)
+    return render(
+        request,
+        "web/register_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "total": page.paginator.count,
+        },
+    )
+
+
+def place_detail(request, public_id: str):
+    place = get_object_or_404(
+        Place.objects.select_related(
+            "operator", "district", "neighbourhood", "municipality"
+        ).prefetch_related(
+            "amenities",
+            "opening_hours",
+            "closures",
+            Prefetch("applications", queryset=Application.objects.select_related("register")),
+        ),
+        public_id=public_id,
+    )
+    entries = [a for a in place.applications.all() if a.is_listed]
+    if not entries and not can(request.user, Action.VIEW_UNLISTED_PLACE, place):
+        raise Http404(_("This place is not listed in any register."))
+    today = timezone.localdate()
+    return render(
+        request,
+        "web/place_detail.html",
+        {
+            "place": place,
+            "entries": entries,
+            "hours": weekly_hours(place),
+            "closures": [c for c in place.closures.all() if c.end_date >= today],
+            "open_now": is_open(place),
+            "amenity_groups": _group_amenities(place.amenities.all()),
+            "can_edit": can(request.user, Action.EDIT_PLACE, place),
+            "station": _nearest_station(place),
+        },
+    )
+
+
+def _group_amenities(amenities):
+    groups: dict[str, list] = {}
+    for amenity in amenities:
+        groups.setdefault(amenity.get_group_display(), []).append(amenity)
+    return groups
+
+
+def _nearest_station(place: Place):
+    """The closest metro station as the crow flies (travel time comes from the routing engine)."""
+    from math import cos, radians, sqrt
+
+    best, best_distance = None, None
+    for stop in Stop.objects.filter(kind=Stop.Kind.METRO).only("name", "lines", "lat", "lon"):
+        dx = (stop.lon - place.lon) * 111_320 * cos(radians(place.lat))
+        dy = (stop.lat - place.lat) * 110_540
+        distance = sqrt(dx * dx + dy * dy)
+        if best_distance is None or distance < best_distance:
+            best, best_distance = stop, distance
+    if best is None:
+        return None
+    best.distance_m = round(best_distance)
+    return best
+
+
+def opendata_page(request):
+    return render(
+        request, "web/opendata.html", {"count": opendata.listed_places().count(), "fields": opendata.FIELDS}
+    )
+
+
+def credits(request):
+    return render(request, "web/credits.html")
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(label=gettext_lazy("E-mail"))
+
+    class Meta(UserCreationForm.Meta):
+        fields = ["username", "email"]
+
+
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user)
+        messages.success(request, _("Welcome to Vicinato: your account is ready."))
+        return redirect("web:dashboard")
+    return render(request, "web/signup.html", {"form": form})
+
+
+@login_required
+def dashboard(request):
+    organisations = managed_organisations(request.user, Action.VIEW_APPLICATION).prefetch_related(
+        Prefetch(
+            "places",
+            queryset=Place.objects.prefetch_related(
+                Prefetch("applications", queryset=Application.objects.select_related("register"))
+            ),
+        )
+    )
+    registers = reviewed_registers(request.user)
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "organisations": [(o, can(request.user, Action.CREATE_PLACE, o)) for o in organisations],
+            "registers": registers.annotate(
+                pending=Count("applications", filter=Q(applications__state="submitted"))
+            ),
+            "all_registers": Register.objects.filter(is_open=True),
+        },
+    )
+
+
+def _form_errors_to_messages(request, error: ValidationError):
+    for field_messages in error.message_dict.values():
+        for message in field_messages:
+            messages.error(request, message)
+
+
+@login_required
+def place_edit(request, public_id: str | None = None, organisation_id: int | None = None):
+    place = get_object_or_404(Place, public_id=public_id) if public_id else None
+    organisation = place.operator if place else get_object_or_404(Organisation, pk=organisation_id)
+    require(request.user, Action.EDIT_PLACE if place else Action.CREATE_PLACE, place or organisation)
+    form = PlaceForm(request.POST or None, request.FILES or None, instance=place)
+    if request.method == "POST":
+        try:
+            place = save_place(request.user, organisation, request.POST, request.FILES, place)
+        except ValidationError:
+            form.is_valid()  # the same form reports the errors next to their fields
+        else:
+            messages.success(request, _("The place has been saved."))
+            return redirect("web:place", public_id=place.public_id)
+    return render(
+        request, "web/place_form.html", {"form": form, "place": place, "organisation": organisation}
+    )
+
+
+class HoursForm(forms.Form):
+    weekday = forms.TypedChoiceField(
+        choices=OpeningHours.Weekday.choices, coerce=int, label=gettext_lazy("Day")
+    )
+    opens = forms.TimeField(label=gettext_lazy("Opens"), widget=forms.TimeInput(attrs={"type": "time"}))
+    closes = forms.TimeField(label=gettext_lazy("Closes"), widget=forms.TimeInput(attrs={"type": "time"}))
+
+
+HoursFormSet = forms.formset_factory(HoursForm, extra=3, can_delete=True)
+
+
+@login_required
+def place_hours(request, public_id: str):
+    place = get_object_or_404(Place, public_id=public_id)
+    require(request.user, Action.EDIT_PLACE, place)
+    initial = [
+        {"weekday": h.weekday, "opens": h.opens, "closes": h.closes} for h in place.opening_hours.all()
+    ]
+    formset = HoursFormSet(request.POST or None, initial=initial)
+    if request.method == "POST" and formset.is_valid():
+        intervals: list[tuple[int, time, time]] = [
+            (f.cleaned_data["weekday"], f.cleaned_data["opens"], f.cleaned_data["closes"])
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        try:
+            set_opening_hours(request.user, place, intervals)
+        except ValidationError as error:
+            _form_errors_to_messages(request, error)
+        else:
+            messages.success(request, _("Opening hours saved."))
+            return redirect("web:place", public_id=place.public_id)
+    return render(request, "web/place_hours.html", {"place": place, "formset": formset})
+
+
+@login_required
+@require_POST
+def apply(request, public_id: str):
+    place = get_object_or_404(Place, public_id=public_id)
+    register = get_object_or_404(Register, slug=request.POST.get("register", ""))
+    try:
+        application = start_application(place, register, request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error))
+        return redirect("web:dashboard")
+    return redirect("web:application", pk=application.pk)
+
+
+def _application_context(request, application: Application) -> dict:
+    return {
+        "application": application,
+        "results": check_requirements(application.place, application.register),
+        "reviewer_requirements": application.register.requirements.filter(
+            kind=Requirement.Kind.REVIEWER_CHECK
+        ),
+        "ticked": set(application.checks.values_list("requirement_id", flat=True)),
+        "pending_checks": pending_reviewer_checks(application),
+        "actions": [(name, TRANSITIONS[name]) for name in allowed_actions(request.user, application)],
+        "events": application.events.select_related("actor"),
+    }
+
+
+@login_required
+def application_detail(request, pk: int):
+    application = get_object_or_404(Application.objects.select_related("place", "register"), pk=pk)
+    require(request.user, Action.VIEW_APPLICATION, application)
+    return render(request, "web/application.html", _application_context(request, application))
+
+
+@login_required
+@require_POST
+def application_action(request, pk: int):
+    application = get_object_or_404(Application, pk=pk)
+    action = request.POST.get("action", "")
+    try:
+        transition(application, action, request.user, request.POST.get("note", ""))
+    except WorkflowError as error:
+        messages.error(request, str(error))
+        for failure in error.failures:
+            messages.warning(request, failure.message)
+    except PermissionDenied:
+        raise
+    else:
+        messages.success(
+            request,
+            _("Done: the application is now “%(state)s”.")
+            % {"state": Application.objects.get(pk=pk).get_state_display()},
+        )
+    target = "web:review" if request.POST.get("from") == "review" else "web:application"
+    return redirect(target, pk=pk)
+
+
+@login_required
+def review_queue(request):
+    registers = reviewed_registers(request.user)
+    if not registers.exists():
+        raise PermissionDenied(_("You are not a reviewer of any register."))
+    state = request.GET.get("state", Application.State.SUBMITTED)
+    if state not in Application.State.values:
+        state = Application.State.SUBMITTED
+    applications = (
+        Application.objects.filter(register__in=registers, state=state)
+        .select_related("place", "register", "place__operator", "place__district")
+        .order_by("submitted_at", "created_at")
+    )
+    return render(
+        request,
+        "web/review_queue.html",
+        {
+            "applications": applications,
+            "state": state,
+            "states": Application.State.choices,
+        },
+    )
+
+
+@login_required
+def review(request, pk: int):
+    application = get_object_or_404(Application.objects.select_related("place", "register"), pk=pk)
+    require(request.user, Action.REVIEW_APPLICATION, application)
+    if request.method == "POST":
+        requirement = get_object_or_404(Requirement, pk=request.POST.get("requirement"))
+        try:
+            tick_check(application, requirement, request.user, request.POST.get("ticked") == "1")
+        except WorkflowError as error:
+            messages.error(request, str(error))
+        return redirect("web:review", pk=pk)
+    return render(request, "web/review.html", _application_context(request, application))
+
+
+def _error(request, status: int, title, message):
+    return render(
+        request, "web/error.html", {"status": status, "title": title, "message": message}, status=status
+    )
+
+
+def error_403(request, exception=None):
+    message = str(exception) if exception and str(exception) else _("You are not allowed to see this page.")
+    return _error(request, 403, _("Access denied"), message)
+
+
+def error_404(request, exception=None):
+    return _error(
+        request,
+        404,
+        _("Page not found"),
+        _("The page you asked for does not exist or has moved. Start again from the home page."),
+    )
+
+
+def error_500(request):
+    return _error(
+        request,
+        500,
+        _("Something went wrong"),
+        _("An error on our side stopped this page. Try again in a few minutes."),
+    )
