@@ -18,7 +18,15 @@ from vicinato.geo.names import tidy_name
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "milano"
 DUOMO = (45.4642, 9.1900)
-STREET_TYPES = {"residential", "tertiary", "secondary", "primary", "unclassified", "living_street", "pedestrian"}
+STREET_TYPES = {
+    "residential",
+    "tertiary",
+    "secondary",
+    "primary",
+    "unclassified",
+    "living_street",
+    "pedestrian",
+}
 
 
 def metres(lat1, lon1, lat2, lon2):
@@ -43,7 +51,9 @@ class Streets(osmium.SimpleHandler):
 def main():
     streets = Streets()
     streets.apply_file(str(DATA / "milan_italy_small.osm.pbf"), locations=True)
-    projected = [(lat * 110_540, lon * 111_320 * math.cos(math.radians(45.46))) for lat, lon in streets.points]
+    projected = [
+        (lat * 110_540, lon * 111_320 * math.cos(math.radians(45.46))) for lat, lon in streets.points
+    ]
     tree = cKDTree(projected)
     municipi = {
         str(f["properties"]["MUNICIPIO"]): shape(f["geometry"])
@@ -78,21 +88,56 @@ def main():
         street, point = street_near(lat, lon)
         if street is None or municipio_of(*point) != municipio:
             return False
-        places.append({"kind": kind, "name": make_name(), "address": f"{street} {rng.randint(1, 120)}",
-                       "lat": round(point[0], 6), "lon": round(point[1], 6), "municipio": municipio})
+        places.append(
+            {
+                "kind": kind,
+                "name": make_name(),
+                "address": f"{street} {rng.randint(1, 120)}",
+                "lat": round(point[0], 6),
+                "lon": round(point[1], 6),
+                "municipio": municipio,
+            }
+        )
         return True
 
-    coworking_names = iter([
-        "Cowork Navigli", "Spazio Brera Lavoro", "Officine Digitali", "Scrivanie Condivise", "Cascina Cowork",
-        "La Fabbrica del Lavoro", "Hub di Quartiere", "Casa del Lavoro Agile", "Tavolo Comune", "Lavoro Vicino",
-        "Studio Aperto", "Ponte Cowork", "Binario Lavoro", "Cortile Condiviso", "Lanterna Cowork", "Spazio Ortica",
-        "Ringhiera Lab", "Il Portico", "Vicolo Cowork", "Naviglio Work",
-    ])
-    companies = iter([
-        "Lombarda Software", "Meccanica Ambrosiana", "Assicurazioni del Naviglio", "Editoriale Milanese",
-        "Logistica Padana", "Energia Brianza", "Banca di Quartiere", "Farmaceutica Seveso", "Tessile Lomellina",
-        "Studio Ingegneria Olona",
-    ])
+    coworking_names = iter(
+        [
+            "Cowork Navigli",
+            "Spazio Brera Lavoro",
+            "Officine Digitali",
+            "Scrivanie Condivise",
+            "Cascina Cowork",
+            "La Fabbrica del Lavoro",
+            "Hub di Quartiere",
+            "Casa del Lavoro Agile",
+            "Tavolo Comune",
+            "Lavoro Vicino",
+            "Studio Aperto",
+            "Ponte Cowork",
+            "Binario Lavoro",
+            "Cortile Condiviso",
+            "Lanterna Cowork",
+            "Spazio Ortica",
+            "Ringhiera Lab",
+            "Il Portico",
+            "Vicolo Cowork",
+            "Naviglio Work",
+        ]
+    )
+    companies = iter(
+        [
+            "Lombarda Software",
+            "Meccanica Ambrosiana",
+            "Assicurazioni del Naviglio",
+            "Editoriale Milanese",
+            "Logistica Padana",
+            "Energia Brianza",
+            "Banca di Quartiere",
+            "Farmaceutica Seveso",
+            "Tessile Lomellina",
+            "Studio Ingegneria Olona",
+        ]
+    )
     for municipio, poly in sorted(municipi.items(), key=lambda item: int(item[0])):
         local_nils = sorted(
             (n for n in nils if poly.contains(n[1].representative_point())), key=lambda n: -n[1].area
@@ -104,8 +149,13 @@ def main():
         plan = (
             [("coworking", 4), ("company_space", 2), ("library", 1), ("union_office", 1)]
             if municipio == "1"
-            else [("officina", 2), ("coworking", 2), ("company_space", 1), ("snodo", 1),
-                  ("union_office" if int(municipio) % 2 else "library", 1)]
+            else [
+                ("officina", 2),
+                ("coworking", 2),
+                ("company_space", 1),
+                ("snodo", 1),
+                ("union_office" if int(municipio) % 2 else "library", 1),
+            ]
         )
         nil_cycle = iter(local_nils * 3)
         station_cycle = iter(local_stations)
@@ -115,7 +165,10 @@ def main():
                 if kind == "officina":
                     station = next(station_cycle)
                     name = lambda s=station: f"Officina territoriale {s[0]}"  # noqa: E731
-                    lat, lon = station[1] + rng.uniform(-0.002, 0.002), station[2] + rng.uniform(-0.002, 0.002)
+                    lat, lon = (
+                        station[1] + rng.uniform(-0.002, 0.002),
+                        station[2] + rng.uniform(-0.002, 0.002),
+                    )
                 else:
                     nil_name, nil_poly = next(nil_cycle)
                     centre = nil_poly.representative_point()

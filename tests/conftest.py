@@ -20,10 +20,14 @@ from vicinato.register.models import (
 )
 
 # A 2 km square around Milan's Duomo split into two districts, each one neighbourhood.
-WEST = {"type": "Polygon", "coordinates": [[[9.17, 45.455], [9.19, 45.455], [9.19, 45.475], [9.17, 45.475],
-                                            [9.17, 45.455]]]}
-EAST = {"type": "Polygon", "coordinates": [[[9.19, 45.455], [9.21, 45.455], [9.21, 45.475], [9.19, 45.475],
-                                            [9.19, 45.455]]]}
+WEST = {
+    "type": "Polygon",
+    "coordinates": [[[9.17, 45.455], [9.19, 45.455], [9.19, 45.475], [9.17, 45.475], [9.17, 45.455]]],
+}
+EAST = {
+    "type": "Polygon",
+    "coordinates": [[[9.19, 45.455], [9.21, 45.455], [9.21, 45.475], [9.19, 45.475], [9.19, 45.455]]],
+}
 INSIDE_WEST = (45.465, 9.18)
 INSIDE_EAST = (45.465, 9.20)
 OUTSIDE = (45.60, 9.30)
@@ -40,8 +44,14 @@ def _fast_and_english(settings):
 
 
 def make_area(municipality, level, code, geometry, population=None, parent=None) -> Area:
-    area = Area(municipality=municipality, level=level, code=code, name=f"Area {code}", population=population,
-                parent=parent)
+    area = Area(
+        municipality=municipality,
+        level=level,
+        code=code,
+        name=f"Area {code}",
+        population=population,
+        parent=parent,
+    )
     area.set_geometry(geometry)
     area.save()
     return area
@@ -51,9 +61,12 @@ def make_area(municipality, level, code, geometry, population=None, parent=None)
 def city(db):
     clear_location_cache()
     municipality = Municipality.objects.create(
-        name="Milano", slug="milano",
-        boundary={"type": "Polygon", "coordinates": [[[9.17, 45.455], [9.21, 45.455], [9.21, 45.475],
-                                                      [9.17, 45.475], [9.17, 45.455]]]},
+        name="Milano",
+        slug="milano",
+        boundary={
+            "type": "Polygon",
+            "coordinates": [[[9.17, 45.455], [9.21, 45.455], [9.21, 45.475], [9.17, 45.475], [9.17, 45.455]]],
+        },
     )
     west = make_area(municipality, Area.Level.DISTRICT, "1", WEST)
     east = make_area(municipality, Area.Level.DISTRICT, "2", EAST)
@@ -68,16 +81,18 @@ def user_factory(db):
     User = get_user_model()
 
     def make(username: str, **extra):
-        return User.objects.create_user(username=username, password="pw-12345!", email=f"{username}@example.org",
-                                        **extra)
+        return User.objects.create_user(
+            username=username, password="pw-12345!", email=f"{username}@example.org", **extra
+        )
 
     return make
 
 
 @pytest.fixture
 def organisation(db) -> Organisation:
-    return Organisation.objects.create(kind=Organisation.Kind.COWORKING_OPERATOR, legal_name="Cowork Test S.r.l.",
-                                       partita_iva="12345678903")
+    return Organisation.objects.create(
+        kind=Organisation.Kind.COWORKING_OPERATOR, legal_name="Cowork Test S.r.l.", partita_iva="12345678903"
+    )
 
 
 @pytest.fixture
@@ -99,8 +114,9 @@ def people(user_factory, organisation, other_organisation, register):
     }
     Membership.objects.create(organisation=organisation, user=users["org_staff"], role=Membership.Role.STAFF)
     Membership.objects.create(organisation=organisation, user=users["org_admin"], role=Membership.Role.ADMIN)
-    Membership.objects.create(organisation=other_organisation, user=users["other_admin"],
-                              role=Membership.Role.ADMIN)
+    Membership.objects.create(
+        organisation=other_organisation, user=users["other_admin"], role=Membership.Role.ADMIN
+    )
     register.reviewers.add(users["reviewer"])
     other = Register.objects.create(slug="other", name_it="Altro registro", owner="Altro")
     other.reviewers.add(users["other_reviewer"])
@@ -114,10 +130,18 @@ def amenities(*codes: str) -> list[Amenity]:
 @pytest.fixture
 def place(city, organisation) -> Place:
     place = Place.objects.create(
-        operator=organisation, kind=Place.Kind.COWORKING, name_it="Cowork Duomo", name_en="Duomo Cowork",
-        address="Via Torino 1", lat=INSIDE_WEST[0], lon=INSIDE_WEST[1], municipality=city, desks=20,
+        operator=organisation,
+        kind=Place.Kind.COWORKING,
+        name_it="Cowork Duomo",
+        name_en="Duomo Cowork",
+        address="Via Torino 1",
+        lat=INSIDE_WEST[0],
+        lon=INSIDE_WEST[1],
+        municipality=city,
+        desks=20,
         district=Area.objects.get(code="1", level="district"),
-        neighbourhood=Area.objects.get(code="10", level="neighbourhood"), audiences=["freelancers"],
+        neighbourhood=Area.objects.get(code="10", level="neighbourhood"),
+        audiences=["freelancers"],
     )
     place.amenities.set(amenities("broadband", "printer", "common_areas", "kitchen"))
     OpeningHours.objects.bulk_create(
@@ -128,22 +152,44 @@ def place(city, organisation) -> Place:
 
 @pytest.fixture
 def register(city) -> Register:
-    register = Register.objects.create(slug="milano", name_it="Elenco qualificato", name_en="Qualified register",
-                                       owner="Comune di Milano", municipality=city, validity_months=24,
-                                       reminder_days=30)
+    register = Register.objects.create(
+        slug="milano",
+        name_it="Elenco qualificato",
+        name_en="Qualified register",
+        owner="Comune di Milano",
+        municipality=city,
+        validity_months=24,
+        reminder_days=30,
+    )
     K = Requirement.Kind
-    Requirement.objects.create(register=register, kind=K.MIN_DESKS, min_desks=11, label_it="Più di 10 postazioni",
-                               label_en="More than 10 desks", order=0)
-    tech = Requirement.objects.create(register=register, kind=K.AMENITIES_ALL, label_it="Tecnologie",
-                                      label_en="Shared technology", order=1)
+    Requirement.objects.create(
+        register=register,
+        kind=K.MIN_DESKS,
+        min_desks=11,
+        label_it="Più di 10 postazioni",
+        label_en="More than 10 desks",
+        order=0,
+    )
+    tech = Requirement.objects.create(
+        register=register, kind=K.AMENITIES_ALL, label_it="Tecnologie", label_en="Shared technology", order=1
+    )
     tech.amenities.set(amenities("broadband", "printer"))
-    food = Requirement.objects.create(register=register, kind=K.AMENITIES_ANY, label_it="Ristoro",
-                                      label_en="Refreshment area", order=2)
+    food = Requirement.objects.create(
+        register=register, kind=K.AMENITIES_ANY, label_it="Ristoro", label_en="Refreshment area", order=2
+    )
     food.amenities.set(amenities("kitchen", "canteen"))
-    Requirement.objects.create(register=register, kind=K.PLACE_KINDS, place_kinds=["coworking", "officina"],
-                               label_it="Tipo", label_en="Kind", order=3)
-    Requirement.objects.create(register=register, kind=K.IN_MUNICIPALITY, label_it="A Milano", label_en="In Milan",
-                               order=4)
-    Requirement.objects.create(register=register, kind=K.REVIEWER_CHECK, label_it="Documenti",
-                               label_en="Documents", order=5)
+    Requirement.objects.create(
+        register=register,
+        kind=K.PLACE_KINDS,
+        place_kinds=["coworking", "officina"],
+        label_it="Tipo",
+        label_en="Kind",
+        order=3,
+    )
+    Requirement.objects.create(
+        register=register, kind=K.IN_MUNICIPALITY, label_it="A Milano", label_en="In Milan", order=4
+    )
+    Requirement.objects.create(
+        register=register, kind=K.REVIEWER_CHECK, label_it="Documenti", label_en="Documents", order=5
+    )
     return register

@@ -6,7 +6,16 @@ from django.contrib.auth.models import AnonymousUser
 from vicinato.register.models import Application, Place
 from vicinato.register.permissions import Action, can
 
-ROLES = ["anonymous", "worker", "org_staff", "org_admin", "other_admin", "reviewer", "other_reviewer", "site_admin"]
+ROLES = [
+    "anonymous",
+    "worker",
+    "org_staff",
+    "org_admin",
+    "other_admin",
+    "reviewer",
+    "other_reviewer",
+    "site_admin",
+]
 # Expected answers for the organisation's own place / its application to the reviewer's register.
 MATRIX = {
     Action.VIEW_UNLISTED_PLACE: {"org_staff", "org_admin", "reviewer", "site_admin"},

@@ -14,7 +14,9 @@ def test_valid_partita_iva(value):
     assert is_valid_partita_iva(value)
 
 
-@pytest.mark.parametrize("value", ["12345678901", "1234567890", "123456789030", "ABCDEFGHILM", "", "00743110158"])
+@pytest.mark.parametrize(
+    "value", ["12345678901", "1234567890", "123456789030", "ABCDEFGHILM", "", "00743110158"]
+)
 def test_invalid_partita_iva(value):
     assert not is_valid_partita_iva(value)
     with pytest.raises(ValidationError, match="check digit"):

@@ -22,11 +22,26 @@ from vicinato.register.workflow import (
 from ..conftest import amenities
 
 S = Application.State
-ACTOR_FOR = {"submit": "org_admin", "withdraw": "org_admin", "renew": "org_admin", "reopen": "org_admin",
-             "request_changes": "reviewer", "approve": "reviewer", "reject": "reviewer", "suspend": "reviewer",
-             "reinstate": "reviewer", "expire": None}
-ALLOWED = [(action, source, target) for action, spec in TRANSITIONS.items() for source, target in spec.sources.items()]
-REFUSED = [(action, state) for action, spec in TRANSITIONS.items() for state in S.values if state not in spec.sources]
+ACTOR_FOR = {
+    "submit": "org_admin",
+    "withdraw": "org_admin",
+    "renew": "org_admin",
+    "reopen": "org_admin",
+    "request_changes": "reviewer",
+    "approve": "reviewer",
+    "reject": "reviewer",
+    "suspend": "reviewer",
+    "reinstate": "reviewer",
+    "expire": None,
+}
+ALLOWED = [
+    (action, source, target)
+    for action, spec in TRANSITIONS.items()
+    for source, target in spec.sources.items()
+]
+REFUSED = [
+    (action, state) for action, spec in TRANSITIONS.items() for state in S.values if state not in spec.sources
+]
 
 
 def application_in(place, register, state, **fields) -> Application:
@@ -56,7 +71,12 @@ def test_allowed_transition_moves_and_records(action, source, target, place, reg
     assert Application.objects.get(pk=application.pk).state == target
     event = application.events.get()
     assert (event.action, event.from_state, event.to_state, event.actor, event.note) == (
-        action, source, target, actor, "Perché sì")
+        action,
+        source,
+        target,
+        actor,
+        "Perché sì",
+    )
 
 
 @pytest.mark.parametrize(("action", "state"), REFUSED)
@@ -185,8 +205,16 @@ def test_scheduled_jobs_expire_and_remind_once(place, register, people, organisa
     organisation.email = "ops@example.org"
     organisation.save()
     expired = application_in(place, register, S.APPROVED, expires_at=timezone.now() - timedelta(hours=1))
-    other_place = Place.objects.create(operator=organisation, kind="coworking", name_it="B", address="x",
-                                       lat=45.465, lon=9.20, municipality=place.municipality, desks=12)
+    other_place = Place.objects.create(
+        operator=organisation,
+        kind="coworking",
+        name_it="B",
+        address="x",
+        lat=45.465,
+        lon=9.20,
+        municipality=place.municipality,
+        desks=12,
+    )
     due = application_in(other_place, register, S.APPROVED, expires_at=timezone.now() + timedelta(days=10))
     mail.outbox.clear()
     assert run_scheduled_jobs() == {"expired": 1, "reminded": 1}
@@ -217,7 +245,9 @@ def test_closed_register_refuses_new_applications(place, register, people):
         start_application(place, register, people["org_admin"])
 
 
-def test_transitions_send_bilingual_emails(place, register, people, organisation, django_capture_on_commit_callbacks):
+def test_transitions_send_bilingual_emails(
+    place, register, people, organisation, django_capture_on_commit_callbacks
+):
     organisation.email = "ops@example.org"
     organisation.save()
     application = start_application(place, register, people["org_admin"])

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 import warnings
+from datetime import datetime, time
 
 from ninja import Field, Schema
 
@@ -140,7 +139,7 @@ class EventOut(Schema):
 class ApplicationOut(Schema):
     id: int
     place: str
-    register: str
+    register: str = Field(..., description="Register slug")
     state: str
     submitted_at: datetime | None
     expires_at: datetime | None

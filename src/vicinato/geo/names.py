@@ -22,5 +22,8 @@ def tidy_name(name: str) -> str:
         words.append(titled)
     tidy = " ".join(words)
     # "CITTA'" is how the files write "Città": restore the accent.
-    return re.sub(r"([aeiouAEIOU])'(?=\s|$|-)", lambda m: {"a": "à", "e": "è", "i": "ì", "o": "ò", "u": "ù"}.get(
-        m.group(1).lower(), m.group(1)), tidy)
+    return re.sub(
+        r"([aeiouAEIOU])'(?=\s|$|-)",
+        lambda m: {"a": "à", "e": "è", "i": "ì", "o": "ò", "u": "ù"}.get(m.group(1).lower(), m.group(1)),
+        tidy,
+    )

@@ -90,7 +90,7 @@ class Amenity(models.Model):
     class Meta:
         verbose_name = _("amenity")
         verbose_name_plural = _("amenities")
-        ordering = ["group", "order", "code"]
+        ordering = ["order", "code"]
 
     def __str__(self) -> str:
         return self.label

@@ -17,7 +17,12 @@ AMENITIES = [
     ("changing_room", "care", "Spogliatoio", "Changing room"),
     ("lockers", "care", "Armadietti", "Lockers"),
     ("bike_parking", "mobility", "Parcheggio bici", "Bike parking"),
-    ("bike_repair", "mobility", "Officina riparazione bici e monopattini", "Bike and scooter repair workshop"),
+    (
+        "bike_repair",
+        "mobility",
+        "Officina riparazione bici e monopattini",
+        "Bike and scooter repair workshop",
+    ),
     ("ebike_charging", "mobility", "Ricarica e-bike", "E-bike charging"),
     ("union_desk", "advice", "Sportello sindacale", "Union desk"),
     ("pension_advice", "advice", "Consulenza previdenziale", "Pension advice"),

@@ -184,7 +184,9 @@ def transition(application: Application, action: str, actor=None, note: str = ""
         if error.failures:
             # Kept after the refusal so that the applicant sees what failed at the last attempt.
             Application.objects.filter(pk=application.pk).update(
-                failed_checks=[{"requirement": f.requirement.pk, "message": f.message} for f in error.failures]
+                failed_checks=[
+                    {"requirement": f.requirement.pk, "message": f.message} for f in error.failures
+                ]
             )
         raise
 

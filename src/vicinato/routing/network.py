@@ -156,7 +156,7 @@ class Network:
         report = BuildReport(
             source=str(path),
             source_sha256=sha,
-            settings=settings.to_dict(),
+            settings=json.loads(json.dumps(settings.to_dict())),  # as it will read back from disk
             ways_read=streets.ways_read,
             ways_used=streets.ways_used,
             nodes_missing=streets.nodes_missing,

@@ -24,7 +24,14 @@ from vicinato.register import opendata
 from vicinato.register.forms import PlaceFilterForm, PlaceForm
 from vicinato.register.models import Application, OpeningHours, Organisation, Place, Register, Requirement
 from vicinato.register.permissions import Action, can, managed_organisations, require, reviewed_registers
-from vicinato.register.services import filter_places, is_open, save_place, set_opening_hours, weekly_hours
+from vicinato.register.services import (
+    add_closure,
+    filter_places,
+    is_open,
+    save_place,
+    set_opening_hours,
+    weekly_hours,
+)
 from vicinato.register.workflow import (
     TRANSITIONS,
     WorkflowError,
@@ -225,6 +232,34 @@ class HoursForm(forms.Form):
 HoursFormSet = forms.formset_factory(HoursForm, extra=3, can_delete=True)
 
 
+class ClosureForm(forms.Form):
+    start_date = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        label=gettext_lazy("Until (included)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=200)
+
+
+def _closures(request, place: Place):
+    """Add or remove a dated closure; answers None when done, or the bound form with its errors."""
+    if "delete_closure" in request.POST:
+        place.closures.filter(pk=request.POST["delete_closure"]).delete()
+        messages.success(request, _("Closure removed."))
+        return None
+    form = ClosureForm(request.POST)
+    if not form.is_valid():
+        return form
+    try:
+        add_closure(request.user, place, **form.cleaned_data)
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+        return form
+    messages.success(request, _("Closure added."))
+    return None
+
+
 @login_required
 def place_hours(request, public_id: str):
     place = get_object_or_404(Place, public_id=public_id)
@@ -232,8 +267,16 @@ def place_hours(request, public_id: str):
     initial = [
         {"weekday": h.weekday, "opens": h.opens, "closes": h.closes} for h in place.opening_hours.all()
     ]
-    formset = HoursFormSet(request.POST or None, initial=initial)
-    if request.method == "POST" and formset.is_valid():
+    is_closure = request.method == "POST" and request.POST.get("form") == "closure"
+    closure_form = ClosureForm()
+    if is_closure:
+        closure_form = _closures(request, place)
+        if closure_form is None:
+            return redirect("web:place_hours", public_id=place.public_id)
+    formset = HoursFormSet(
+        request.POST if request.method == "POST" and not is_closure else None, initial=initial
+    )
+    if request.method == "POST" and not is_closure and formset.is_valid():
         intervals: list[tuple[int, time, time]] = [
             (f.cleaned_data["weekday"], f.cleaned_data["opens"], f.cleaned_data["closes"])
             for f in formset.forms
@@ -246,7 +289,16 @@ def place_hours(request, public_id: str):
         else:
             messages.success(request, _("Opening hours saved."))
             return redirect("web:place", public_id=place.public_id)
-    return render(request, "web/place_hours.html", {"place": place, "formset": formset})
+    return render(
+        request,
+        "web/place_hours.html",
+        {
+            "place": place,
+            "formset": formset,
+            "closure_form": closure_form,
+            "closures": place.closures.all(),
+        },
+    )
 
 
 @login_required

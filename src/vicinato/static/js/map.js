@@ -35,7 +35,7 @@
   };
   var OTHER_COLOUR = "#1a1a1a";
   // Milan metro line colours, for the station dots.
-  var LINE_COLOURS = { M1: "#e3001b", M2: "#00843d", M3: "#f5b000", M4: "#0069b4", M5: "#8e5ba5" };
+  var LINE_COLOURS = { M1: "#e3001b", M2: "#00843d", M3: "#e0a100", M4: "#0069b4", M5: "#8e5ba5" };
 
   var script = document.currentScript;
   var assets = script ? script.dataset : {};
@@ -198,6 +198,13 @@
       popup.appendChild(kind);
     }
     marker.bindPopup(popup);
+    // Leaflet only listens for Escape while the map container itself has focus.
+    popup.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        marker.closePopup();
+      }
+    });
     // Keyboard users: move focus into the popup when they open it, and back to the marker after.
     var openedByKeyboard = false;
     marker.on("popupopen", function () {
@@ -304,8 +311,15 @@
             .then(function (data) {
               L.geoJSON(data, {
                 pointToLayer: function (feature, latlng) {
-                  var lines = (feature.properties && feature.properties.lines) || "";
-                  var first = (String(lines).match(/M[1-5]/) || [""])[0];
+                  // "lines" is like "1" or "2,3": show and colour them as M1, M2...
+                  var lines = String((feature.properties && feature.properties.lines) || "")
+                    .split(/[,;\s]+/)
+                    .filter(Boolean)
+                    .map(function (line) {
+                      return /^\d+$/.test(line) ? "M" + line : line;
+                    });
+                  var first = lines[0] || "";
+                  lines = lines.join(", ");
                   var marker = L.circleMarker(latlng, {
                     radius: 5,
                     color: LINE_COLOURS[first] || "#1a1a1a",

@@ -6,7 +6,9 @@ from vicinato.register.workflow import run_scheduled_jobs
 
 
 class Command(BaseCommand):
-    help = "Expire register entries past their date and remind operators before expiry. Safe to run repeatedly."
+    help = (
+        "Expire register entries past their date and remind operators before expiry. Safe to run repeatedly."
+    )
 
     def handle(self, *args, **options):
         result = run_scheduled_jobs()

@@ -1,0 +1,198 @@
+"""The REST API: reading the register, writing places and applications with the same rules, 4xx errors."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from vicinato.register.models import ApiToken, Application, Place, Requirement
+
+
+@pytest.fixture
+def listed(place, register):
+    return Application.objects.create(
+        place=place,
+        register=register,
+        state=Application.State.APPROVED,
+        expires_at=timezone.now() + timedelta(days=300),
+    )
+
+
+def token_for(user):
+    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.objects.create(user=user).key}"}
+
+
+def post(client, url, payload, user=None, method="post"):
+    headers = token_for(user) if user else {}
+    return getattr(client, method)(url, data=json.dumps(payload), content_type="application/json", **headers)
+
+
+def test_openapi_document_and_docs(client, db):
+    document = client.get("/api/v1/openapi.json").json()
+    assert document["openapi"].startswith("3.")
+    assert (
+        "/api/v1/places" in document["paths"] and "/api/v1/applications/{pk}/transitions" in document["paths"]
+    )
+    assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_places_lists_only_listed_and_filters(client, listed, place, register, organisation, city):
+    Place.objects.create(
+        operator=organisation,
+        kind="library",
+        name_it="Non listato",
+        address="x",
+        lat=45.46,
+        lon=9.2,
+        municipality=city,
+    )
+    places = client.get("/api/v1/places").json()
+    assert [p["id"] for p in places] == [place.public_id]
+    assert places[0]["registers"] == ["milano"] and places[0]["municipio"] == "1"
+    assert client.get("/api/v1/places?kind=library").json() == []
+    assert len(client.get("/api/v1/places?amenity=printer&amenity=kitchen&district=1").json()) == 1
+    assert client.get("/api/v1/places?amenity=showers").json() == []
+    assert len(client.get("/api/v1/places?audience=freelancers").json()) == 1
+    assert client.get(f"/api/v1/places/{place.public_id}").json()["name"] == "Cowork Duomo"
+
+
+def test_invalid_filters_answer_422_with_field_messages(client, db):
+    response = client.get("/api/v1/places?kind=castle&amenity=teleporter&limit=0")
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert "limit" in errors
+    response = client.get("/api/v1/places?kind=castle&amenity=teleporter")
+    errors = response.json()["errors"]
+    assert set(errors) == {"kind", "amenity"}
+    assert "castle" in errors["kind"][0]
+
+
+def test_unknown_place_is_404(client, db):
+    response = client.get("/api/v1/places/nowhere-123")
+    assert response.status_code == 404 and "nowhere-123" in response.json()["detail"]
+
+
+def test_registers_areas_and_stations(client, register, city):
+    registers = client.get("/api/v1/registers").json()
+    assert registers[0]["slug"] == "milano"
+    kinds = {r["checked_by"] for r in registers[0]["requirements"]}
+    assert kinds == {"machine", "reviewer"}
+    areas = client.get("/api/v1/areas?level=neighbourhood").json()
+    assert {(a["code"], a["district"], a["population"]) for a in areas} == {
+        ("10", "1", 1000),
+        ("20", "2", 3000),
+    }
+    geojson = client.get("/api/v1/areas.geojson?level=district").json()
+    assert len(geojson["features"]) == 2
+    assert client.get("/api/v1/areas?level=county").status_code == 422
+
+
+def test_create_place_needs_authentication(client, db):
+    response = post(client, "/api/v1/places", {"name_it": "X"})
+    assert response.status_code == 401
+    assert "Bearer" in response.json()["detail"]
+
+
+def test_create_place_with_hours(client, people, organisation, city):
+    payload = {
+        "organisation": organisation.pk,
+        "kind": "officina",
+        "name_it": "Officina Nord",
+        "address": "Via A 1",
+        "lat": 45.47,
+        "lon": 9.2,
+        "desks": 14,
+        "amenities": ["showers", "bike_repair"],
+        "audiences": ["riders"],
+        "opening_hours": [{"weekday": 0, "opens": "07:00", "closes": "21:00"}],
+    }
+    response = post(client, "/api/v1/places", payload, people["org_admin"])
+    assert response.status_code == 201, response.content
+    place = Place.objects.get(public_id=response.json()["id"])
+    assert (place.district.code, place.neighbourhood.code) == ("2", "20")
+    assert sorted(place.amenities.values_list("code", flat=True)) == ["bike_repair", "showers"]
+    assert place.opening_hours.get().closes.hour == 21
+
+
+def test_create_place_validation_errors_per_field(client, people, organisation, city):
+    payload = {
+        "organisation": organisation.pk,
+        "kind": "castle",
+        "name_it": "",
+        "address": "Via A 1",
+        "lat": 45.60,
+        "lon": 9.30,
+        "desks": -1,
+        "amenities": ["teleporter"],
+        "postcode": "2012",
+    }
+    response = post(client, "/api/v1/places", payload, people["org_admin"])
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert {"kind", "name_it", "desks", "amenities", "postcode"} <= set(errors)
+    assert not Place.objects.exists()
+    payload.update(kind="coworking", name_it="Ok", desks=3, amenities=[], postcode="20121")
+    errors = post(client, "/api/v1/places", payload, people["org_admin"]).json()["errors"]
+    assert "fall outside every municipality" in errors["lat"][0]
+
+
+def test_create_place_schema_errors_are_422(client, people, organisation):
+    response = post(
+        client, "/api/v1/places", {"organisation": organisation.pk, "lat": "north"}, people["org_admin"]
+    )
+    assert response.status_code == 422 and "lat" in response.json()["errors"]
+
+
+def test_staff_cannot_create_but_can_update(client, people, organisation, place):
+    response = post(
+        client, "/api/v1/places", {"organisation": organisation.pk, "name_it": "X"}, people["org_staff"]
+    )
+    assert response.status_code == 422 and "organisation" in response.json()["errors"]
+    response = post(
+        client, f"/api/v1/places/{place.public_id}", {"desks": 30}, people["org_staff"], method="patch"
+    )
+    assert response.status_code == 200
+    place.refresh_from_db()
+    assert place.desks == 30 and place.name_it == "Cowork Duomo"
+    response = post(
+        client, f"/api/v1/places/{place.public_id}", {"desks": 1}, people["other_admin"], method="patch"
+    )
+    assert response.status_code == 403
+
+
+def test_application_workflow_through_the_api(client, people, place, register):
+    created = post(
+        client, "/api/v1/applications", {"place": place.public_id, "register": "milano"}, people["org_admin"]
+    )
+    assert created.status_code == 201
+    application = created.json()
+    assert application["state"] == "draft" and "submit" in application["allowed_actions"]
+    url = f"/api/v1/applications/{application['id']}"
+    place.desks = 5
+    place.save()
+    refused = post(client, f"{url}/transitions", {"action": "submit"}, people["org_admin"])
+    assert refused.status_code == 409
+    assert (
+        refused.json()["failures"][0]["message"]
+        == "The place has 5 desks; this register requires at least 11."
+    )
+    place.desks = 15
+    place.save()
+    assert (
+        post(client, f"{url}/transitions", {"action": "submit"}, people["org_admin"]).json()["state"]
+        == "submitted"
+    )
+    assert post(client, f"{url}/transitions", {"action": "approve"}, people["org_admin"]).status_code == 403
+    check = register.requirements.get(kind=Requirement.Kind.REVIEWER_CHECK)
+    response = post(client, f"{url}/checks", {"requirement": check.pk}, people["reviewer"])
+    assert response.json()["pending_checks"] == []
+    approved = post(
+        client, f"{url}/transitions", {"action": "approve", "note": "ok"}, people["reviewer"]
+    ).json()
+    assert approved["state"] == "approved"
+    assert [e["to_state"] for e in approved["history"]] == ["draft", "submitted", "approved"]
+    wrong = post(client, f"{url}/transitions", {"action": "submit"}, people["org_admin"])
+    assert wrong.status_code == 409 and "cannot be moved" in wrong.json()["detail"]
+    assert client.get(url, **token_for(people["other_admin"])).status_code == 403
+    assert client.get(url, **token_for(people["worker"])).status_code == 403
