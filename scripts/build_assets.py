@@ -22,7 +22,10 @@ VENDOR = ROOT / "src" / "vicinato" / "static" / "vendor"
 FILES: list[tuple[str, str]] = [
     # Bootstrap Italia 2: the bundle includes Popper, Splide and the other dependencies.
     ("bootstrap-italia/dist/css/bootstrap-italia.min.css", "bootstrap-italia/css/bootstrap-italia.min.css"),
-    ("bootstrap-italia/dist/js/bootstrap-italia.bundle.min.js", "bootstrap-italia/js/bootstrap-italia.bundle.min.js"),
+    (
+        "bootstrap-italia/dist/js/bootstrap-italia.bundle.min.js",
+        "bootstrap-italia/js/bootstrap-italia.bundle.min.js",
+    ),
     ("bootstrap-italia/dist/svg/sprites.svg", "bootstrap-italia/svg/sprites.svg"),
     ("bootstrap-italia/dist/fonts/", "bootstrap-italia/fonts/"),
     ("bootstrap-italia/LICENSE", "bootstrap-italia/LICENSE"),
@@ -33,7 +36,10 @@ FILES: list[tuple[str, str]] = [
     ("leaflet/LICENSE", "leaflet/LICENSE"),
     # Leaflet.markercluster
     ("leaflet.markercluster/dist/MarkerCluster.css", "leaflet.markercluster/MarkerCluster.css"),
-    ("leaflet.markercluster/dist/MarkerCluster.Default.css", "leaflet.markercluster/MarkerCluster.Default.css"),
+    (
+        "leaflet.markercluster/dist/MarkerCluster.Default.css",
+        "leaflet.markercluster/MarkerCluster.Default.css",
+    ),
     ("leaflet.markercluster/dist/leaflet.markercluster.js", "leaflet.markercluster/leaflet.markercluster.js"),
     ("leaflet.markercluster/MIT-LICENCE.txt", "leaflet.markercluster/MIT-LICENCE.txt"),
     # htmx 2
@@ -116,7 +122,9 @@ def main() -> int:
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
 
-    print(f"build_assets: {len(mapping)} files in {VENDOR.relative_to(ROOT)} ({copied} copied, {removed} removed)")
+    print(
+        f"build_assets: {len(mapping)} files in {VENDOR.relative_to(ROOT)} ({copied} copied, {removed} removed)"
+    )
     return 0
 
 

@@ -196,3 +196,11 @@ def test_application_workflow_through_the_api(client, people, place, register):
     assert wrong.status_code == 409 and "cannot be moved" in wrong.json()["detail"]
     assert client.get(url, **token_for(people["other_admin"])).status_code == 403
     assert client.get(url, **token_for(people["worker"])).status_code == 403
+
+
+def test_api_answers_in_italian_by_default(db):
+    from django.test import Client
+
+    response = Client().get("/api/v1/places?kind=castle")
+    assert response.status_code == 422
+    assert "Alcuni campi non sono validi" in response.json()["detail"]

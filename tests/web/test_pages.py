@@ -197,3 +197,44 @@ def test_closures_are_added_checked_and_removed(client, people, place):
     assert (closure.start_date.day, closure.end_date.day, closure.reason) == (24, 26, "Natale")
     client.post(url, {"form": "closure", "delete_closure": closure.pk})
     assert not place.closures.exists()
+
+
+def test_register_organisation_with_tax_code_checks(client, people):
+    client.force_login(people["worker"])
+    data = {
+        "kind": "association",
+        "legal_name": "Amici del Quartiere",
+        "partita_iva": "12345678901",
+        "codice_fiscale": "",
+    }
+    page = client.post("/en/gestione/organizzazioni/nuova/", data).content.decode()
+    assert "This partita IVA is not valid" in page
+    data.update(partita_iva="", codice_fiscale="")
+    page = client.post("/en/gestione/organizzazioni/nuova/", data).content.decode()
+    assert "Give the partita IVA or the codice fiscale" in page
+    data.update(codice_fiscale="rssmra85t10a562s")
+    response = client.post("/en/gestione/organizzazioni/nuova/", data)
+    from vicinato.register.models import Organisation
+
+    organisation = Organisation.objects.get(legal_name="Amici del Quartiere")
+    assert response["Location"].endswith(f"/gestione/organizzazioni/{organisation.pk}/")
+    assert organisation.codice_fiscale == "RSSMRA85T10A562S"
+    assert organisation.memberships.get().user == people["worker"]
+
+
+def test_members_are_managed_by_admins_and_one_admin_stays(client, people, organisation):
+    url = f"/en/gestione/organizzazioni/{organisation.pk}/"
+    client.force_login(people["org_staff"])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"user": "worker", "role": "staff"}).status_code == 403
+    client.force_login(people["org_admin"])
+    client.post(url, {"user": "worker@example.org", "role": "staff"})
+    assert organisation.memberships.filter(user=people["worker"], role="staff").exists()
+    page = client.post(url, {"user": "nobody", "role": "staff"}).content.decode()
+    assert "Nobody has the username or e-mail" in page
+    page = client.post(url, {"remove": "orgadmin"}).content.decode()
+    assert "only administrator" in page
+    client.post(url, {"remove": "worker"})
+    assert not organisation.memberships.filter(user=people["worker"]).exists()
+    client.force_login(people["other_admin"])
+    assert client.get(url).status_code == 403

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, time
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .forms import PlaceForm
-from .models import Closure, OpeningHours, Organisation, Place
+from .forms import OrganisationForm, PlaceForm
+from .models import Closure, Membership, OpeningHours, Organisation, Place
 from .permissions import Action, require
 
 WEEKDAY_CODES = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
@@ -157,3 +158,53 @@ def is_open(place: Place, moment: datetime | None = None) -> bool:
     return any(
         i.weekday == local.weekday() and i.opens <= local.time() < i.closes for i in place.opening_hours.all()
     )
+
+
+def create_organisation(actor, data: dict) -> Organisation:
+    """Any signed-in person may register an organisation; they become its first administrator."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("Sign in to register an organisation."))
+    form = OrganisationForm(data)
+    if not form.is_valid():
+        raise ValidationError(
+            {field: [e["message"] for e in errors] for field, errors in form.errors.get_json_data().items()}
+        )
+    with transaction.atomic():
+        organisation = form.save()
+        Membership.objects.create(organisation=organisation, user=actor, role=Membership.Role.ADMIN)
+    return organisation
+
+
+def set_membership(actor, organisation: Organisation, username_or_email: str, role: str | None) -> None:
+    """Add a member, change their role, or remove them (role None); an organisation keeps one admin at least."""
+    require(actor, Action.MANAGE_ORGANISATION, organisation)
+    User = get_user_model()
+    user = User.objects.filter(Q(username=username_or_email) | Q(email__iexact=username_or_email)).first()
+    if user is None:
+        raise ValidationError(
+            {
+                "user": [
+                    _("Nobody has the username or e-mail “%(who)s”; ask them to create an account first.")
+                    % {"who": username_or_email}
+                ]
+            }
+        )
+    if role is not None and role not in Membership.Role.values:
+        raise ValidationError({"role": [_("Choose a role: administrator or staff.")]})
+    with transaction.atomic():
+        admins = Membership.objects.select_for_update().filter(
+            organisation=organisation, role=Membership.Role.ADMIN
+        )
+        is_last_admin = list(admins.values_list("user_id", flat=True)) == [user.pk]
+        if is_last_admin and role != Membership.Role.ADMIN:
+            raise ValidationError(
+                {
+                    "user": [
+                        _("This is the organisation's only administrator; name another administrator first.")
+                    ]
+                }
+            )
+        if role is None:
+            Membership.objects.filter(organisation=organisation, user=user).delete()
+        else:
+            Membership.objects.update_or_create(organisation=organisation, user=user, defaults={"role": role})

@@ -38,7 +38,7 @@ ABBREVIATIONS = {
 }
 STREET_TYPES = frozenset({
     "via", "viale", "piazza", "piazzale", "corso", "largo", "strada", "vicolo", "galleria", "porta",
-    "borgo", "bastioni", "alzaia", "ripa", "piazzetta", "passaggio", "vicolo", "ponte", "cavalcavia",
+    "borgo", "bastioni", "alzaia", "ripa", "piazzetta", "passaggio", "ponte", "cavalcavia",
 })
 PLACE_WORDS = frozenset({"milano", "milan", "mi", "italia", "italy"})
 # Articles and prepositions people often leave out: "piazza duomo" for "Piazza del Duomo".

@@ -17,6 +17,8 @@ urlpatterns = [
     path("esci/", auth_views.LogoutView.as_view(), name="logout"),
     path("registrati/", views.signup, name="signup"),
     path("gestione/", views.dashboard, name="dashboard"),
+    path("gestione/organizzazioni/nuova/", views.organisation_create, name="organisation_create"),
+    path("gestione/organizzazioni/<int:pk>/", views.organisation_detail, name="organisation"),
     path(
         "gestione/organizzazioni/<int:organisation_id>/luoghi/nuovo/", views.place_edit, name="place_create"
     ),

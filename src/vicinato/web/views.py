@@ -21,14 +21,24 @@ from django.views.decorators.http import require_POST
 
 from vicinato.geo.models import Stop
 from vicinato.register import opendata
-from vicinato.register.forms import PlaceFilterForm, PlaceForm
-from vicinato.register.models import Application, OpeningHours, Organisation, Place, Register, Requirement
+from vicinato.register.forms import OrganisationForm, PlaceFilterForm, PlaceForm
+from vicinato.register.models import (
+    Application,
+    Membership,
+    OpeningHours,
+    Organisation,
+    Place,
+    Register,
+    Requirement,
+)
 from vicinato.register.permissions import Action, can, managed_organisations, require, reviewed_registers
 from vicinato.register.services import (
     add_closure,
+    create_organisation,
     filter_places,
     is_open,
     save_place,
+    set_membership,
     set_opening_hours,
     weekly_hours,
 )
@@ -200,6 +210,59 @@ def _form_errors_to_messages(request, error: ValidationError):
     for field_messages in error.message_dict.values():
         for message in field_messages:
             messages.error(request, message)
+
+
+@login_required
+def organisation_create(request):
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            organisation = create_organisation(request.user, request.POST)
+        except ValidationError:
+            form.is_valid()
+        else:
+            messages.success(request, _("The organisation has been registered; you are its administrator."))
+            return redirect("web:organisation", pk=organisation.pk)
+    return render(request, "web/organisation_form.html", {"form": form})
+
+
+class MemberForm(forms.Form):
+    user = forms.CharField(label=gettext_lazy("Username or e-mail"), max_length=150)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Membership.Role.choices)
+
+
+@login_required
+def organisation_detail(request, pk: int):
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if not can(request.user, Action.VIEW_APPLICATION, organisation):
+        raise PermissionDenied(_("You are not a member of this organisation."))
+    can_manage = can(request.user, Action.MANAGE_ORGANISATION, organisation)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST":
+        require(request.user, Action.MANAGE_ORGANISATION, organisation)
+        if "remove" in request.POST:
+            form = MemberForm({"user": request.POST["remove"], "role": Membership.Role.STAFF})
+        if form.is_valid():
+            role = None if "remove" in request.POST else form.cleaned_data["role"]
+            try:
+                set_membership(request.user, organisation, form.cleaned_data["user"], role)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, _("Members updated."))
+                return redirect("web:organisation", pk=pk)
+    return render(
+        request,
+        "web/organisation.html",
+        {
+            "organisation": organisation,
+            "can_manage": can_manage,
+            "form": form,
+            "memberships": organisation.memberships.select_related("user").order_by("role", "user__username"),
+        },
+    )
 
 
 @login_required
