@@ -238,3 +238,16 @@ def test_members_are_managed_by_admins_and_one_admin_stays(client, people, organ
     assert not organisation.memberships.filter(user=people["worker"]).exists()
     client.force_login(people["other_admin"])
     assert client.get(url).status_code == 403
+
+
+def test_maps_get_the_places_and_a_list_equivalent(client, listed, place):
+    import json
+    import re
+
+    page = client.get("/en/registro/").content.decode()
+    data = json.loads(
+        re.search(r'<script id="places-data" type="application/json">(.*?)</script>', page).group(1)
+    )
+    assert [p["id"] for p in data] == [place.public_id]
+    assert data[0]["url"] == f"/en/luoghi/{place.public_id}/"
+    assert 'class="vicinato-map' in page and place.name_en in page  # the list beside the map

@@ -95,8 +95,22 @@ def register_list(request):
             "page": page,
             "query": query.urlencode(),
             "total": page.paginator.count,
+            "map_places": [map_marker(p) for p in places.select_related(None).prefetch_related(None)],
         },
     )
+
+
+def map_marker(place: Place) -> dict:
+    """What the map script needs of a place (see static/js/map.js)."""
+    return {
+        "id": place.public_id,
+        "name": place.name,
+        "kind": place.kind,
+        "kind_label": str(place.get_kind_display()),
+        "lat": place.lat,
+        "lon": place.lon,
+        "url": place.get_absolute_url(),
+    }
 
 
 def place_detail(request, public_id: str):
@@ -127,6 +141,7 @@ def place_detail(request, public_id: str):
             "amenity_groups": _group_amenities(place.amenities.all()),
             "can_edit": can(request.user, Action.EDIT_PLACE, place),
             "station": _nearest_station(place),
+            "map_places": [map_marker(place)],
         },
     )
 
