@@ -34,11 +34,16 @@ OUTSIDE = (45.60, 9.30)
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_english(settings):
+def _fast_and_english(settings, tmp_path):
     """Cheap password hashing, and English as the language of assertions unless a test says otherwise."""
     from django.utils import translation
 
+    from vicinato.geo import travel
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test starts with its own, empty index of reachable places (the street graphs stay cached).
+    settings.ROUTING_INDEX_DIR = tmp_path / "routing-index"
+    travel._indexes.clear()
     with translation.override("en"):
         yield
 

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
+from vicinato.geo import travel
 from vicinato.geo.models import Area, Stop
 from vicinato.register import opendata
 from vicinato.register.forms import PlaceFilterForm
@@ -166,6 +167,51 @@ def list_places(request: HttpRequest, limit: int = Query(100, ge=1, le=1000), of
     return [_place_out(p) for p in places[offset : offset + limit]]
 
 
+class NearbyOut(schemas.PlaceOut):
+    minutes: float
+
+
+def _travel_params(mode: str, minutes: int, lat: float = 0.0, lon: float = 0.0) -> None:
+    errors = {}
+    if not -90 <= lat <= 90:
+        errors["lat"] = [_("Latitude must be between -90 and 90.")]
+    if not -180 <= lon <= 180:
+        errors["lon"] = [_("Longitude must be between -180 and 180.")]
+    for field, check, value in (
+        ("mode", travel.check_mode, mode),
+        ("minutes", travel.check_minutes, minutes),
+    ):
+        try:
+            check(value)
+        except travel.TravelError as error:
+            errors[field] = [str(error)]
+    if errors:
+        raise ValidationError(errors)
+
+
+@places_router.get(
+    "/nearby", response={200: list[NearbyOut], 422: schemas.ErrorOut}, summary="Places reachable from a point"
+)
+def nearby_places(request: HttpRequest, lat: float, lon: float, mode: str = "walk", minutes: int = 15):
+    """Listed places reachable from (lat, lon) within `minutes` on foot or by bike over the street network,
+    nearest first; combine with the register filters (kind, amenity, audience, register, district, ...)."""
+    _travel_params(mode, minutes, lat, lon)
+    form = PlaceFilterForm(request.GET)
+    if not form.is_valid():
+        raise ValidationError(
+            {field: [e["message"] for e in errs] for field, errs in form.errors.get_json_data().items()}
+        )
+    try:
+        reached = travel.reachable_places(lat, lon, mode, minutes)
+    except travel.TravelError as error:
+        raise ValidationError({"lat": [str(error)]}) from error
+    places = _places_queryset(
+        filter_places(Place.objects.listed().filter(public_id__in=reached), form.cleaned_data)
+    )
+    answers = [{**_place_out(p), "minutes": reached[p.public_id]} for p in places]
+    return sorted(answers, key=lambda a: (a["minutes"], a["id"]))
+
+
 @places_router.get("/{public_id}", response={200: schemas.PlaceOut}, summary="One listed place")
 def get_place(request, public_id: str):
     place = opendata.listed_places().filter(public_id=public_id).first()
@@ -298,6 +344,46 @@ def stations_geojson(request, kind: Stop.Kind = Stop.Kind.METRO):
     return JsonResponse(
         {"type": "FeatureCollection", "features": features}, content_type="application/geo+json"
     )
+
+
+@geo_router.get(
+    "/isochrone", response={200: dict, 422: schemas.ErrorOut}, summary="Area reachable from a point"
+)
+def isochrone(request, lat: float, lon: float, mode: str = "walk", minutes: int = 15):
+    """GeoJSON Feature (Polygon or MultiPolygon, WGS84) of the streets' surroundings reachable in `minutes`."""
+    _travel_params(mode, minutes, lat, lon)
+    try:
+        feature = travel.isochrone(lat, lon, mode, minutes)
+    except travel.TravelError as error:
+        raise ValidationError({"lat": [str(error)]}) from error
+    return JsonResponse(feature, content_type="application/geo+json")
+
+
+@geo_router.get("/geocode", summary="Find a street or an address in the city's map (offline)")
+def geocode(request, q: str = Query(..., min_length=2, max_length=100)):
+    return [
+        {"label": c.label, "lat": c.lat, "lon": c.lon, "score": round(c.score, 3), "kind": c.kind}
+        for c in travel.streets().search(q)[:10]
+    ]
+
+
+@geo_router.get(
+    "/coverage", response={200: list[dict], 422: schemas.ErrorOut}, summary="Coverage by neighbourhood"
+)
+def coverage(request, mode: str = "walk", minutes: int = 15):
+    """For each neighbourhood (NIL): residents and the share within `minutes` of a listed place
+    (null where the street map does not cover the neighbourhood)."""
+    _travel_params(mode, minutes)
+    return [
+        {
+            "code": r.code,
+            "name": r.name,
+            "district": r.district,
+            "population": r.population,
+            "share": None if r.share is None else round(r.share, 4),
+        }
+        for r in travel.coverage(mode, minutes)
+    ]
 
 
 # --- applications --------------------------------------------------------------------------------------------

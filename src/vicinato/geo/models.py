@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from functools import cached_property
 
+import shapely
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from shapely.geometry import shape
+from shapely.geometry import mapping, shape
 
 
 class Municipality(models.Model):
@@ -52,6 +53,8 @@ class Area(models.Model):
         verbose_name=_("district"),
     )
     geometry = models.JSONField(_("geometry (GeoJSON)"))
+    # A lighter copy (about 5 m tolerance) for maps in the browser.
+    outline = models.JSONField(_("outline for maps (GeoJSON)"), null=True, blank=True)
     # Bounding box, so that point-in-polygon only tests the few candidates that can match.
     min_lon = models.FloatField()
     min_lat = models.FloatField()
@@ -83,7 +86,7 @@ class Area(models.Model):
         return {
             "type": "Feature",
             "id": f"{self.level}-{self.code}",
-            "geometry": self.geometry,
+            "geometry": self.outline or self.geometry,
             "properties": {
                 "code": self.code,
                 "name": self.label,
@@ -94,7 +97,10 @@ class Area(models.Model):
 
     def set_geometry(self, geometry: dict) -> None:
         self.geometry = geometry
-        self.min_lon, self.min_lat, self.max_lon, self.max_lat = shape(geometry).bounds
+        full = shape(geometry)
+        self.min_lon, self.min_lat, self.max_lon, self.max_lat = full.bounds
+        light = shapely.set_precision(full.simplify(0.00005, preserve_topology=True), 0.00001)
+        self.outline = json.loads(json.dumps(mapping(light)))
 
 
 class Stop(models.Model):

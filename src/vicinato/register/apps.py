@@ -6,3 +6,6 @@ class RegisterConfig(AppConfig):
     name = "vicinato.register"
     label = "register"
     verbose_name = _("Public register of places")
+
+    def ready(self):
+        from . import signals  # noqa: F401

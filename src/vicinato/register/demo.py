@@ -632,6 +632,11 @@ def load_demo(reset: bool = False) -> dict[str, int]:
         if not Place.objects.filter(is_demo=True).exists():
             places = _create_places(users, rng, milano)
             _create_applications(places, registers, users)
+    if settings.ROUTING_OSM_FILE.exists():
+        from vicinato.geo import travel
+
+        for mode in ("walk", "bike"):
+            travel.rebuild_index(mode)
     return {
         "districts": Area.objects.filter(level=Area.Level.DISTRICT).count(),
         "neighbourhoods": Area.objects.filter(level=Area.Level.NEIGHBOURHOOD).count(),

@@ -1,8 +1,10 @@
 """Routing engine of Vicinato: walk and bike graphs from OpenStreetMap, travel times and isochrones.
 
-Pure Python (numpy, scipy, shapely, pyosmium); no Django. Start with Network.load_or_build().
+Pure Python (numpy, scipy, shapely, pyosmium); no Django. Start with Network.load_or_build();
+README.md beside this file describes the API, the cache and the rules.
 """
 
+from .coverage import coverage_share, node_weights_from_polygons
 from .errors import (
     CutoffTooLargeError,
     OSMFileError,
@@ -11,26 +13,36 @@ from .errors import (
     StaleIndexError,
     UnknownModeError,
 )
+from .geocode import GeocodeCandidate, StreetIndex
 from .graph import MODES, ModeGraph, ModeReport, Snap, SnappedPoints, TravelTimes
+from .isochrone import Isochrone
 from .network import BuildReport, Network, cache_file_name, file_sha256
+from .reach import ReachablePlace, ReachIndex
 from .settings import RoutingSettings
 
 __all__ = [
     "MODES",
     "BuildReport",
     "CutoffTooLargeError",
+    "GeocodeCandidate",
+    "Isochrone",
     "ModeGraph",
     "ModeReport",
     "Network",
     "OSMFileError",
     "PointTooFarError",
+    "ReachIndex",
+    "ReachablePlace",
     "RoutingError",
     "RoutingSettings",
     "Snap",
     "SnappedPoints",
     "StaleIndexError",
+    "StreetIndex",
     "TravelTimes",
     "UnknownModeError",
     "cache_file_name",
+    "coverage_share",
     "file_sha256",
+    "node_weights_from_polygons",
 ]

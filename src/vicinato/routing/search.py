@@ -83,8 +83,8 @@ def multi_source_search(
         c = head_costs[part]
         k = len(h)
         valid = np.isfinite(c)
-        indptr = np.concatenate([graph.indptr, base_end + np.cumsum(valid.sum(axis=1))])
-        indices = np.concatenate([graph.indices, h[valid]])
+        indptr = np.concatenate([graph.indptr, base_end + np.cumsum(valid.sum(axis=1))]).astype(np.int32)
+        indices = np.concatenate([graph.indices, h[valid]]).astype(np.int32)
         data = np.concatenate([graph.data, c[valid]])
         augmented = sp.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
         times = dijkstra(augmented, directed=True, indices=np.arange(n, n + k), limit=limit)[:, :n]

@@ -3,13 +3,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import search, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("registro/", views.register_list, name="register"),
+    path("vicino-a-te/", search.nearby, name="nearby"),
+    path("copertura/", search.coverage, name="coverage"),
     path("luoghi/<slug:public_id>/", views.place_detail, name="place"),
     path("opendata/", views.opendata_page, name="opendata"),
     path("crediti/", views.credits, name="credits"),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from vicinato.geo.models import Stop
+from vicinato.geo import travel
 from vicinato.register import opendata
 from vicinato.register.forms import OrganisationForm, PlaceFilterForm, PlaceForm
 from vicinato.register.models import (
@@ -154,20 +154,9 @@ def _group_amenities(amenities):
 
 
 def _nearest_station(place: Place):
-    """The closest metro station as the crow flies (travel time comes from the routing engine)."""
-    from math import cos, radians, sqrt
-
-    best, best_distance = None, None
-    for stop in Stop.objects.filter(kind=Stop.Kind.METRO).only("name", "lines", "lat", "lon"):
-        dx = (stop.lon - place.lon) * 111_320 * cos(radians(place.lat))
-        dy = (stop.lat - place.lat) * 110_540
-        distance = sqrt(dx * dx + dy * dy)
-        if best_distance is None or distance < best_distance:
-            best, best_distance = stop, distance
-    if best is None:
-        return None
-    best.distance_m = round(best_distance)
-    return best
+    """The metro station with the shortest walk from the place (None off the street map)."""
+    found = travel.nearest_station_walk(place.lat, place.lon)
+    return dict(zip(("name", "lines", "minutes"), found, strict=True)) if found else None
 
 
 def opendata_page(request):

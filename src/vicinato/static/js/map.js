@@ -304,6 +304,25 @@
               console.warn("Vicinato map:", error);
             });
         }
+        // Coverage by neighbourhood: a choropleth of properties.share (0..1, null where unmapped).
+        var coverageNode = el.dataset.coverage ? document.getElementById(el.dataset.coverage) : null;
+        if (coverageNode) {
+          var shades = ["#d9364f", "#f08c3a", "#f2c94c", "#8cc084", "#1f7a4d"];
+          var coverage = L.geoJSON(JSON.parse(coverageNode.textContent), {
+            style: function (feature) {
+              var share = feature.properties.share;
+              var fill = share === null ? "#c5c7c9" : shades[Math.min(4, Math.floor(share * 5))];
+              return { color: "#333", weight: 1, fillColor: fill, fillOpacity: 0.6 };
+            },
+            onEachFeature: function (feature, layer) {
+              var share = feature.properties.share;
+              layer.bindTooltip(feature.properties.name + ": " +
+                (share === null ? "—" : Math.round(share * 100) + "%"));
+            }
+          }).addTo(map);
+          overlays[text.coverage || "Coverage"] = coverage;
+          if (!readPlaces(el).length && coverage.getBounds().isValid()) map.fitBounds(coverage.getBounds());
+        }
         if (el.dataset.stationsUrl) {
           overlays[text.stations] = stations;
           extras.push({ className: "vicinato-swatch-station", label: text.stations });

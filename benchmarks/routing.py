@@ -1,0 +1,393 @@
+"""Benchmark of the routing engine on the Milan extract, side by side with OSRM (CH) as the reference.
+
+Measures build time, load time, peak memory, graph sizes, a table of N random origins × M random
+places with a cutoff for walk and bike (ours: snapping + reverse searches + one lookup per origin),
+the ReachIndex "nearby" query latency, and the same table from OSRM (osrm-bindings wheel in its
+own Python 3.12 venv, foot and bicycle profiles, osrm-extract + osrm-contract, Table API), with the
+speed ratio and the agreement between the two engines.
+
+Origins and places are random points ON the street network of each mode (uniform per metre of
+street, seeded): both engines then snap them with no walk to the street, so the agreement measures
+routing, not the snapping policy (ours adds the walk to the street at walking speed, OSRM does not).
+
+Prints ONE JSON document on stdout; progress goes to stderr.
+Usage: python benchmarks/routing.py [--origins 100000] [--places 300] [--no-osrm] [--output FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import hashlib
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from vicinato.routing import ModeGraph, Network, RoutingSettings  # noqa: E402
+from vicinato.routing.reach import ReachIndex  # noqa: E402
+
+DEFAULT_PBF = ROOT / "data" / "milano" / "milan_italy_small.osm.pbf"
+CACHE = ROOT / ".cache"
+OSRM_PROFILES = {"walk": "foot", "bike": "bicycle"}
+SETTINGS = {"default": RoutingSettings(), "osrm_like": RoutingSettings.osrm_like()}
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _child_entry(connection: Any, target: Any, args: tuple[Any, ...]) -> None:
+    try:
+        result = target(*args)
+        result["peak_rss_mb"] = peak_rss_mb()
+        connection.send(result)
+    except Exception as error:  # reported, not raised, so the benchmark goes on
+        connection.send({"error": f"{type(error).__name__}: {error}"})
+
+
+def _in_child(target: Any, *args: Any) -> dict[str, Any]:
+    """Run target(*args) -> dict in a fresh interpreter, so its time and peak memory are its own."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=_child_entry, args=(child, target, args))
+    process.start()
+    result = parent.recv()
+    process.join()
+    return result
+
+
+def _build(pbf: Path, cache_dir: Path, settings: RoutingSettings) -> dict[str, Any]:
+    started = time.perf_counter()
+    network = Network.build(pbf, settings)
+    build_s = time.perf_counter() - started
+    path = network.save(cache_dir / "bench.npz")
+    return {"build_s": round(build_s, 3), "save_s": round(time.perf_counter() - started - build_s, 3),
+            "cache_bytes": path.stat().st_size, "report": network.report.to_dict()}
+
+
+def _load(pbf: Path, cache_dir: Path, settings: RoutingSettings) -> dict[str, Any]:
+    started = time.perf_counter()
+    network = Network.load(cache_dir / "bench.npz", settings)
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for mode in network.modes:
+        network.graph(mode)._snap_index()
+    snap_index_s = time.perf_counter() - started
+    return {"load_s": round(load_s, 3), "snap_index_build_s": round(snap_index_s, 3),
+            "sizes": {mode: network.graph(mode).sizes() for mode in network.modes}}
+
+
+def _readable(settings: RoutingSettings) -> dict[str, Any]:
+    return {k: dict(v) if isinstance(v, tuple) else v for k, v in settings.to_dict().items()}
+
+
+def sample_on_streets(graph: ModeGraph, count: int, rng: np.random.Generator) -> np.ndarray:
+    """(count, 2) lat/lon points on the graph's streets, uniform per metre of street."""
+    length = graph.seg_len_m.astype(np.float64)
+    seg = rng.choice(len(length), size=count, p=length / length.sum())
+    frac = rng.random(count)
+    lat, lon = graph.shape_lat, graph.shape_lon
+    u, v = graph.seg_u[seg], graph.seg_v[seg]
+    return np.column_stack([lat[u] + frac * (lat[v] - lat[u]), lon[u] + frac * (lon[v] - lon[u])])
+
+
+def our_table(graph: ModeGraph, origins: np.ndarray, places: np.ndarray, cutoff_s: float) -> tuple[np.ndarray, dict]:
+    started = time.perf_counter()
+    o = graph.snap_many(origins, strict=False)
+    d = graph.snap_many(places, strict=False)
+    snapped = time.perf_counter()
+    table = graph.table_snapped(o, d, cutoff_s, dtype=np.float32)
+    done = time.perf_counter()
+    return table, {
+        "snap_s": round(snapped - started, 3),
+        "search_and_lookup_s": round(done - snapped, 3),
+        "total_s": round(done - started, 3),
+        "searches": int(min(len(o), len(d))),
+        "cells_within_cutoff": int(np.isfinite(table).sum()),
+        "share_within_cutoff": round(float(np.isfinite(table).mean()), 4),
+        "points_off_map": int((~o.ok).sum() + (~d.ok).sum()),
+    }
+
+
+def reach_latency(graph: ModeGraph, places: np.ndarray, queries: np.ndarray, within_s: float) -> dict[str, Any]:
+    started = time.perf_counter()
+    index = ReachIndex.build(graph, [(i, float(lat), float(lon)) for i, (lat, lon) in enumerate(places)],
+                             max_time_s=1800)
+    build_s = time.perf_counter() - started
+    index.reachable(*queries[0], within_s=within_s)  # merges the per-place arrays once
+    latencies = []
+    found = []
+    for lat, lon in queries:
+        t0 = time.perf_counter()
+        hits = index.reachable(float(lat), float(lon), within_s=within_s)
+        latencies.append(time.perf_counter() - t0)
+        found.append(len(hits))
+    started = time.perf_counter()
+    index.add(10_000, *places[0])
+    index.reachable(*queries[0], within_s=within_s)
+    add_s = time.perf_counter() - started
+    ms = np.array(latencies) * 1000
+    entries = sum(len(n) for n in index._nodes if n is not None)
+    return {
+        "places": len(places), "queries": len(queries), "within_s": within_s,
+        "build_s": round(build_s, 3),
+        "query_ms_p50": round(float(np.percentile(ms, 50)), 3),
+        "query_ms_p95": round(float(np.percentile(ms, 95)), 3),
+        "mean_places_found": round(float(np.mean(found)), 1),
+        "add_one_place_then_query_s": round(add_s, 3),
+        "stored_entries": int(entries),
+    }
+
+
+def agreement(ours: np.ndarray, ref: np.ndarray, cutoff_s: float) -> dict[str, Any]:
+    ours_in = np.isfinite(ours) & (ours <= cutoff_s)
+    ref_in = np.isfinite(ref) & (ref <= cutoff_s)
+    both = ours_in & ref_in
+    a = ours[both].astype(np.float64)
+    b = ref[both].astype(np.float64)
+    rel = np.abs(a - b) / np.maximum(b, 1.0)
+    ratio = a / np.maximum(b, 1.0)
+    union = int((ours_in | ref_in).sum())
+    return {
+        "cells_both_within_cutoff": int(both.sum()),
+        "share_within_5pct": round(float((rel <= 0.05).mean()), 4) if both.any() else None,
+        "share_within_10pct": round(float((rel <= 0.10).mean()), 4) if both.any() else None,
+        "ratio_ours_to_osrm_p10_p50_p90": [round(float(x), 4) for x in np.percentile(ratio, [10, 50, 90])]
+        if both.any() else None,
+        "cells_only_ours": int((ours_in & ~ref_in).sum()),
+        "cells_only_osrm": int((ref_in & ~ours_in).sum()),
+        "share_of_reached_cells_only_one_engine": round(float(((ours_in ^ ref_in).sum()) / max(union, 1)), 4),
+    }
+
+
+# ----- OSRM ----------------------------------------------------------------------------------------
+
+
+def _find_python312() -> str | None:
+    found = shutil.which("python3.12")
+    if found:
+        return found
+    for pattern in ("/root/.pyenv/versions/3.12*/bin/python3.12",
+                    os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12")):
+        matches = sorted(glob.glob(pattern))
+        if matches:
+            return matches[-1]
+    return None
+
+
+def ensure_osrm_venv(venv: Path) -> tuple[Path | None, str]:
+    """The venv's python with osrm-bindings and numpy installed, or None and the reason."""
+    CACHE.mkdir(exist_ok=True)
+    (CACHE / ".gitignore").write_text("*\n")  # the venv and OSRM's files are never committed
+    python = venv / "bin" / "python"
+    check = [str(python), "-c", "import osrm, numpy; print(osrm.__file__)"]
+    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+        return python, "reused"
+    base = _find_python312()
+    if base is None:
+        return None, "no Python 3.12 found (osrm-bindings ships abi3 wheels for CPython >= 3.12 only)"
+    say(f"creating the OSRM venv in {venv} with {base}")
+    steps = [[base, "-m", "venv", str(venv)],
+             [str(python), "-m", "pip", "install", "--quiet", "--only-binary=:all:", "osrm-bindings", "numpy"]]
+    for step in steps:
+        result = subprocess.run(step, capture_output=True, text=True, timeout=1200)
+        if result.returncode != 0:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["unknown error"]
+            return None, f"{' '.join(step[-3:])} failed: {tail[0]}"
+    if subprocess.run(check, capture_output=True).returncode != 0:
+        return None, "osrm-bindings installed but `import osrm` fails"
+    return python, "created"
+
+
+def osrm_version(python: Path) -> str:
+    result = subprocess.run([str(python), "-m", "pip", "show", "osrm-bindings"], capture_output=True, text=True)
+    for line in result.stdout.splitlines():
+        if line.startswith("Version:"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def run_worker(python: Path, *args: str) -> dict[str, Any]:
+    worker = Path(__file__).with_name("_osrm_worker.py")
+    result = subprocess.run([str(python), str(worker), *args], capture_output=True, text=True)
+    lines = [line for line in result.stdout.strip().splitlines() if line.startswith("{")]
+    if not lines:
+        tail = (result.stderr or "no output").strip().splitlines()[-2:]
+        return {"error": f"OSRM worker exited {result.returncode}: {' | '.join(tail)}"}
+    return json.loads(lines[-1])
+
+
+def osrm_prepare(
+    python: Path, pbf: Path, sha: str, version: str, profile: str, no_turn_costs: bool
+) -> tuple[Path | None, dict]:
+    """Extract + contract once per (source, profile, OSRM version); later runs reuse the files."""
+    variant = "-no-turn-costs" if no_turn_costs else ""
+    workdir = CACHE / "osrm" / f"{sha[:16]}-{profile}{variant}-{version}"
+    stamp = workdir / "prepare.json"
+    if stamp.exists():
+        info = json.loads(stamp.read_text())
+        info["prepared_in_this_run"] = False
+        return workdir / "map.osrm", info
+    say(f"OSRM: osrm-extract + osrm-contract, {profile} profile{variant} (minutes; cached for later runs)")
+    args = ["prepare", "--pbf", str(pbf), "--profile", profile, "--workdir", str(workdir)]
+    info = run_worker(python, *args, *(["--no-turn-costs"] if no_turn_costs else []))
+    if "error" in info:
+        return None, info
+    stamp.write_text(json.dumps(info))
+    info["prepared_in_this_run"] = True
+    return workdir / "map.osrm", info
+
+
+# ----- main ----------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pbf", type=Path, default=DEFAULT_PBF)
+    parser.add_argument("--origins", type=int, default=100_000)
+    parser.add_argument("--places", type=int, default=300)
+    parser.add_argument("--cutoff-min", type=float, default=30.0)
+    parser.add_argument("--reach-queries", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=20151)
+    parser.add_argument("--no-osrm", action="store_true", help="skip the OSRM comparison")
+    parser.add_argument("--osrm-venv", type=Path, default=CACHE / "osrm-venv")
+    parser.add_argument("--osrm-processes", type=int, default=2)
+    parser.add_argument("--osrm-chunk", type=int, default=5000)
+    parser.add_argument("--output", type=Path, help="also write the JSON here")
+    args = parser.parse_args()
+    cutoff_s = args.cutoff_min * 60
+    pbf: Path = args.pbf
+    sha = hashlib.sha256(pbf.read_bytes()).hexdigest()
+    out: dict[str, Any] = {
+        "benchmark": "vicinato.routing vs OSRM",
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "source": {"path": str(pbf.relative_to(ROOT) if pbf.is_relative_to(ROOT) else pbf), "sha256": sha,
+                   "bytes": pbf.stat().st_size},
+        "parameters": {"origins": args.origins, "places": args.places, "cutoff_s": cutoff_s, "seed": args.seed,
+                       "points": "random points on each mode's streets, uniform per metre, seeded"},
+        "settings": {label: _readable(s) for label, s in SETTINGS.items()},
+    }
+
+    # Build and load, each in a fresh process so that times and peak memory are their own.
+    networks: dict[str, Network] = {}
+    out["build"] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, settings in SETTINGS.items():
+            cache_dir = Path(tmp) / label
+            cache_dir.mkdir()
+            say(f"building the graphs ({label} settings)")
+            built = _in_child(_build, pbf, cache_dir, settings)
+            loaded = _in_child(_load, pbf, cache_dir, settings)
+            out["build"][label] = {
+                "build_s": built.get("build_s"), "build_peak_rss_mb": built.get("peak_rss_mb"),
+                "cache_file_mb": round(built.get("cache_bytes", 0) / 2**20, 2),
+                "load_s": loaded.get("load_s"), "load_peak_rss_mb": loaded.get("peak_rss_mb"),
+                "snap_index_build_s": loaded.get("snap_index_build_s"),
+                "graph_sizes": loaded.get("sizes"),
+                "modes": built.get("report", {}).get("modes"),
+                **({"error": built["error"]} if "error" in built else {}),
+            }
+        for label, settings in SETTINGS.items():
+            networks[label] = Network.load(Path(tmp) / label / "bench.npz", settings)
+
+    rng = np.random.default_rng(args.seed)
+    points: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    ours: dict[str, dict[str, np.ndarray]] = {"default": {}, "osrm_like": {}}
+    out["ours"] = {}
+    for mode in ("walk", "bike"):
+        graph = networks["default"].graph(mode)
+        points[mode] = (sample_on_streets(graph, args.origins, rng), sample_on_streets(graph, args.places, rng))
+        out["ours"][mode] = {}
+        for label, network in networks.items():
+            g = network.graph(mode)
+            g._snap_index()  # built lazily on first use; part of loading, timed above
+            say(f"our {mode} table {args.origins} × {args.places} ({label} settings)")
+            table, timing = our_table(g, *points[mode], cutoff_s)
+            ours[label][mode] = table
+            out["ours"][mode][label] = timing
+        queries = sample_on_streets(graph, args.reach_queries, rng)
+        say(f"ReachIndex latency ({mode})")
+        out["ours"][mode]["reach_index"] = reach_latency(graph, points[mode][1], queries, within_s=900)
+    out["ours"]["peak_rss_mb_whole_benchmark_so_far"] = peak_rss_mb()
+
+    # OSRM.
+    if args.no_osrm:
+        out["osrm"] = {"skipped": "--no-osrm"}
+    else:
+        out["osrm"] = run_osrm(args, pbf, sha, points, ours, out["ours"], cutoff_s)
+    text = json.dumps(out, indent=2)
+    print(text)
+    if args.output:
+        args.output.write_text(text + "\n")
+    return 0
+
+
+def run_osrm(
+    args: argparse.Namespace, pbf: Path, sha: str, points: dict, ours: dict, our_times: dict, cutoff_s: float
+) -> dict:
+    """Prepare OSRM, run its table on the same points, and compare; never raises, says why instead."""
+    python, how = ensure_osrm_venv(args.osrm_venv)
+    if python is None:
+        say(f"OSRM unavailable: {how}")
+        return {"available": False, "reason": how}
+    version = osrm_version(python)
+    result: dict[str, Any] = {"available": True, "osrm_bindings": version, "venv": how, "algorithm": "CH"}
+    # Stock profiles, timed in one process (like our searches, which hold the GIL) and in as many
+    # processes as asked; plus, for bikes, the profile without turn costs, to show where the
+    # engines differ (agreement only).
+    variants = [("walk", "foot", False), ("bike", "bicycle", False), ("bike", "bicycle", True)]
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode, profile, no_turn_costs in variants:
+            key = f"{mode}_no_turn_costs" if no_turn_costs else mode
+            storage, prep = osrm_prepare(python, pbf, sha, version, profile, no_turn_costs)
+            entry: dict[str, Any] = {"profile": profile, "no_turn_costs": no_turn_costs, "prepare": prep}
+            result[key] = entry
+            if storage is None:
+                continue
+            origins, places = points[mode]
+            point_file = Path(tmp) / f"{mode}-points.npz"
+            np.savez(point_file, origins=origins, places=places)
+            out_file = Path(tmp) / f"{key}-osrm.npy"
+            runs = [args.osrm_processes] if no_turn_costs else sorted({1, args.osrm_processes})
+            for processes in runs:
+                say(f"OSRM {key} table {len(origins)} × {len(places)} ({processes} process(es))")
+                timing = run_worker(python, "table", "--storage", str(storage), "--points", str(point_file),
+                                    "--out", str(out_file), "--chunk", str(args.osrm_chunk),
+                                    "--processes", str(processes))
+                entry[f"table_{processes}_process"] = timing
+                if "error" in timing:
+                    break
+                if not no_turn_costs:
+                    ours_s = float(our_times[mode]["default"]["total_s"])
+                    wall = float(timing["table_wall_s"])
+                    entry[f"speed_ratio_osrm_{processes}_process_over_ours"] = round(wall / ours_s, 1)
+            if not out_file.exists():
+                continue
+            reference = np.load(out_file)
+            entry["agreement"] = {
+                f"ours_{label}_settings": agreement(ours[label][mode], reference, cutoff_s)
+                for label in ("default", "osrm_like")
+            }
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
