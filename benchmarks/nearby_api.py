@@ -37,11 +37,24 @@ def main() -> None:
 
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{ROOT / 'var' / 'bench-nearby.sqlite3'}", "DEBUG": "0"}
     subprocess.run([BIN / "vicinato", "migrate", "-v0"], env=env, check=True)
-    subprocess.run([BIN / "vicinato", "demo", "--quiet-users"], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [BIN / "vicinato", "demo", "--quiet-users"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
     port = free_port()
     server = subprocess.Popen(
-        [BIN / "gunicorn", "vicinato.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(args.workers), "--preload",
-         "--log-level", "warning"], env=env, cwd=ROOT,
+        [
+            BIN / "gunicorn",
+            "vicinato.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(args.workers),
+            "--preload",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -53,8 +66,10 @@ def main() -> None:
                 time.sleep(0.2)
         rng = random.Random(7)
         origins = [(rng.uniform(45.44, 45.50), rng.uniform(9.14, 9.24)) for _ in range(args.requests)]
-        urls = [f"{base}{args.path}?lat={lat:.5f}&lon={lon:.5f}&mode={rng.choice(['walk', 'bike'])}&minutes=15"
-                for lat, lon in origins]
+        urls = [
+            f"{base}{args.path}?lat={lat:.5f}&lon={lon:.5f}&mode={rng.choice(['walk', 'bike'])}&minutes=15"
+            for lat, lon in origins
+        ]
         for url in urls[:50]:  # warm every worker's caches
             urllib.request.urlopen(url).read()
         latencies: list[float] = []
@@ -93,13 +108,28 @@ def main() -> None:
         server.wait(timeout=10)
     latencies.sort()
     ms = [x * 1000 for x in latencies]
-    print(json.dumps({
-        "benchmark": "nearby_api", "path": args.path, "clients": args.clients, "requests": len(ms),
-        "gunicorn_workers": args.workers, "errors": errors, "requests_per_s": round(len(ms) / wall, 1),
-        "latency_ms": {"p50": round(statistics.median(ms), 2), "p95": round(ms[int(0.95 * len(ms)) - 1], 2),
-                       "p99": round(ms[int(0.99 * len(ms)) - 1], 2), "max": round(ms[-1], 2)},
-        "target_p95_ms": 30, "cpu_count": os.cpu_count(),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "nearby_api",
+                "path": args.path,
+                "clients": args.clients,
+                "requests": len(ms),
+                "gunicorn_workers": args.workers,
+                "errors": errors,
+                "requests_per_s": round(len(ms) / wall, 1),
+                "latency_ms": {
+                    "p50": round(statistics.median(ms), 2),
+                    "p95": round(ms[int(0.95 * len(ms)) - 1], 2),
+                    "p99": round(ms[int(0.99 * len(ms)) - 1], 2),
+                    "max": round(ms[-1], 2),
+                },
+                "target_p95_ms": 30,
+                "cpu_count": os.cpu_count(),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

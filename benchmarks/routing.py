@@ -110,16 +110,21 @@ def sample_on_streets(graph: ModeGraph, count: int, rng: np.random.Generator) ->
 
 
 def our_table(graph: ModeGraph, origins: np.ndarray, places: np.ndarray, cutoff_s: float) -> tuple[np.ndarray, dict]:
-    started = time.perf_counter()
-    o = graph.snap_many(origins, strict=False)
-    d = graph.snap_many(places, strict=False)
-    snapped = time.perf_counter()
-    table = graph.table_snapped(o, d, cutoff_s, dtype=np.float32)
-    done = time.perf_counter()
+    """Snap + table, timed twice: the first run (cold memory) is the one compared with OSRM."""
+    runs = []
+    for _ in range(2):
+        started = time.perf_counter()
+        o = graph.snap_many(origins, strict=False)
+        d = graph.snap_many(places, strict=False)
+        snapped = time.perf_counter()
+        table = graph.table_snapped(o, d, cutoff_s, dtype=np.float32)
+        done = time.perf_counter()
+        runs.append((snapped - started, done - snapped, done - started))
     return table, {
-        "snap_s": round(snapped - started, 3),
-        "search_and_lookup_s": round(done - snapped, 3),
-        "total_s": round(done - started, 3),
+        "snap_s": round(runs[0][0], 3),
+        "search_and_lookup_s": round(runs[0][1], 3),
+        "total_s": round(runs[0][2], 3),
+        "total_s_second_run": round(runs[1][2], 3),
         "searches": int(min(len(o), len(d))),
         "cells_within_cutoff": int(np.isfinite(table).sum()),
         "share_within_cutoff": round(float(np.isfinite(table).mean()), 4),
@@ -376,9 +381,11 @@ def run_osrm(
                 if "error" in timing:
                     break
                 if not no_turn_costs:
+                    # OSRM's time is its Table() calls alone in one process (the conversion of its
+                    # answer to arrays is not counted), or the wall time with several processes.
                     ours_s = float(our_times[mode]["default"]["total_s"])
-                    wall = float(timing["table_wall_s"])
-                    entry[f"speed_ratio_osrm_{processes}_process_over_ours"] = round(wall / ours_s, 1)
+                    osrm_s = float(timing["table_calls_s"] if processes == 1 else timing["table_wall_s"])
+                    entry[f"speed_ratio_osrm_{processes}_process_over_ours"] = round(osrm_s / ours_s, 1)
             if not out_file.exists():
                 continue
             reference = np.load(out_file)

@@ -204,3 +204,19 @@ def test_api_answers_in_italian_by_default(db):
     response = Client().get("/api/v1/places?kind=castle")
     assert response.status_code == 422
     assert "Alcuni campi non sono validi" in response.json()["detail"]
+
+
+def test_cached_records_follow_changes(client, listed, place, people):
+    assert client.get(f"/api/v1/places/{place.public_id}").json()["desks"] == 20
+    response = post(
+        client,
+        f"/api/v1/places/{place.public_id}",
+        {"desks": 33, "opening_hours": [{"weekday": 6, "opens": "10:00", "closes": "12:00"}]},
+        people["org_admin"],
+        method="patch",
+    )
+    assert response.status_code == 200
+    record = client.get(f"/api/v1/places/{place.public_id}").json()
+    assert (record["desks"], record["opening_hours"]) == (33, "Su 10:00-12:00")
+    Application.objects.filter(place=place).update(state=Application.State.SUSPENDED)
+    assert client.get(f"/api/v1/places/{place.public_id}").status_code == 404

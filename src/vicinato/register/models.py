@@ -124,6 +124,16 @@ def _new_public_id(name: str) -> str:
 
 
 class PlaceQuerySet(models.QuerySet):
+    def with_areas(self) -> PlaceQuerySet:
+        """Join the operator and the areas, without their (large) geometries."""
+        return self.select_related("operator", "municipality", "district", "neighbourhood").defer(
+            "municipality__boundary",
+            "district__geometry",
+            "district__outline",
+            "neighbourhood__geometry",
+            "neighbourhood__outline",
+        )
+
     def listed(self, at: datetime | None = None) -> PlaceQuerySet:
         """Places with at least one approved, unexpired entry in a register."""
         at = at or timezone.now()

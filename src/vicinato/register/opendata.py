@@ -6,9 +6,9 @@ import csv
 import io
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Max
 from django.http import HttpResponse, JsonResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from .models import Application, Place
@@ -41,31 +41,14 @@ FIELDS = [
 ]
 
 
-def listed_places():
-    now = timezone.now()
-    return (
-        Place.objects.listed(now)
-        .select_related("operator", "municipality", "district", "neighbourhood")
-        .prefetch_related(
-            "amenities",
-            "opening_hours",
-            Prefetch(
-                "applications",
-                queryset=Application.objects.listed(now).select_related("register"),
-                to_attr="listed_applications",
-            ),
-        )
-        .order_by("public_id")
-    )
-
-
-def place_record(place: Place) -> dict:
+def _place_fields(place: Place) -> dict:
+    with translation.override(settings.LANGUAGE_CODE):
+        url = settings.SITE_URL.rstrip("/") + place.get_absolute_url()
     return {
         "id": place.public_id,
         "name": place.name_it,
         "name_en": place.name_en or place.name_it,
         "kind": place.kind,
-        "register": [a.register.slug for a in place.listed_applications],
         "operator": place.operator.legal_name,
         "address": place.address,
         "postcode": place.postcode,
@@ -77,13 +60,44 @@ def place_record(place: Place) -> dict:
         "audiences": list(place.audiences),
         "accessibility": list(place.accessibility),
         "opening_hours": osm_opening_hours(place),
-        "url": settings.SITE_URL.rstrip("/") + place.get_absolute_url(),
+        "url": url,
         "lat": round(place.lat, 6),
         "lon": round(place.lon, 6),
-        "listed_until": min(a.expires_at for a in place.listed_applications).date().isoformat(),
         "demo": place.is_demo,
         "updated": place.updated_at.isoformat(timespec="seconds"),
     }
+
+
+# Records of places by (pk, updated_at): reused until the place changes, so that lists and the nearby
+# search cost one small query for the listings instead of loading every place again.
+_records: dict[tuple[int, object], dict] = {}
+
+
+def listed_records(public_ids=None) -> list[dict]:
+    """Open-data records of the listed places (or of those among `public_ids`), ordered by id."""
+    entries = Application.objects.listed().values_list(
+        "place_id", "place__updated_at", "register__slug", "expires_at"
+    )
+    if public_ids is not None:
+        entries = entries.filter(place__public_id__in=list(public_ids))
+    listings: dict[int, tuple] = {}
+    for pk, updated, register, expires in entries.order_by("register__slug"):
+        _updated, registers, until = listings.get(pk, (updated, [], expires))
+        listings[pk] = (updated, [*registers, register], min(until, expires))
+    missing = [pk for pk, (updated, _r, _u) in listings.items() if (pk, updated) not in _records]
+    if missing:
+        if len(_records) > 4 * len(listings) + 1000:
+            _records.clear()
+        for place in (
+            Place.objects.filter(pk__in=missing).with_areas().prefetch_related("amenities", "opening_hours")
+        ):
+            _records[(place.pk, place.updated_at)] = _place_fields(place)
+    records = []
+    for pk, (updated, registers, until) in listings.items():
+        record = _records.get((pk, updated))
+        if record is not None:  # changed between the two queries: listed again on the next request
+            records.append({**record, "register": registers, "listed_until": until.date().isoformat()})
+    return sorted(records, key=lambda r: r["id"])
 
 
 def _headers(response: HttpResponse, filename: str) -> HttpResponse:
@@ -95,7 +109,7 @@ def _headers(response: HttpResponse, filename: str) -> HttpResponse:
 
 @require_GET
 def places_json(request):
-    records = [place_record(p) for p in listed_places()]
+    records = listed_records()
     return _headers(
         JsonResponse(
             {"licence": "CC-BY-4.0", "count": len(records), "places": records},
@@ -108,8 +122,7 @@ def places_json(request):
 @require_GET
 def places_geojson(request):
     features = []
-    for place in listed_places():
-        record = place_record(place)
+    for record in listed_records():
         features.append(
             {
                 "type": "Feature",
@@ -131,8 +144,7 @@ def places_csv(request):
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS)
     writer.writeheader()
-    for place in listed_places():
-        record = place_record(place)
+    for record in listed_records():
         for key in ("register", "amenities", "audiences", "accessibility"):
             record[key] = ";".join(record[key])
         writer.writerow(record)
@@ -143,9 +155,7 @@ def places_csv(request):
 def catalog_json(request):
     """DCAT-AP_IT metadata (JSON-LD) describing the dataset and its three distributions."""
     base = settings.SITE_URL.rstrip("/")
-    modified = (
-        listed_places().order_by("-updated_at").values_list("updated_at", flat=True).first() or timezone.now()
-    )
+    modified = Place.objects.listed().aggregate(latest=Max("updated_at"))["latest"] or timezone.now()
     distributions = [
         ("csv", "text/csv", "CSV"),
         ("geojson", "application/geo+json", "GEOJSON"),

@@ -74,6 +74,8 @@ def set_opening_hours(actor, place: Place, intervals: list[tuple[int, time, time
         OpeningHours.objects.bulk_create(
             OpeningHours(place=place, weekday=w, opens=o, closes=c) for w, o, c in intervals
         )
+        # The hours are part of the place's public record: mark it changed.
+        Place.objects.filter(pk=place.pk).update(updated_at=timezone.now())
 
 
 def add_closure(actor, place: Place, start_date, end_date, reason: str = "") -> Closure:

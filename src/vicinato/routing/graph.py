@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
@@ -454,14 +455,26 @@ class ModeGraph:
             read_heads, read_costs = in_heads, in_costs.astype(result.dtype)
             graph, heads, costs = self.csr, out_heads, out_costs
         reverse = graph is self.csr_t
+        buffers = threading.local()
 
         def fill(part: slice, times: np.ndarray) -> None:
             # Junction-major, in the result's precision: each point reads two short rows. This runs
-            # in the worker threads, overlapping the next batch's search.
+            # in the worker threads, overlapping the next batch's search; each thread reuses its
+            # buffers, since fresh large arrays cost page faults on every batch.
             block = np.ascontiguousarray(times.T, dtype=result.dtype)
-            best = read_costs[:, 0:1] + block[read_heads[:, 0]]
-            np.minimum(best, read_costs[:, 1:2] + block[read_heads[:, 1]], out=best)
-            best[best > limit] = np.inf
+            width = block.shape[1]
+            shape = (len(read_heads), width)
+            if getattr(buffers, "best", None) is None or buffers.best.shape[1] < width:
+                buffers.best = np.empty(shape, dtype=result.dtype)
+                buffers.other = np.empty(shape, dtype=result.dtype)
+            best = buffers.best[:, :width]
+            other = buffers.other[:, :width]
+            np.take(block, read_heads[:, 0], axis=0, out=best)
+            best += read_costs[:, 0:1]
+            np.take(block, read_heads[:, 1], axis=0, out=other)
+            other += read_costs[:, 1:2]
+            np.minimum(best, other, out=best)
+            np.copyto(best, np.inf, where=best > limit)
             if reverse:
                 result[:, part] = best
             else:

@@ -72,11 +72,7 @@ def home(request):
 
 def register_list(request):
     form = PlaceFilterForm(request.GET or None)
-    places = (
-        Place.objects.listed()
-        .select_related("district", "neighbourhood", "operator")
-        .prefetch_related("amenities", "opening_hours", "closures")
-    )
+    places = Place.objects.listed().with_areas().prefetch_related("amenities", "opening_hours", "closures")
     if form.is_bound and form.is_valid():
         places = filter_places(places, form.cleaned_data)
     elif form.is_bound:
@@ -115,9 +111,7 @@ def map_marker(place: Place) -> dict:
 
 def place_detail(request, public_id: str):
     place = get_object_or_404(
-        Place.objects.select_related(
-            "operator", "district", "neighbourhood", "municipality"
-        ).prefetch_related(
+        Place.objects.with_areas().prefetch_related(
             "amenities",
             "opening_hours",
             "closures",
@@ -161,7 +155,7 @@ def _nearest_station(place: Place):
 
 def opendata_page(request):
     return render(
-        request, "web/opendata.html", {"count": opendata.listed_places().count(), "fields": opendata.FIELDS}
+        request, "web/opendata.html", {"count": Place.objects.listed().count(), "fields": opendata.FIELDS}
     )
 
 
@@ -435,7 +429,7 @@ def review_queue(request):
         state = Application.State.SUBMITTED
     applications = (
         Application.objects.filter(register__in=registers, state=state)
-        .select_related("place", "register", "place__operator", "place__district")
+        .select_related("place", "register", "place__operator")
         .order_by("submitted_at", "created_at")
     )
     return render(
