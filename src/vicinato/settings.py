@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "ninja",
     "vicinato.geo",
     "vicinato.register",
+    "vicinato.booking",
     "vicinato.web",
     "vicinato.api",
 ]

@@ -485,3 +485,10 @@ api.add_router("/registers", registers_router)
 api.add_router("/places", places_router)
 api.add_router("", geo_router)
 api.add_router("/applications", applications_router)
+
+try:
+    from vicinato.booking.api import router as booking_router
+except ImportError:  # the booking app is being built
+    booking_router = None
+if booking_router is not None:
+    api.add_router("/booking", booking_router)

@@ -22,7 +22,7 @@ from .settings import RoutingSettings
 log = logging.getLogger(__name__)
 
 # Bumped whenever the layout of the cache file changes.
-CACHE_FORMAT_VERSION = 1
+CACHE_FORMAT_VERSION = 2
 
 
 def file_sha256(path: Path) -> str:

@@ -13,8 +13,10 @@ from scipy.sparse.csgraph import dijkstra
 # whatever the order in which floating-point costs were added up.
 TIME_TOLERANCE_S = 1e-6
 
-# Upper bound on the dense distance block one search batch may allocate (bytes).
-_BLOCK_BYTES = 64 * 1024 * 1024
+# Upper bound on the dense distance block one search batch may allocate (bytes). Below glibc's
+# largest mmap threshold (32 MiB) freed blocks are reused by the next batch instead of being
+# mapped afresh, which on this kind of virtual machine costs more in page faults than the search.
+_BLOCK_BYTES = 24 * 1024 * 1024
 
 
 def build_csr(n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> sp.csr_matrix:

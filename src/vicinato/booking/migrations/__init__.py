@@ -1,0 +1,1 @@
+"""Booking of desks, rooms and services."""
