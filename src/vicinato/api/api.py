@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
 
+from vicinato.booking.api import router as booking_router
+from vicinato.booking.services import BookingError
 from vicinato.geo import travel
 from vicinato.geo.models import Area, Stop
 from vicinato.register import opendata
 from vicinato.register.forms import PlaceFilterForm
-from vicinato.register.models import ApiToken, Application, Place, Register, Requirement
+from vicinato.register.models import Application, Place, Register, Requirement
 from vicinato.register.permissions import Action, managed_organisations, require, reviewed_registers
 from vicinato.register.services import filter_places, save_place, set_opening_hours
 from vicinato.register.workflow import (
@@ -30,16 +31,7 @@ from vicinato.register.workflow import (
 )
 
 from . import schemas
-
-
-class BearerToken(HttpBearer):
-    def authenticate(self, request, token):
-        api_token = ApiToken.objects.select_related("user").filter(key=token, user__is_active=True).first()
-        if api_token:
-            request.user = api_token.user
-            return api_token.user
-        return None
-
+from .auth import AUTH
 
 api = NinjaAPI(
     title="Vicinato API",
@@ -49,7 +41,6 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
-AUTH = [BearerToken(), django_auth]
 
 
 def _error(request, status: int, detail: str, errors: dict | None = None, **extra):
@@ -80,6 +71,11 @@ def on_workflow_error(request, exc: WorkflowError):
         for f in exc.failures
     ]
     return _error(request, 409, str(exc), failures=failures)
+
+
+@api.exception_handler(BookingError)
+def on_booking_error(request, exc: BookingError):
+    return _error(request, 409, str(exc))
 
 
 @api.exception_handler(PermissionDenied)
@@ -486,9 +482,4 @@ api.add_router("/places", places_router)
 api.add_router("", geo_router)
 api.add_router("/applications", applications_router)
 
-try:
-    from vicinato.booking.api import router as booking_router
-except ImportError:  # the booking app is being built
-    booking_router = None
-if booking_router is not None:
-    api.add_router("/booking", booking_router)
+api.add_router("/booking", booking_router)

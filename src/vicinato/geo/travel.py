@@ -146,7 +146,13 @@ def sync_place(public_id: str, lat: float | None, lon: float | None, listed: boo
         if not path.exists():
             continue
         with _file_lock(path):
-            index = ReachIndex.load(path, network().graph(mode))
+            try:
+                index = ReachIndex.load(path, network().graph(mode))
+            except (StaleIndexError, OSError, ValueError):
+                # Made for another graph or damaged: drop it, the next search rebuilds it from the register.
+                path.unlink(missing_ok=True)
+                _indexes.pop(mode, None)
+                continue
             if listed and lat is not None:
                 try:
                     index.add(public_id, lat, lon)

@@ -1,0 +1,883 @@
+"""The one place that decides on bookings: rules, reservations and their states, series, waiting lists."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from vicinato.register.models import Closure, Membership, OpeningHours, Place
+
+from . import notifications
+from .models import (
+    Block,
+    Reservation,
+    ReservationEvent,
+    ReservationSeries,
+    Resource,
+    WaitingListEntry,
+    checkin_signature,
+)
+from .permissions import Action, require
+
+S = Reservation.State
+W = WaitingListEntry.State
+
+
+class BookingError(Exception):
+    """A booking that cannot be made or changed now (no free unit, a refused move); the API answers 409."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    rule: str  # which rule refused: "opening_hours", "notice", "per_day", ...
+    field: str  # the input to change
+    message: str
+
+
+# --- small helpers ---------------------------------------------------------------------------------------------
+def _minutes(start: datetime, end: datetime) -> int:
+    return int((end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() // 60)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _hm(value: time | datetime) -> str:
+    return value.strftime("%H:%M")
+
+
+def _when(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def duration_text(minutes: int) -> str:
+    """'2 hours', '30 minutes', '1 hour 30 minutes'."""
+    hours, rest = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    if rest or not hours:
+        parts.append(ngettext("%(n)d minute", "%(n)d minutes", rest) % {"n": rest})
+    return " ".join(parts)
+
+
+def _validation_error(refusals: list[Refusal]) -> ValidationError:
+    errors: dict[str, list[ValidationError]] = defaultdict(list)
+    for refusal in refusals:
+        errors[refusal.field].append(ValidationError(refusal.message, code=refusal.rule))
+    return ValidationError(dict(errors))
+
+
+def _peak(intervals: list[tuple[datetime, datetime, int]], start: datetime, end: datetime) -> int:
+    """The most units held at the same time within [start, end) by (start, end, units) intervals."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    changes = []
+    for s, e, units in intervals:
+        s, e = max(s.astimezone(UTC), start), min(e.astimezone(UTC), end)
+        if s < e:
+            changes += [(s, units), (e, -units)]
+    # At the same instant a release comes before a new hold: back-to-back bookings share a unit.
+    changes.sort(key=lambda change: (change[0], change[1]))
+    peak = held = 0
+    for _moment, delta in changes:
+        held += delta
+        peak = max(peak, held)
+    return peak
+
+
+def _held_intervals(
+    resource: Resource, start: datetime, end: datetime, now: datetime, exclude_offer: int | None = None
+) -> list[tuple[datetime, datetime, int]]:
+    """Units held in [start, end) by reservations and by open waiting-list offers, each followed by the buffer."""
+    buffer = resource.buffer
+    rows = list(
+        Reservation.objects.holding()
+        .filter(resource=resource)
+        .overlapping(start, end, buffer)
+        .values_list("start", "end", "units")
+    )
+    offers = WaitingListEntry.objects.filter(
+        resource=resource,
+        state=W.OFFERED,
+        offer_expires_at__gt=now,
+        start__lt=end + buffer,
+        end__gt=start - buffer,
+    ).exclude(pk=exclude_offer)
+    rows += list(offers.values_list("start", "end", "units"))
+    return [(s, e + buffer, units) for s, e, units in rows]
+
+
+def free_units(resource: Resource, start: datetime, end: datetime, now: datetime | None = None) -> int:
+    """Units of the resource a booking of [start, end) could still take (the buffer after it included)."""
+    now = now or timezone.now()
+    window_end = end + resource.buffer
+    return resource.capacity - _peak(_held_intervals(resource, start, window_end, now), start, window_end)
+
+
+# --- the rules -------------------------------------------------------------------------------------------------
+def agreement_allows(person, resource: Resource, start: datetime, end: datetime) -> str | None:
+    """Whether an agreement lets `person` book `resource` then: None if it does, else a refusal to show.
+
+    The hook the agreements (community) app implements; until it exists, nobody holds an agreement."""
+    return _(
+        "This resource is reserved to holders of an agreement, and agreements cannot be checked on Vicinato "
+        "yet; ask the place how to book it."
+    )
+
+
+def who_may_book_refusal(person, resource: Resource, start: datetime, end: datetime) -> str | None:
+    rule = resource.who_may_book
+    if rule == Resource.WhoMayBook.MEMBERS:
+        organisations = list(resource.organisations.all())
+        if not Membership.objects.filter(user=person, organisation__in=organisations).exists():
+            return _("Only members of %(names)s may book this resource; ask your organisation to join.") % {
+                "names": ", ".join(str(o) for o in organisations)
+                or _("the organisations chosen by the place")
+            }
+    elif rule == Resource.WhoMayBook.AGREEMENT:
+        return agreement_allows(person, resource, start, end)
+    return None
+
+
+def _opening_refusals(resource: Resource, start: datetime, end: datetime) -> list[Refusal]:
+    place = resource.place
+    day = start.date()
+    if end.date() != day:
+        return [Refusal("opening_hours", "end", _("A booking must start and end on the same day."))]
+    closure = Closure.objects.filter(place=place, start_date__lte=day, end_date__gte=day).first()
+    if closure:
+        return [
+            Refusal(
+                "closure",
+                "start",
+                _("This place is closed from %(start)s to %(end)s%(reason)s; choose another day.")
+                % {
+                    "start": closure.start_date.isoformat(),
+                    "end": closure.end_date.isoformat(),
+                    "reason": f" ({closure.reason})" if closure.reason else "",
+                },
+            )
+        ]
+    hours = list(OpeningHours.objects.filter(place=place, weekday=day.weekday()).order_by("opens"))
+    if not hours:
+        return [
+            Refusal(
+                "opening_hours",
+                "start",
+                _("This place is closed on %(weekday)s; choose another day.")
+                % {"weekday": OpeningHours.Weekday(day.weekday()).label},
+            )
+        ]
+    starts, ends = start.time(), end.time()
+    interval = next((h for h in hours if h.opens <= starts < h.closes), None)
+    if interval is None:
+        later = [h.opens for h in hours if h.opens > starts]
+        if later:
+            message = _("This place opens at %(time)s; choose a later start.") % {"time": _hm(later[0])}
+        else:
+            message = _("This place closes at %(time)s; choose an earlier start.") % {
+                "time": _hm(hours[-1].closes)
+            }
+        return [Refusal("opening_hours", "start", message)]
+    if ends > interval.closes:
+        return [
+            Refusal(
+                "opening_hours",
+                "end",
+                _("This place closes at %(time)s; choose an earlier end.") % {"time": _hm(interval.closes)},
+            )
+        ]
+    # Slots are counted from the opening time, on the wall clock people read.
+    slot = resource.slot_minutes
+    opens = datetime.combine(day, interval.opens)
+    offset = int((datetime.combine(day, starts) - opens).total_seconds() // 60)
+    length = int((datetime.combine(day, ends) - datetime.combine(day, starts)).total_seconds() // 60)
+    if offset % slot:
+        suggestion = opens + timedelta(minutes=(offset // slot + 1) * slot)
+        return [
+            Refusal(
+                "slot",
+                "start",
+                _("Bookings start every %(slot)s from %(opens)s; choose a start such as %(example)s.")
+                % {"slot": duration_text(slot), "opens": _hm(interval.opens), "example": _hm(suggestion)},
+            )
+        ]
+    if length % slot:
+        suggestion = datetime.combine(day, starts) + timedelta(minutes=(length // slot + 1) * slot)
+        return [
+            Refusal(
+                "slot",
+                "end",
+                _("Bookings last whole slots of %(slot)s; choose an end such as %(example)s.")
+                % {"slot": duration_text(slot), "example": _hm(suggestion)},
+            )
+        ]
+    return []
+
+
+def _limit_refusals(person, resource: Resource, start: datetime, exclude: int | None) -> list[Refusal]:
+    per_day, per_week = resource.max_per_day_per_person, resource.max_per_week_per_person
+    if per_day is None and per_week is None:
+        return []
+    day = start.date()
+    day_start, week_start = _local_midnight(day), _local_midnight(day - timedelta(days=day.weekday()))
+    counts = (
+        Reservation.objects.filter(person=person, resource__place_id=resource.place_id)
+        .exclude(state__in=[S.CANCELLED, S.REJECTED])
+        .exclude(pk=exclude)
+        .filter(start__gte=week_start, start__lt=_local_midnight(week_start.date() + timedelta(days=7)))
+        .aggregate(
+            day=Count(
+                "pk", filter=Q(start__gte=day_start, start__lt=_local_midnight(day + timedelta(days=1)))
+            ),
+            week=Count("pk"),
+        )
+    )
+    refusals = []
+    if per_day is not None and counts["day"] >= per_day:
+        refusals.append(
+            Refusal(
+                "per_day",
+                "start",
+                ngettext(
+                    "You can book at most %(limit)d time a day at this place; choose another day.",
+                    "You can book at most %(limit)d times a day at this place; choose another day.",
+                    per_day,
+                )
+                % {"limit": per_day},
+            )
+        )
+    if per_week is not None and counts["week"] >= per_week:
+        refusals.append(
+            Refusal(
+                "per_week",
+                "start",
+                ngettext(
+                    "You can book at most %(limit)d time a week at this place; choose another week.",
+                    "You can book at most %(limit)d times a week at this place; choose another week.",
+                    per_week,
+                )
+                % {"limit": per_week},
+            )
+        )
+    return refusals
+
+
+def check_rules(
+    person,
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    units: int = 1,
+    now: datetime | None = None,
+    exclude: int | None = None,
+) -> list[Refusal]:
+    """Every rule of the resource that refuses this booking (empty: the rules allow it; capacity aside).
+
+    `exclude` is a reservation not to count against the person's limits (the one being checked again)."""
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        return [
+            Refusal("time_zone", "start", _("Give the times with their offset, e.g. 2025-03-04T09:00+01:00."))
+        ]
+    if end <= start:
+        return [Refusal("order", "end", _("The end must come after the start; choose a later end."))]
+    if not resource.is_active:
+        return [
+            Refusal(
+                "inactive", "resource", _("This resource is not taking bookings now; choose another one.")
+            )
+        ]
+    now = now or timezone.now()
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    refusals = []
+    if not 1 <= units <= resource.capacity:
+        refusals.append(
+            Refusal(
+                "units",
+                "units",
+                ngettext(
+                    "This resource has %(capacity)d unit; book 1.",
+                    "This resource has %(capacity)d units; book between 1 and %(capacity)d.",
+                    resource.capacity,
+                )
+                % {"capacity": resource.capacity},
+            )
+        )
+    if start < now:
+        refusals.append(Refusal("past", "start", _("This time has already begun; choose a later start.")))
+    elif start - now < timedelta(minutes=resource.min_notice_minutes):
+        refusals.append(
+            Refusal(
+                "notice",
+                "start",
+                _("Bookings must be made at least %(notice)s ahead.")
+                % {"notice": duration_text(resource.min_notice_minutes)},
+            )
+        )
+    last_day = timezone.localdate(now) + timedelta(days=resource.max_days_ahead)
+    if start.date() > last_day:
+        refusals.append(
+            Refusal(
+                "days_ahead",
+                "start",
+                ngettext(
+                    "Bookings open %(days)d day ahead; choose a date until %(date)s.",
+                    "Bookings open %(days)d days ahead; choose a date until %(date)s.",
+                    resource.max_days_ahead,
+                )
+                % {"days": resource.max_days_ahead, "date": last_day.isoformat()},
+            )
+        )
+    minutes = _minutes(start, end)
+    if minutes < resource.min_minutes:
+        refusals.append(
+            Refusal(
+                "min_duration",
+                "end",
+                _("Bookings must last at least %(duration)s; choose a later end.")
+                % {"duration": duration_text(resource.min_minutes)},
+            )
+        )
+    elif minutes > resource.max_minutes:
+        refusals.append(
+            Refusal(
+                "max_duration",
+                "end",
+                _("Bookings may last at most %(duration)s; choose an earlier end.")
+                % {"duration": duration_text(resource.max_minutes)},
+            )
+        )
+    refusals += _opening_refusals(resource, start, end)
+    block = Block.objects.filter(resource=resource, start__lt=end, end__gt=start).first()
+    if block:
+        refusals.append(
+            Refusal(
+                "block",
+                "start",
+                _("This resource is closed from %(start)s to %(end)s%(reason)s; choose another time.")
+                % {
+                    "start": _when(block.start),
+                    "end": _when(block.end),
+                    "reason": f" ({block.reason})" if block.reason else "",
+                },
+            )
+        )
+    message = who_may_book_refusal(person, resource, start, end)
+    if message:
+        refusals.append(Refusal("who_may_book", "resource", message))
+    refusals += _limit_refusals(person, resource, start, exclude)
+    return refusals
+
+
+# --- reserving -------------------------------------------------------------------------------------------------
+def _replay(person, key: str, resource: Resource, start, end, units: int) -> Reservation | None:
+    existing = Reservation.objects.filter(person=person, idempotency_key=key).first()
+    if existing and (existing.resource_id, existing.start, existing.end, existing.units) != (
+        resource.pk,
+        start,
+        end,
+        units,
+    ):
+        raise ValidationError(
+            {"idempotency_key": [_("This Idempotency-Key was used for another booking; send a new key.")]}
+        )
+    return existing
+
+
+def _capacity_error(resource: Resource, free: int) -> BookingError:
+    if free <= 0:
+        return BookingError(
+            _("No unit of this resource is free at that time; choose another time or join the waiting list.")
+        )
+    return BookingError(
+        ngettext(
+            "Only %(free)d unit is free at that time; book fewer units or choose another time.",
+            "Only %(free)d units are free at that time; book fewer units or choose another time.",
+            free,
+        )
+        % {"free": free}
+    )
+
+
+def _record(reservation: Reservation, action: str, source: str, actor, at: datetime, note: str = "") -> None:
+    ReservationEvent.objects.create(
+        reservation=reservation,
+        action=action,
+        from_state=source,
+        to_state=reservation.state,
+        actor=actor,
+        at=at,
+        note=note,
+    )
+
+
+def _reserve_locked(
+    person,
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    units: int,
+    now: datetime,
+    idempotency_key: str | None = None,
+    series: ReservationSeries | None = None,
+    exclude_offer: int | None = None,
+) -> Reservation:
+    """Check and insert a reservation; runs in a transaction that holds the resource's row lock."""
+    resource = Resource.objects.select_for_update().select_related("place").get(pk=resource.pk)
+    if resource.max_per_day_per_person is not None or resource.max_per_week_per_person is not None:
+        # The person's limits span the place: serialise this person's bookings too.
+        list(get_user_model().objects.select_for_update().filter(pk=person.pk).values_list("pk"))
+    refusals = check_rules(person, resource, start, end, units, now)
+    if refusals:
+        raise _validation_error(refusals)
+    window_end = end + resource.buffer
+    held = _held_intervals(resource, start, window_end, now, exclude_offer)
+    free = resource.capacity - _peak(held, start, window_end)
+    if units > free:
+        raise _capacity_error(resource, free)
+    slots = -(-_minutes(start, end) // resource.slot_minutes)
+    reservation = Reservation.objects.create(
+        resource=resource,
+        person=person,
+        start=start,
+        end=end,
+        units=units,
+        state=S.REQUESTED if resource.requires_approval else S.CONFIRMED,
+        price_cents=resource.price_cents_per_slot * slots * units,
+        idempotency_key=idempotency_key or None,
+        series=series,
+    )
+    _record(reservation, "create", "", person, now)
+    transaction.on_commit(lambda: notifications.reservation_changed(reservation, "create"))
+    return reservation
+
+
+def reserve(
+    person,
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    units: int = 1,
+    idempotency_key: str | None = None,
+    *,
+    series: ReservationSeries | None = None,
+    now: datetime | None = None,
+) -> Reservation:
+    """Book `units` of `resource` from `start` to `end`, or refuse: ValidationError naming the rule (422),
+    BookingError when no unit is free (409). The same idempotency key gives back the same reservation."""
+    now = now or timezone.now()
+    if idempotency_key and (existing := _replay(person, idempotency_key, resource, start, end, units)):
+        return existing
+    try:
+        with transaction.atomic():
+            return _reserve_locked(person, resource, start, end, units, now, idempotency_key, series)
+    except IntegrityError:
+        # The same key sent twice at once: the second insert lost the race to the first.
+        if idempotency_key and (existing := _replay(person, idempotency_key, resource, start, end, units)):
+            return existing
+        raise
+
+
+# --- moving a reservation --------------------------------------------------------------------------------------
+# Who may apply each move of `Reservation.TRANSITIONS`; None: only the scheduled jobs.
+MOVED_BY: dict[str, Action | None] = {
+    "confirm": Action.DECIDE_RESERVATION,
+    "reject": Action.DECIDE_RESERVATION,
+    "cancel": Action.CANCEL_RESERVATION,
+    "check_in": Action.CHECK_IN,
+    "no_show": None,
+    "complete": None,
+}
+FREES_UNITS = {S.REJECTED, S.CANCELLED, S.NO_SHOW}
+
+
+def _refuse_out_of_time(reservation: Reservation, action: str, actor, note: str, now: datetime) -> None:
+    resource = reservation.resource
+    if action == "cancel":
+        if actor is not None and reservation.person_id != actor.pk:
+            if not note:
+                raise ValidationError({"reason": [_("Write the reason for the person who booked.")]})
+            return
+        deadline = reservation.start - timedelta(minutes=resource.cancellation_deadline_minutes)
+        if now > deadline:
+            raise BookingError(
+                _("This booking could be cancelled until %(time)s; ask the place if you cannot come.")
+                % {"time": _when(deadline)}
+            )
+    elif action == "reject" and not note:
+        raise ValidationError({"reason": [_("Write the reason for the person who asked.")]})
+    elif action == "check_in":
+        window = timedelta(minutes=resource.checkin_window_minutes)
+        if now < reservation.start - window:
+            raise BookingError(
+                _("Check-in opens at %(time)s, %(window)s before the start.")
+                % {
+                    "time": _when(reservation.start - window),
+                    "window": duration_text(resource.checkin_window_minutes),
+                }
+            )
+        if now > reservation.start + window:
+            raise BookingError(
+                _("Check-in closed at %(time)s; the booking has been released.")
+                % {"time": _when(reservation.start + window)}
+            )
+
+
+def transition(
+    reservation: Reservation, action: str, actor=None, note: str = "", now: datetime | None = None
+) -> Reservation:
+    """Apply one move of `Reservation.TRANSITIONS`, record who/when/why, or refuse it with a clear error."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    with transaction.atomic():
+        reservation = (
+            Reservation.objects.select_for_update()
+            .select_related("resource__place__operator")
+            .get(pk=reservation.pk)
+        )
+        moves = Reservation.TRANSITIONS.get(action)
+        if moves is None:
+            raise BookingError(
+                _("Unknown action '%(action)s'; use one of: %(actions)s.")
+                % {"action": action, "actions": ", ".join(Reservation.TRANSITIONS)}
+            )
+        by = MOVED_BY[action]
+        if by is None:
+            if actor is not None:
+                raise PermissionDenied(
+                    _("Only the scheduled jobs may apply '%(action)s'.") % {"action": action}
+                )
+        else:
+            require(actor, by, reservation)
+        if reservation.state not in moves:
+            raise BookingError(
+                _(
+                    "A reservation that is '%(state)s' cannot be moved with '%(action)s'; allowed from: %(sources)s."
+                )
+                % {
+                    "state": reservation.get_state_display(),
+                    "action": action,
+                    "sources": ", ".join(str(S(s).label) for s in moves),
+                }
+            )
+        _refuse_out_of_time(reservation, action, actor, note, now)
+        source = reservation.state
+        reservation.state = moves[source]
+        reservation.save(update_fields=["state"])
+        _record(reservation, action, source, actor, now, note)
+        if reservation.state in FREES_UNITS and reservation.end > now:
+            offer_free_units(reservation.resource, now)
+    transaction.on_commit(lambda: notifications.reservation_changed(reservation, action, note))
+    return reservation
+
+
+def cancel(reservation: Reservation, actor, reason: str = "", now: datetime | None = None) -> Reservation:
+    """The person cancels before the resource's deadline; the place's staff at any time, with a reason."""
+    return transition(reservation, "cancel", actor, reason, now)
+
+
+def check_in(code: str, operator, now: datetime | None = None) -> Reservation:
+    """Check in the reservation whose code the person shows, within the check-in window."""
+    pk, _sep, signature = code.strip().upper().replace(" ", "").partition("-")
+    reservation = None
+    if pk.isdigit() and constant_time_compare(signature, checkin_signature(int(pk))):
+        reservation = Reservation.objects.filter(pk=int(pk)).first()
+    if reservation is None:
+        raise ValidationError({"code": [_("This check-in code is not valid; check it and type it again.")]})
+    return transition(reservation, "check_in", operator, now=now)
+
+
+def release_no_shows(now: datetime | None = None) -> int:
+    """Mark as no-shows the confirmed bookings not checked in by the end of the window; frees their units."""
+    now = now or timezone.now()
+    released = 0
+    for reservation in Reservation.objects.filter(state=S.CONFIRMED, start__lt=now).select_related(
+        "resource"
+    ):
+        if reservation.start + timedelta(minutes=reservation.resource.checkin_window_minutes) < now:
+            transition(reservation, "no_show", now=now)
+            released += 1
+    return released
+
+
+def complete_finished(now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    finished = list(Reservation.objects.filter(state=S.CHECKED_IN, end__lte=now))
+    for reservation in finished:
+        transition(reservation, "complete", now=now)
+    return len(finished)
+
+
+# --- blocks ----------------------------------------------------------------------------------------------------
+def block_resource(
+    resource: Resource, start: datetime, end: datetime, reason: str, actor
+) -> tuple[Block, list[Reservation]]:
+    """Close a resource for a period; gives back the bookings in it, which the operator decides about."""
+    require(actor, Action.BLOCK_RESOURCE, resource)
+    if end <= start:
+        raise ValidationError({"end": [_("The end must come after the start; choose a later end.")]})
+    block = Block.objects.create(resource=resource, start=start, end=end, reason=reason, created_by=actor)
+    affected = list(Reservation.objects.holding().filter(resource=resource).overlapping(start, end))
+    return block, affected
+
+
+def lift_block(block: Block, actor, now: datetime | None = None) -> list[WaitingListEntry]:
+    """Reopen the period of a block; the people waiting for it get offers."""
+    require(actor, Action.BLOCK_RESOURCE, block)
+    with transaction.atomic():
+        block.delete()
+        return offer_free_units(block.resource, now or timezone.now())
+
+
+# --- availability ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Slot:
+    resource_id: int
+    start: datetime
+    end: datetime
+    free: int
+
+
+def availability(
+    target: Resource | Place, first_day: date, days: int = 1, now: datetime | None = None
+) -> list[Slot]:
+    """Free units per slot of a resource, or of every active resource of a place, for `days` from `first_day`.
+
+    A fixed number of queries whatever the number of slots: one each for resources, opening hours,
+    closures, blocks, reservations and offers."""
+    now = now or timezone.now()
+    if isinstance(target, Place):
+        place, resources = target, list(target.resources.filter(is_active=True))
+    else:
+        place, resources = target.place, [target]
+    period_start, period_end = _local_midnight(first_day), _local_midnight(first_day + timedelta(days=days))
+    hours: dict[int, list[OpeningHours]] = defaultdict(list)
+    for h in OpeningHours.objects.filter(place=place).order_by("opens"):
+        hours[h.weekday].append(h)
+    closed = set()
+    for closure in Closure.objects.filter(
+        place=place, start_date__lt=first_day + timedelta(days=days), end_date__gte=first_day
+    ):
+        closed |= {
+            closure.start_date + timedelta(days=d)
+            for d in range((closure.end_date - closure.start_date).days + 1)
+        }
+    ids = [r.pk for r in resources]
+    margin = max((r.buffer for r in resources), default=timedelta(0))
+    held: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    reservations = (
+        Reservation.objects.holding()
+        .filter(resource_id__in=ids, start__lt=period_end + margin, end__gt=period_start - margin)
+        .values_list("resource_id", "start", "end", "units")
+    )
+    offers = WaitingListEntry.objects.filter(
+        resource_id__in=ids,
+        state=W.OFFERED,
+        offer_expires_at__gt=now,
+        start__lt=period_end + margin,
+        end__gt=period_start - margin,
+    ).values_list("resource_id", "start", "end", "units")
+    for rows in (reservations, offers):
+        for resource_id, s, e, units in rows:
+            held[resource_id].append((s, e, units))
+    blocks: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for resource_id, s, e in Block.objects.filter(
+        resource_id__in=ids, start__lt=period_end, end__gt=period_start
+    ).values_list("resource_id", "start", "end"):
+        blocks[resource_id].append((s, e))
+
+    slots = []
+    tz = timezone.get_current_timezone()
+    for resource in resources:
+        step = timedelta(minutes=resource.slot_minutes)
+        intervals = [(s, e + resource.buffer, units) for s, e, units in held[resource.pk]]
+        for offset in range(days):
+            day = first_day + timedelta(days=offset)
+            if day in closed:
+                continue
+            for h in hours[day.weekday()]:
+                slot_start = datetime.combine(day, h.opens, tzinfo=tz)
+                closes = datetime.combine(day, h.closes, tzinfo=tz)
+                while slot_start + step <= closes:
+                    slot_end = slot_start + step
+                    if any(s < slot_end and e > slot_start for s, e in blocks[resource.pk]):
+                        free = 0
+                    else:
+                        free = resource.capacity - _peak(intervals, slot_start, slot_end + resource.buffer)
+                    slots.append(Slot(resource.pk, slot_start, slot_end, max(free, 0)))
+                    slot_start = slot_end
+    return slots
+
+
+# --- series ----------------------------------------------------------------------------------------------------
+@dataclass
+class SeriesResult:
+    series: ReservationSeries
+    reservations: list[Reservation] = field(default_factory=list)
+    conflicts: list[tuple[date, str]] = field(default_factory=list)  # dates not booked, with the reason
+
+
+MAX_SERIES_DAYS = 366
+
+
+def _refusal_text(error: ValidationError | BookingError) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+def create_series(
+    person,
+    resource: Resource,
+    weekdays: list[int],
+    start_time: time,
+    end_time: time,
+    first_date: date,
+    until_date: date,
+    now: datetime | None = None,
+) -> SeriesResult:
+    """Book every chosen weekday from `first_date` to `until_date`; the dates that cannot be booked are
+    reported with their reason instead of failing the whole series."""
+    errors = {}
+    if not weekdays or any(d not in range(7) for d in weekdays):
+        errors["weekdays"] = [_("Choose at least one weekday, from 0 (Monday) to 6 (Sunday).")]
+    if until_date < first_date:
+        errors["until_date"] = [_("The last date must not come before the first; choose a later one.")]
+    elif (until_date - first_date).days >= MAX_SERIES_DAYS:
+        errors["until_date"] = [_("A series may span at most one year; choose an earlier last date.")]
+    if errors:
+        raise ValidationError(errors)
+    series = ReservationSeries.objects.create(
+        person=person,
+        resource=resource,
+        weekdays=sorted(set(weekdays)),
+        start_time=start_time,
+        end_time=end_time,
+        first_date=first_date,
+        until_date=until_date,
+    )
+    result = SeriesResult(series)
+    tz = timezone.get_current_timezone()
+    for offset in range((until_date - first_date).days + 1):
+        day = first_date + timedelta(days=offset)
+        if day.weekday() not in series.weekdays:
+            continue
+        start = datetime.combine(day, start_time, tzinfo=tz)
+        end = datetime.combine(day, end_time, tzinfo=tz)
+        try:
+            result.reservations.append(reserve(person, resource, start, end, series=series, now=now))
+        except (ValidationError, BookingError) as error:
+            result.conflicts.append((day, _refusal_text(error)))
+    return result
+
+
+def cancel_series(
+    series: ReservationSeries,
+    actor,
+    from_date: date | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> tuple[list[Reservation], list[tuple[Reservation, str]]]:
+    """Cancel the series' bookings from `from_date` (default today); gives back the cancelled ones and
+    those kept, with the reason (e.g. past the cancellation deadline)."""
+    now = now or timezone.now()
+    require(actor, Action.CANCEL_RESERVATION, series)
+    since = _local_midnight(from_date or timezone.localdate(now))
+    cancelled, kept = [], []
+    for reservation in series.reservations.filter(state__in=[S.REQUESTED, S.CONFIRMED], start__gte=since):
+        try:
+            cancelled.append(cancel(reservation, actor, reason, now))
+        except (ValidationError, BookingError) as error:
+            kept.append((reservation, _refusal_text(error)))
+    return cancelled, kept
+
+
+# --- waiting list ----------------------------------------------------------------------------------------------
+def join_waiting_list(
+    person, resource: Resource, start: datetime, end: datetime, units: int = 1, now: datetime | None = None
+) -> WaitingListEntry:
+    """Queue for a period that is full; refused when the rules refuse it or when a unit is free."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().select_related("place").get(pk=resource.pk)
+        refusals = check_rules(person, resource, start, end, units, now)
+        if refusals:
+            raise _validation_error(refusals)
+        existing = WaitingListEntry.objects.filter(
+            resource=resource, person=person, start=start, end=end, state__in=[W.WAITING, W.OFFERED]
+        ).first()
+        if existing:
+            return existing
+        if free_units(resource, start, end, now) >= units:
+            raise BookingError(_("A unit is free at that time; book it instead of waiting."))
+        last = WaitingListEntry.objects.filter(resource=resource).aggregate(last=Max("position"))["last"]
+        return WaitingListEntry.objects.create(
+            resource=resource, person=person, start=start, end=end, units=units, position=(last or 0) + 1
+        )
+
+
+def offer_free_units(resource: Resource, now: datetime) -> list[WaitingListEntry]:
+    """Offer the units free now to the people waiting, first in line first; an offer holds its units
+    for the resource's offer time."""
+    offered = []
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().select_related("place").get(pk=resource.pk)
+        waiting = WaitingListEntry.objects.filter(resource=resource, state=W.WAITING, end__gt=now)
+        for entry in waiting.select_related("person").order_by("position"):
+            # Only what the person could book now (not blocked, still ahead, within their limits).
+            if check_rules(entry.person, resource, entry.start, entry.end, entry.units, now):
+                continue
+            if free_units(resource, entry.start, entry.end, now) >= entry.units:
+                entry.state = W.OFFERED
+                entry.offer_expires_at = now + timedelta(minutes=resource.offer_minutes)
+                entry.save(update_fields=["state", "offer_expires_at"])
+                offered.append(entry)
+    for entry in offered:
+        transaction.on_commit(lambda entry=entry: notifications.offer_made(entry))
+    return offered
+
+
+def accept_offer(entry: WaitingListEntry, person, now: datetime | None = None) -> Reservation:
+    """Turn an open offer into a reservation (the rules are checked again)."""
+    now = now or timezone.now()
+    require(person, Action.ACCEPT_OFFER, entry)
+    with transaction.atomic():
+        Resource.objects.select_for_update().filter(pk=entry.resource_id).first()
+        entry = WaitingListEntry.objects.select_for_update().select_related("resource").get(pk=entry.pk)
+        if entry.state != W.OFFERED or entry.offer_expires_at <= now:
+            raise BookingError(_("This offer is no longer open; join the waiting list again."))
+        reservation = _reserve_locked(
+            entry.person, entry.resource, entry.start, entry.end, entry.units, now, exclude_offer=entry.pk
+        )
+        entry.state, entry.reservation = W.ACCEPTED, reservation
+        entry.save(update_fields=["state", "reservation"])
+    return reservation
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """Expire the offers not accepted in time, and offer their units to the next in line."""
+    now = now or timezone.now()
+    expired = list(WaitingListEntry.objects.filter(state=W.OFFERED, offer_expires_at__lte=now))
+    WaitingListEntry.objects.filter(pk__in=[e.pk for e in expired], state=W.OFFERED).update(state=W.EXPIRED)
+    for resource_id in {e.resource_id for e in expired}:
+        offer_free_units(Resource(pk=resource_id), now)
+    return len(expired)
+
+
+def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
+    """Everything that happens with time passing; safe to run repeatedly (e.g. every minute)."""
+    now = now or timezone.now()
+    return {
+        "no_shows": release_no_shows(now),
+        "completed": complete_finished(now),
+        "offers_expired": expire_offers(now),
+    }

@@ -1,0 +1,110 @@
+"""Booking fixtures: a desk room at the test place, a fixed 'now', times on the wall clock of Milan."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connections
+from django.db.utils import load_backend
+
+from vicinato.booking.models import Resource
+from vicinato.register.models import Membership
+
+ROME = ZoneInfo("Europe/Rome")
+# Monday 4 March 2030, 07:00: the place (Monday to Friday, 08:30-19:00) opens later today.
+NOW = datetime(2030, 3, 4, 7, 0, tzinfo=ROME)
+TUESDAY = date(2030, 3, 5)
+
+
+def at(hhmm: str, day: date = TUESDAY) -> datetime:
+    hours, minutes = map(int, hhmm.split(":"))
+    return datetime.combine(day, time(hours, minutes), tzinfo=ROME)
+
+
+def make_resource(place, **rules) -> Resource:
+    values = {
+        "kind": Resource.Kind.DESK,
+        "name_it": "Sala scrivanie",
+        "name_en": "Desk room",
+        "capacity": 2,
+        "slot_minutes": 30,
+        "min_minutes": 60,
+        "max_minutes": 240,
+        "max_days_ahead": 14,
+        **rules,
+    }
+    return Resource.objects.create(place=place, **values)
+
+
+@pytest.fixture
+def resource(place) -> Resource:
+    return make_resource(place)
+
+
+@pytest.fixture
+def single(place) -> Resource:
+    """A meeting room: one unit."""
+    return make_resource(
+        place, kind=Resource.Kind.MEETING_ROOM, name_it="Sala riunioni", name_en="Meeting room", capacity=1
+    )
+
+
+@pytest.fixture
+def person(user_factory):
+    return user_factory("ada")
+
+
+@pytest.fixture
+def other_person(user_factory):
+    return user_factory("bruno")
+
+
+@pytest.fixture
+def staff(user_factory, organisation):
+    user = user_factory("operator")
+    Membership.objects.create(organisation=organisation, user=user, role=Membership.Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def outsider(user_factory, other_organisation):
+    user = user_factory("outsider")
+    Membership.objects.create(organisation=other_organisation, user=user, role=Membership.Role.ADMIN)
+    return user
+
+
+def later(minutes: int) -> datetime:
+    return NOW + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def file_database(tmp_path):
+    """Point this thread's default connection at a fresh SQLite file, migrated; yields `connect()`, which
+    worker threads call to use the same file. Elsewhere (PostgreSQL) the test database is used as it is.
+
+    SQLite's in-memory test database cannot take concurrent writers, and pytest-django sets up the
+    test database once per session (an override of `django_db_modify_db_settings` here would apply only
+    when a booking test happens to run first), so the file is swapped in for this test alone."""
+    from django.core.management import call_command
+
+    original = connections["default"]
+    if original.vendor != "sqlite" or not original.is_in_memory_db():
+        yield lambda: None
+        return
+    settings_dict = copy.deepcopy(original.settings_dict)
+    settings_dict["NAME"] = str(tmp_path / "concurrency.sqlite3")
+    backend = load_backend(settings_dict["ENGINE"])
+
+    def connect():
+        connections["default"] = backend.DatabaseWrapper(settings_dict, "default")
+
+    connect()
+    call_command("migrate", verbosity=0)
+    try:
+        yield connect
+    finally:
+        connections["default"].close()
+        connections["default"] = original

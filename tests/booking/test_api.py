@@ -1,0 +1,186 @@
+"""The booking API: the same rules as the services, refusals as 4xx with the refusing rule's message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from vicinato.booking.models import Reservation
+from vicinato.register.models import ApiToken, Application
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/booking"
+
+
+@pytest.fixture
+def client():
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def listed(place, register):
+    Application.objects.create(
+        place=place,
+        register=register,
+        state=Application.State.APPROVED,
+        expires_at=timezone.now() + timedelta(days=365),
+    )
+    return place
+
+
+@pytest.fixture
+def day():
+    """The next weekday after tomorrow (the test place opens Monday to Friday)."""
+    candidate = timezone.localdate() + timedelta(days=2)
+    while candidate.weekday() > 4:
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def client_for(user) -> Client:
+    token = ApiToken.objects.create(user=user)
+    return Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Bearer {token.key}")
+
+
+def booking(resource, day, start="09:00", end="10:00", **extra) -> dict:
+    return {
+        "resource": resource.pk,
+        "start": at(start, day).isoformat(),
+        "end": at(end, day).isoformat(),
+        **extra,
+    }
+
+
+def test_resources_and_availability_of_a_listed_place(client, listed, resource, day):
+    answer = client.get(f"{URL}/places/{listed.public_id}/resources")
+    assert answer.status_code == 200
+    assert [(r["id"], r["name"], r["capacity"], r["kind_label"]) for r in answer.json()] == [
+        (resource.pk, "Desk room", 2, "Desk")
+    ]
+    slots = client.get(f"{URL}/places/{listed.public_id}/availability", {"day": day.isoformat()}).json()
+    assert len(slots) == 21 and slots[0]["free"] == 2
+    assert (
+        client.get(f"{URL}/resources/{resource.pk}/availability", {"day": day, "days": 8}).status_code == 422
+    )
+
+
+def test_unlisted_places_are_not_found_for_the_public(client, place, resource):
+    assert client.get(f"{URL}/places/{place.public_id}/resources").status_code == 404
+
+
+def test_book_with_an_idempotency_key(listed, resource, person, day):
+    api_client = client_for(person)
+    first = api_client.post(
+        f"{URL}/reservations",
+        booking(resource, day),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="abc",
+    )
+    again = api_client.post(
+        f"{URL}/reservations",
+        booking(resource, day),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="abc",
+    )
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert first.json()["state"] == "confirmed" and first.json()["checkin_code"]
+    assert Reservation.objects.count() == 1
+
+
+def test_a_rule_refusal_is_422_with_the_rules_message(listed, resource, person, day):
+    answer = client_for(person).post(
+        f"{URL}/reservations", booking(resource, day, "08:00", "09:00"), content_type="application/json"
+    )
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == {"start": ["This place opens at 08:30; choose a later start."]}
+
+
+def test_no_free_unit_is_409(listed, resource, person, other_person, day):
+    client_for(person).post(
+        f"{URL}/reservations", booking(resource, day, units=2), content_type="application/json"
+    )
+    answer = client_for(other_person).post(
+        f"{URL}/reservations", booking(resource, day), content_type="application/json"
+    )
+    assert answer.status_code == 409
+    assert "No unit of this resource is free" in answer.json()["detail"]
+
+
+def test_sign_in_is_needed_to_book(client, listed, resource, day):
+    assert (
+        client.post(
+            f"{URL}/reservations", booking(resource, day), content_type="application/json"
+        ).status_code
+        == 401
+    )
+
+
+def test_people_see_and_cancel_only_their_own(listed, resource, person, other_person, staff, outsider, day):
+    mine = client_for(person)
+    created = mine.post(f"{URL}/reservations", booking(resource, day), content_type="application/json").json()
+    client_for(other_person).post(
+        f"{URL}/reservations", booking(resource, day, "11:00", "12:00"), content_type="application/json"
+    )
+    assert [r["id"] for r in mine.get(f"{URL}/reservations").json()] == [created["id"]]
+    stranger = client_for(other_person)
+    assert stranger.get(f"{URL}/reservations/{created['id']}").status_code == 404
+    assert (
+        stranger.post(
+            f"{URL}/reservations/{created['id']}/cancel", {}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    assert (
+        client_for(outsider)
+        .post(f"{URL}/reservations/{created['id']}/cancel", {"reason": "x"}, content_type="application/json")
+        .status_code
+        == 404
+    )
+    operator = client_for(staff)
+    seen = operator.get(f"{URL}/reservations/{created['id']}").json()
+    assert seen["checkin_code"] is None  # the code is the person's to show
+    no_reason = operator.post(
+        f"{URL}/reservations/{created['id']}/cancel", {}, content_type="application/json"
+    )
+    assert no_reason.status_code == 422 and "reason" in no_reason.json()["errors"]
+    cancelled = operator.post(
+        f"{URL}/reservations/{created['id']}/cancel", {"reason": "Flooded"}, content_type="application/json"
+    )
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    again = mine.post(f"{URL}/reservations/{created['id']}/cancel", {}, content_type="application/json")
+    assert again.status_code == 409
+
+
+def test_check_in_is_for_the_places_staff(listed, resource, person, staff, day):
+    reservation = (
+        client_for(person)
+        .post(f"{URL}/reservations", booking(resource, day), content_type="application/json")
+        .json()
+    )
+    code = {"code": reservation["checkin_code"]}
+    assert (
+        client_for(person).post(f"{URL}/check-in", code, content_type="application/json").status_code == 403
+    )
+    too_early = client_for(staff).post(f"{URL}/check-in", code, content_type="application/json")
+    assert too_early.status_code == 409 and "Check-in opens at" in too_early.json()["detail"]
+    wrong = client_for(staff).post(f"{URL}/check-in", {"code": "1-AAAAAAAA"}, content_type="application/json")
+    assert wrong.status_code == 422
+
+
+def test_join_the_waiting_list_and_accept_the_offer(listed, single, person, other_person, day):
+    client_for(person).post(f"{URL}/reservations", booking(single, day), content_type="application/json")
+    waiting = client_for(other_person)
+    entry = waiting.post(f"{URL}/waiting-list", booking(single, day), content_type="application/json")
+    assert entry.status_code == 201 and entry.json()["position"] == 1
+    assert waiting.post(f"{URL}/waiting-list/{entry.json()['id']}/accept").status_code == 409
+    mine = Reservation.objects.get(person=person)
+    client_for(person).post(f"{URL}/reservations/{mine.pk}/cancel", {}, content_type="application/json")
+    accepted = waiting.post(f"{URL}/waiting-list/{entry.json()['id']}/accept")
+    assert accepted.status_code == 201 and accepted.json()["state"] == "confirmed"
+    assert client_for(person).post(f"{URL}/waiting-list/{entry.json()['id']}/accept").status_code == 403

@@ -1,0 +1,73 @@
+"""Fifty people book the last free unit at the same instant: exactly one gets it (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import time
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connections
+
+from vicinato.booking.models import Reservation
+from vicinato.booking.services import BookingError, reserve
+from vicinato.geo.models import Municipality
+from vicinato.register.models import OpeningHours, Organisation, Place
+
+from .conftest import NOW, TUESDAY, at, make_resource
+
+THREADS = 50
+
+
+def _room():
+    municipality = Municipality.objects.create(name="Milano", slug="milano-race")
+    organisation = Organisation.objects.create(kind=Organisation.Kind.COOPERATIVE, legal_name="Coop")
+    place = Place.objects.create(
+        operator=organisation,
+        kind=Place.Kind.COWORKING,
+        name_it="Snodo",
+        address="Via Padova 1",
+        lat=45.49,
+        lon=9.22,
+        municipality=municipality,
+    )
+    OpeningHours.objects.create(place=place, weekday=TUESDAY.weekday(), opens=time(8, 30), closes=time(19))
+    return make_resource(place, capacity=3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exactly_one_of_fifty_gets_the_last_unit(file_database):
+    resource = _room()
+    User = get_user_model()
+    holders = [User.objects.create_user(f"holder{i}") for i in range(2)]
+    for holder in holders:
+        reserve(holder, resource, at("09:00"), at("11:00"), now=NOW)
+    racers = [User.objects.create_user(f"racer{i}") for i in range(THREADS)]
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def race(person):
+        file_database()
+        try:
+            barrier.wait()
+            try:
+                reserve(person, resource, at("10:00"), at("12:00"), now=NOW)
+                outcome = "booked"
+            except BookingError as error:
+                outcome = "full" if "No unit of this resource is free" in str(error) else repr(error)
+            except Exception as error:  # noqa: BLE001 - any other failure is reported below
+                outcome = repr(error)
+            with lock:
+                outcomes.append(outcome)
+        finally:
+            connections["default"].close()
+
+    threads = [threading.Thread(target=race, args=(person,)) for person in racers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(outcomes) == ["booked"] + ["full"] * (THREADS - 1)
+    assert Reservation.objects.filter(resource=resource, start=at("10:00")).count() == 1
