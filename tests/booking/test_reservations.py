@@ -252,3 +252,13 @@ def test_scheduled_jobs_do_not_touch_what_is_not_due(person, resource):
     }
     reservation.refresh_from_db()
     assert reservation.state == S.CONFIRMED
+
+
+def test_scheduled_jobs_command_runs(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("booking-jobs", stdout=out)
+    assert out.getvalue().strip().endswith(".") and "0 " in out.getvalue()
