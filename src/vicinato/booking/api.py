@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +17,8 @@ from vicinato.register.models import Place
 from vicinato.register.permissions import Action as RegisterAction
 from vicinato.register.permissions import can as register_can
 
-from . import services
-from .models import Reservation, Resource, WaitingListEntry
+from . import calendar, services
+from .models import CalendarFeed, Reservation, Resource, WaitingListEntry
 from .permissions import Action, can, require
 
 router = Router(tags=["booking"])
@@ -252,3 +252,41 @@ def _waiting_out(entry: WaitingListEntry) -> dict:
         "state": entry.state,
         "offer_expires_at": entry.offer_expires_at,
     }
+
+
+@router.get("/reservations/{pk}/ics", auth=AUTH, summary="The reservation as an iCalendar (.ics) file")
+def reservation_ics(request, pk: int):
+    reservation = _visible_reservation(request, pk)
+    response = HttpResponse(
+        calendar.reservation_ics(reservation), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="vicinato-{pk}.ics"'
+    return response
+
+
+class FeedOut(Schema):
+    url: str
+
+
+def _feed_out(request, feed) -> dict:
+    return {"url": request.build_absolute_uri(f"/api/v1/booking/calendar/{feed.token}.ics")}
+
+
+@router.get("/calendar", auth=AUTH, response=FeedOut, summary="Your private calendar feed address")
+def calendar_feed(request):
+    return _feed_out(request, calendar.feed_for(request.user))
+
+
+@router.post(
+    "/calendar/renew", auth=AUTH, response=FeedOut, summary="Revoke the feed address and get a new one"
+)
+def renew_calendar_feed(request):
+    return _feed_out(request, calendar.feed_for(request.user, renew=True))
+
+
+@router.get("/calendar/{token}.ics", summary="A private calendar feed (the address is the secret)")
+def calendar_feed_ics(request, token: str):
+    feed = CalendarFeed.objects.select_related("person").filter(token=token).first()
+    if feed is None:
+        raise Http404(_("This calendar address is not valid any more; copy the new one from your account."))
+    return HttpResponse(calendar.feed_ics(feed), content_type="text/calendar; charset=utf-8")

@@ -294,3 +294,16 @@ class WaitingListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.position} {self.person} for {self.resource}"
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar address; a new token revokes the old address."""
+
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.person} calendar"

@@ -1,0 +1,75 @@
+"""Calendars (RFC 5545): an .ics for each reservation and a private, revocable feed per person."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from .models import CalendarFeed, Reservation
+
+PRODID = "-//Vicinato//Prenotazioni//IT"
+FEED_STATES = [
+    Reservation.State.REQUESTED,
+    Reservation.State.CONFIRMED,
+    Reservation.State.CHECKED_IN,
+    Reservation.State.COMPLETED,
+]
+
+
+def _calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    return calendar
+
+
+def _event(reservation: Reservation) -> Event:
+    place = reservation.resource.place
+    event = Event()
+    event.add("uid", f"reservation-{reservation.pk}@vicinato")
+    event.add("dtstamp", timezone.now())
+    # UTC times are exact and every client converts them; the feed names Europe/Rome as its zone.
+    event.add("dtstart", reservation.start.astimezone(UTC))
+    event.add("dtend", reservation.end.astimezone(UTC))
+    event.add("summary", f"{reservation.resource.name} — {place.name_it}")
+    event.add("location", f"{place.address}, {place.municipality.name}")
+    event.add("geo", (place.lat, place.lon))
+    event.add("url", settings.SITE_URL.rstrip("/") + place.get_absolute_url())
+    event.add("status", "TENTATIVE" if reservation.state == Reservation.State.REQUESTED else "CONFIRMED")
+    event.add("description", f"Check-in: {reservation.checkin_code}")
+    return event
+
+
+def reservation_ics(reservation: Reservation) -> bytes:
+    calendar = _calendar("Vicinato")
+    calendar.add_component(_event(reservation))
+    return calendar.to_ical()
+
+
+def feed_ics(feed: CalendarFeed) -> bytes:
+    """The person's bookings from 30 days ago on (cancelled ones drop out of the feed)."""
+    calendar = _calendar("Vicinato")
+    reservations = Reservation.objects.filter(
+        person=feed.person, state__in=FEED_STATES, end__gte=timezone.now() - timedelta(days=30)
+    ).select_related("resource__place__municipality")
+    for reservation in reservations:
+        calendar.add_component(_event(reservation))
+    return calendar.to_ical()
+
+
+def feed_for(person, renew: bool = False) -> CalendarFeed:
+    """The person's feed, created on first use; `renew` revokes the old address with a new token."""
+    feed, created = CalendarFeed.objects.get_or_create(
+        person=person, defaults={"token": secrets.token_urlsafe(24)}
+    )
+    if renew and not created:
+        feed.token = secrets.token_urlsafe(24)
+        feed.save(update_fields=["token", "created_at"])
+    return feed
