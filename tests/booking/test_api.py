@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from vicinato.booking.models import Reservation
-from vicinato.register.models import ApiToken, Application
+from vicinato.register.models import ApiToken
 
 from .conftest import at
 
@@ -20,26 +17,6 @@ URL = "/api/v1/booking"
 @pytest.fixture
 def client():
     return Client(HTTP_ACCEPT_LANGUAGE="en")
-
-
-@pytest.fixture
-def listed(place, register):
-    Application.objects.create(
-        place=place,
-        register=register,
-        state=Application.State.APPROVED,
-        expires_at=timezone.now() + timedelta(days=365),
-    )
-    return place
-
-
-@pytest.fixture
-def day():
-    """The next weekday after tomorrow (the test place opens Monday to Friday)."""
-    candidate = timezone.localdate() + timedelta(days=2)
-    while candidate.weekday() > 4:
-        candidate += timedelta(days=1)
-    return candidate
 
 
 def client_for(user) -> Client:

@@ -6,7 +6,7 @@ import icalendar
 import pytest
 from django.test import Client
 
-from .test_api import URL, booking, client_for, day, listed  # noqa: F401 (fixtures)
+from .test_api import URL, booking, client_for
 
 pytestmark = pytest.mark.django_db
 
