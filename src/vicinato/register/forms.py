@@ -151,14 +151,14 @@ class PlaceFilterForm(forms.Form):
         choices=[("", gettext_lazy("Everyone"))] + Audience.choices, required=False, label=gettext_lazy("For")
     )
     district = forms.ModelChoiceField(
-        queryset=Area.objects.filter(level=Area.Level.DISTRICT),
+        queryset=Area.objects.filter(level=Area.Level.DISTRICT).defer("geometry", "outline"),
         to_field_name="code",
         required=False,
         label=gettext_lazy("Municipio"),
         empty_label=gettext_lazy("All"),
     )
     neighbourhood = forms.ModelChoiceField(
-        queryset=Area.objects.filter(level=Area.Level.NEIGHBOURHOOD),
+        queryset=Area.objects.filter(level=Area.Level.NEIGHBOURHOOD).defer("geometry", "outline"),
         to_field_name="code",
         required=False,
         label=gettext_lazy("Neighbourhood (NIL)"),
