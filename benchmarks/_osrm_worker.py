@@ -63,7 +63,7 @@ def _init(storage: str, places: list[tuple[float, float]]) -> None:
     _places = places
 
 
-def _chunk(task: tuple[int, list[tuple[float, float]]]) -> tuple[int, float, np.ndarray]:
+def _chunk(task: tuple[int, list[tuple[float, float]]]) -> tuple[int, float, float, np.ndarray]:
     index, origins = task
     assert _engine is not None
     n, m = len(origins), len(_places)
@@ -74,11 +74,13 @@ def _chunk(task: tuple[int, list[tuple[float, float]]]) -> tuple[int, float, np.
         annotations=["duration"],
     )
     started = time.perf_counter()
+    cpu_started = time.process_time()
     result = _engine.Table(params)
+    cpu = time.process_time() - cpu_started
     elapsed = time.perf_counter() - started
     rows = [list(row) for row in result["durations"]]
     table = np.array([[np.nan if v is None else v for v in row] for row in rows], dtype=np.float32)
-    return index, elapsed, table
+    return index, elapsed, cpu, table
 
 
 def table(storage: Path, points: Path, out: Path, chunk: int, processes: int) -> dict[str, object]:
@@ -93,24 +95,28 @@ def table(storage: Path, points: Path, out: Path, chunk: int, processes: int) ->
     load_s = time.perf_counter() - load_started
     result = np.empty((len(origins), len(places)), dtype=np.float32)
     calls = 0.0
+    calls_cpu = 0.0
     wall_started = time.perf_counter()
     if processes > 1:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(processes, initializer=_init, initargs=(str(storage), places)) as pool:
             parts = pool.imap_unordered(_chunk, tasks)
-            for index, elapsed, block in parts:
+            for index, elapsed, cpu, block in parts:
                 calls += elapsed
+                calls_cpu += cpu
                 result[index * chunk: index * chunk + len(block)] = block
     else:
         for task in tasks:
-            index, elapsed, block = _chunk(task)
+            index, elapsed, cpu, block = _chunk(task)
             calls += elapsed
+            calls_cpu += cpu
             result[index * chunk: index * chunk + len(block)] = block
     wall = time.perf_counter() - wall_started
     np.save(out, result)
     return {
         "load_s": round(load_s, 3),
         "table_calls_s": round(calls, 3),
+        "table_calls_cpu_s": round(calls_cpu, 3),
         "table_wall_s": round(wall, 3),
         "processes": processes,
         "chunk_origins": chunk,

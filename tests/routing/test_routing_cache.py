@@ -97,6 +97,13 @@ def test_file_without_streets(osm_file: OsmWriter, tmp_path: Path) -> None:
         Network.load_or_build(path, tmp_path / "cache")
 
 
+def test_file_with_no_objects_at_all(osm_file: OsmWriter, tmp_path: Path) -> None:
+    path = osm_file({}, [])
+    assert path.stat().st_size > 0  # a valid file: a header and no data
+    with pytest.raises(OSMFileError, match="contains no streets"):
+        Network.build(path)
+
+
 def test_xml_files_work_too(osm_file: OsmWriter) -> None:
     network = Network.build(osm_file(NODES, WAYS, name="map.osm"))
     assert network.graph("bike").travel_time(to_lat_lon(0, 0), to_lat_lon(200, 0)) == pytest.approx(48, rel=1e-3)

@@ -687,8 +687,8 @@ def _hilbert_order(x: np.ndarray, y: np.ndarray, bits: int = 16) -> np.ndarray:
         key += side * side * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
         # Rotate the quadrant so that the curve stays continuous at the next level.
         flip = ~ry & rx
-        xi = np.where(flip, side - 1 - xi, xi)
-        yi = np.where(flip, side - 1 - yi, yi)
+        xi = np.where(flip, scale - xi, xi)
+        yi = np.where(flip, scale - yi, yi)
         swap = ~ry
         xi, yi = np.where(swap, yi, xi), np.where(swap, xi, yi)
         side >>= 1

@@ -67,6 +67,8 @@ def multi_source_search(
 
     Returns the (K, n) times, inf beyond the limit, or, when `consume` is given, calls
     consume(batch_slice, times_block) per batch and returns None (to keep memory bounded).
+    scipy's Dijkstra holds the GIL, so `workers` threads overlap one batch's search with the
+    numpy work of the others (the consumers), not two searches.
     """
     heads = np.asarray(heads, dtype=np.int64).reshape(len(heads), -1)
     head_costs = np.asarray(head_costs, dtype=np.float64).reshape(heads.shape)
