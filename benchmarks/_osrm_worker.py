@@ -38,8 +38,11 @@ def prepare(pbf: Path, profile: str, workdir: Path, threads: int, no_turn_costs:
         shutil.rmtree(profiles, ignore_errors=True)
         shutil.copytree(PROFILES, profiles)
         lua = profiles / f"{profile}.lua"
-        text, count = re.subn(r"(\b(?:u_turn_penalty|traffic_signal_penalty|turn_penalty)\s*=\s*)[0-9.]+",
-                              r"\g<1>0", lua.read_text())
+        text, count = re.subn(
+            r"(\b(?:u_turn_penalty|traffic_signal_penalty|turn_penalty)\s*=\s*)[0-9.]+",
+            r"\g<1>0",
+            lua.read_text(),
+        )
         if count < 3:
             raise RuntimeError(f"could not find the turn costs in {lua.name} ({count} replaced)")
         lua.write_text(text)
@@ -49,7 +52,9 @@ def prepare(pbf: Path, profile: str, workdir: Path, threads: int, no_turn_costs:
         ("contract", ["contract", str(workdir / "map.osrm"), "-t", str(threads)]),
     ):
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "osrm", *args], capture_output=True, text=True, cwd=workdir)
+        result = subprocess.run(
+            [sys.executable, "-m", "osrm", *args], capture_output=True, text=True, cwd=workdir
+        )
         timings[f"{step}_s"] = round(time.perf_counter() - started, 2)
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
@@ -88,7 +93,7 @@ def table(storage: Path, points: Path, out: Path, chunk: int, processes: int) ->
     # OSRM takes (lon, lat).
     origins = [(float(lon), float(lat)) for lat, lon in data["origins"]]
     places = [(float(lon), float(lat)) for lat, lon in data["places"]]
-    tasks = [(i, origins[start:start + chunk]) for i, start in enumerate(range(0, len(origins), chunk))]
+    tasks = [(i, origins[start : start + chunk]) for i, start in enumerate(range(0, len(origins), chunk))]
     started = time.perf_counter()
     load_started = time.perf_counter()
     _init(str(storage), places)
@@ -104,13 +109,13 @@ def table(storage: Path, points: Path, out: Path, chunk: int, processes: int) ->
             for index, elapsed, cpu, block in parts:
                 calls += elapsed
                 calls_cpu += cpu
-                result[index * chunk: index * chunk + len(block)] = block
+                result[index * chunk : index * chunk + len(block)] = block
     else:
         for task in tasks:
             index, elapsed, cpu, block = _chunk(task)
             calls += elapsed
             calls_cpu += cpu
-            result[index * chunk: index * chunk + len(block)] = block
+            result[index * chunk : index * chunk + len(block)] = block
     wall = time.perf_counter() - wall_started
     np.save(out, result)
     return {

@@ -90,8 +90,12 @@ def _build(pbf: Path, cache_dir: Path, settings: RoutingSettings) -> dict[str, A
     network = Network.build(pbf, settings)
     build_s = time.perf_counter() - started
     path = network.save(cache_dir / "bench.npz")
-    return {"build_s": round(build_s, 3), "save_s": round(time.perf_counter() - started - build_s, 3),
-            "cache_bytes": path.stat().st_size, "report": network.report.to_dict()}
+    return {
+        "build_s": round(build_s, 3),
+        "save_s": round(time.perf_counter() - started - build_s, 3),
+        "cache_bytes": path.stat().st_size,
+        "report": network.report.to_dict(),
+    }
 
 
 def _load(pbf: Path, cache_dir: Path, settings: RoutingSettings) -> dict[str, Any]:
@@ -102,8 +106,11 @@ def _load(pbf: Path, cache_dir: Path, settings: RoutingSettings) -> dict[str, An
     for mode in network.modes:
         network.graph(mode)._snap_index()
     snap_index_s = time.perf_counter() - started
-    return {"load_s": round(load_s, 3), "snap_index_build_s": round(snap_index_s, 3),
-            "sizes": {mode: network.graph(mode).sizes() for mode in network.modes}}
+    return {
+        "load_s": round(load_s, 3),
+        "snap_index_build_s": round(snap_index_s, 3),
+        "sizes": {mode: network.graph(mode).sizes() for mode in network.modes},
+    }
 
 
 def _readable(settings: RoutingSettings) -> dict[str, Any]:
@@ -148,10 +155,13 @@ def our_table(
     }
 
 
-def reach_latency(graph: ModeGraph, places: np.ndarray, queries: np.ndarray, within_s: float) -> dict[str, Any]:
+def reach_latency(
+    graph: ModeGraph, places: np.ndarray, queries: np.ndarray, within_s: float
+) -> dict[str, Any]:
     started = time.perf_counter()
-    index = ReachIndex.build(graph, [(i, float(lat), float(lon)) for i, (lat, lon) in enumerate(places)],
-                             max_time_s=1800)
+    index = ReachIndex.build(
+        graph, [(i, float(lat), float(lon)) for i, (lat, lon) in enumerate(places)], max_time_s=1800
+    )
     build_s = time.perf_counter() - started
     index.reachable(*queries[0], within_s=within_s)  # merges the per-place arrays once
     latencies = []
@@ -168,7 +178,9 @@ def reach_latency(graph: ModeGraph, places: np.ndarray, queries: np.ndarray, wit
     ms = np.array(latencies) * 1000
     entries = sum(len(n) for n in index._nodes if n is not None)
     return {
-        "places": len(places), "queries": len(queries), "within_s": within_s,
+        "places": len(places),
+        "queries": len(queries),
+        "within_s": within_s,
         "build_s": round(build_s, 3),
         "query_ms_p50": round(float(np.percentile(ms, 50)), 3),
         "query_ms_p95": round(float(np.percentile(ms, 95)), 3),
@@ -192,7 +204,8 @@ def agreement(ours: np.ndarray, ref: np.ndarray, cutoff_s: float) -> dict[str, A
         "share_within_5pct": round(float((rel <= 0.05).mean()), 4) if both.any() else None,
         "share_within_10pct": round(float((rel <= 0.10).mean()), 4) if both.any() else None,
         "ratio_ours_to_osrm_p10_p50_p90": [round(float(x), 4) for x in np.percentile(ratio, [10, 50, 90])]
-        if both.any() else None,
+        if both.any()
+        else None,
         "cells_only_ours": int((ours_in & ~ref_in).sum()),
         "cells_only_osrm": int((ref_in & ~ours_in).sum()),
         "share_of_reached_cells_only_one_engine": round(float(((ours_in ^ ref_in).sum()) / max(union, 1)), 4),
@@ -206,8 +219,10 @@ def _find_python312() -> str | None:
     found = shutil.which("python3.12")
     if found:
         return found
-    for pattern in ("/root/.pyenv/versions/3.12*/bin/python3.12",
-                    os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12")):
+    for pattern in (
+        "/root/.pyenv/versions/3.12*/bin/python3.12",
+        os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12"),
+    ):
         matches = sorted(glob.glob(pattern))
         if matches:
             return matches[-1]
@@ -226,8 +241,10 @@ def ensure_osrm_venv(venv: Path) -> tuple[Path | None, str]:
     if base is None:
         return None, "no Python 3.12 found (osrm-bindings ships abi3 wheels for CPython >= 3.12 only)"
     say(f"creating the OSRM venv in {venv} with {base}")
-    steps = [[base, "-m", "venv", str(venv)],
-             [str(python), "-m", "pip", "install", "--quiet", "--only-binary=:all:", "osrm-bindings", "numpy"]]
+    steps = [
+        [base, "-m", "venv", str(venv)],
+        [str(python), "-m", "pip", "install", "--quiet", "--only-binary=:all:", "osrm-bindings", "numpy"],
+    ]
     for step in steps:
         result = subprocess.run(step, capture_output=True, text=True, timeout=1200)
         if result.returncode != 0:
@@ -239,7 +256,9 @@ def ensure_osrm_venv(venv: Path) -> tuple[Path | None, str]:
 
 
 def osrm_version(python: Path) -> str:
-    result = subprocess.run([str(python), "-m", "pip", "show", "osrm-bindings"], capture_output=True, text=True)
+    result = subprocess.run(
+        [str(python), "-m", "pip", "show", "osrm-bindings"], capture_output=True, text=True
+    )
     for line in result.stdout.splitlines():
         if line.startswith("Version:"):
             return line.split(":", 1)[1].strip()
@@ -281,7 +300,9 @@ def osrm_prepare(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pbf", type=Path, default=DEFAULT_PBF)
     parser.add_argument("--origins", type=int, default=100_000)
     parser.add_argument("--places", type=int, default=300)
@@ -299,11 +320,23 @@ def main() -> int:
     sha = hashlib.sha256(pbf.read_bytes()).hexdigest()
     out: dict[str, Any] = {
         "benchmark": "vicinato.routing vs OSRM",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "source": {"path": str(pbf.relative_to(ROOT) if pbf.is_relative_to(ROOT) else pbf), "sha256": sha,
-                   "bytes": pbf.stat().st_size},
-        "parameters": {"origins": args.origins, "places": args.places, "cutoff_s": cutoff_s, "seed": args.seed,
-                       "points": "random points on each mode's streets, uniform per metre, seeded"},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "source": {
+            "path": str(pbf.relative_to(ROOT) if pbf.is_relative_to(ROOT) else pbf),
+            "sha256": sha,
+            "bytes": pbf.stat().st_size,
+        },
+        "parameters": {
+            "origins": args.origins,
+            "places": args.places,
+            "cutoff_s": cutoff_s,
+            "seed": args.seed,
+            "points": "random points on each mode's streets, uniform per metre, seeded",
+        },
         "settings": {label: _readable(s) for label, s in SETTINGS.items()},
     }
 
@@ -318,9 +351,11 @@ def main() -> int:
             built = _in_child(_build, pbf, cache_dir, settings)
             loaded = _in_child(_load, pbf, cache_dir, settings)
             out["build"][label] = {
-                "build_s": built.get("build_s"), "build_peak_rss_mb": built.get("peak_rss_mb"),
+                "build_s": built.get("build_s"),
+                "build_peak_rss_mb": built.get("peak_rss_mb"),
                 "cache_file_mb": round(built.get("cache_bytes", 0) / 2**20, 2),
-                "load_s": loaded.get("load_s"), "load_peak_rss_mb": loaded.get("peak_rss_mb"),
+                "load_s": loaded.get("load_s"),
+                "load_peak_rss_mb": loaded.get("peak_rss_mb"),
                 "snap_index_build_s": loaded.get("snap_index_build_s"),
                 "graph_sizes": loaded.get("sizes"),
                 "modes": built.get("report", {}).get("modes"),
@@ -335,7 +370,10 @@ def main() -> int:
     out["ours"] = {}
     for mode in ("walk", "bike"):
         graph = networks["default"].graph(mode)
-        points[mode] = (sample_on_streets(graph, args.origins, rng), sample_on_streets(graph, args.places, rng))
+        points[mode] = (
+            sample_on_streets(graph, args.origins, rng),
+            sample_on_streets(graph, args.places, rng),
+        )
         out["ours"][mode] = {}
         for label, network in networks.items():
             g = network.graph(mode)
@@ -391,9 +429,20 @@ def run_osrm(
             runs = [args.osrm_processes] if no_turn_costs else sorted({1, args.osrm_processes})
             for processes in runs:
                 say(f"OSRM {key} table {len(origins)} × {len(places)} ({processes} process(es))")
-                timing = run_worker(python, "table", "--storage", str(storage), "--points", str(point_file),
-                                    "--out", str(out_file), "--chunk", str(args.osrm_chunk),
-                                    "--processes", str(processes))
+                timing = run_worker(
+                    python,
+                    "table",
+                    "--storage",
+                    str(storage),
+                    "--points",
+                    str(point_file),
+                    "--out",
+                    str(out_file),
+                    "--chunk",
+                    str(args.osrm_chunk),
+                    "--processes",
+                    str(processes),
+                )
                 entry[f"table_{processes}_process"] = timing
                 if "error" in timing:
                     break
@@ -406,7 +455,9 @@ def run_osrm(
                     if processes == 1:
                         # CPU seconds on both sides: much less sensitive to other work on the machine.
                         ours_cpu = float(our_times[mode]["default"]["cpu_s"])
-                        entry["cpu_ratio_osrm_over_ours"] = round(float(timing["table_calls_cpu_s"]) / ours_cpu, 1)
+                        entry["cpu_ratio_osrm_over_ours"] = round(
+                            float(timing["table_calls_cpu_s"]) / ours_cpu, 1
+                        )
             if not out_file.exists():
                 continue
             reference = np.load(out_file)

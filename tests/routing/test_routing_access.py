@@ -166,7 +166,15 @@ def test_walk_ignores_one_way(osm_file: OsmWriter) -> None:
 
 
 def test_disconnected_parts_are_dropped_and_reported(osm_file: OsmWriter) -> None:
-    nodes = {1: (0, 0), 2: (100, 0), 3: (200, 0), 10: (0, 1000), 11: (100, 1000), 12: (200, 1000), 20: (300, 0)}
+    nodes = {
+        1: (0, 0),
+        2: (100, 0),
+        3: (200, 0),
+        10: (0, 1000),
+        11: (100, 1000),
+        12: (200, 1000),
+        20: (300, 0),
+    }
     ways = [
         ([1, 2, 3], {"highway": "residential"}),
         ([10, 11, 12], {"highway": "footway"}),  # an island: dropped for both modes

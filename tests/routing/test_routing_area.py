@@ -26,8 +26,15 @@ def grid(osm_file: OsmWriter) -> Network:
         for j in range(21):
             nodes[i * 21 + j + 1] = (i * 100.0, j * 100.0)
     for i in range(21):
-        ways.append(([i * 21 + j + 1 for j in range(21)], {"highway": "residential", "name": f"Via Numero {i}"}))
-        ways.append(([j * 21 + i + 1 for j in range(21)], {"highway": "residential", "name": f"Viale Trasversale {i}"}))
+        ways.append(
+            ([i * 21 + j + 1 for j in range(21)], {"highway": "residential", "name": f"Via Numero {i}"})
+        )
+        ways.append(
+            (
+                [j * 21 + i + 1 for j in range(21)],
+                {"highway": "residential", "name": f"Viale Trasversale {i}"},
+            )
+        )
     return Network.build(osm_file(nodes, ways))
 
 
@@ -58,7 +65,10 @@ def test_isochrone_stops_partway_along_a_street(osm_file: OsmWriter) -> None:
 
 def test_isochrone_for_bikes_follows_one_way_streets(osm_file: OsmWriter) -> None:
     nodes = {1: (-1000, 0), 2: (0, 0), 3: (1000, 0), 4: (1000, 800), 5: (-1000, 800)}
-    ways = [([1, 2, 3], {"highway": "residential", "oneway": "yes"}), ([3, 4, 5, 1], {"highway": "residential"})]
+    ways = [
+        ([1, 2, 3], {"highway": "residential", "oneway": "yes"}),
+        ([3, 4, 5, 1], {"highway": "residential"}),
+    ]
     graph = Network.build(osm_file(nodes, ways)).graph("bike")
     iso = shape(graph.isochrone(*to_lat_lon(0, 0), 60, buffer_m=20, simplify_m=0).geojson())
     assert iso.contains(shapely.Point(*to_lat_lon(200, 0)[::-1]))
@@ -68,13 +78,21 @@ def test_isochrone_for_bikes_follows_one_way_streets(osm_file: OsmWriter) -> Non
 def test_population_weights_and_coverage(grid: Network) -> None:
     graph = grid.graph("walk")
     west = box(*to_lat_lon(-50, -50)[::-1], *to_lat_lon(950, 2050)[::-1])
-    east = {"type": "Polygon", "coordinates": [[
-        list(to_lat_lon(x, y)[::-1]) for x, y in [(1050, -50), (2050, -50), (2050, 2050), (1050, 2050), (1050, -50)]
-    ]]}
+    east = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                list(to_lat_lon(x, y)[::-1])
+                for x, y in [(1050, -50), (2050, -50), (2050, 2050), (1050, 2050), (1050, -50)]
+            ]
+        ],
+    }
     tiny = box(*to_lat_lon(4000, 4000)[::-1], *to_lat_lon(4010, 4010)[::-1])
     weights = node_weights_from_polygons(graph, [(west, 1000.0), (east, 3000.0), (tiny, 7.0)])
     assert weights.sum() == pytest.approx(4007.0)
-    x_of_node = np.round((graph.node_lon - graph.node_lon.min()) / (graph.node_lon.max() - graph.node_lon.min()) * 20)
+    x_of_node = np.round(
+        (graph.node_lon - graph.node_lon.min()) / (graph.node_lon.max() - graph.node_lon.min()) * 20
+    )
     assert weights[x_of_node <= 9].sum() == pytest.approx(1000.0)
     # Graph nodes are junctions: the grid's corners touch two streets only and are not nodes.
     east_nodes = x_of_node >= 11
@@ -105,8 +123,17 @@ def test_normalise_and_split() -> None:
 
 
 def test_street_index(osm_file: OsmWriter, tmp_path: Path) -> None:
-    nodes = {1: (0, 0), 2: (200, 0), 3: (400, 0), 4: (0, 300), 5: (200, 300), 6: (5000, 0), 7: (5200, 0),
-             10: (100, 10), 11: (300, 12)}
+    nodes = {
+        1: (0, 0),
+        2: (200, 0),
+        3: (400, 0),
+        4: (0, 300),
+        5: (200, 300),
+        6: (5000, 0),
+        7: (5200, 0),
+        10: (100, 10),
+        11: (300, 12),
+    }
     ways = [
         ([1, 2, 3], {"highway": "residential", "name": "Via Padova"}),
         ([4, 5], {"highway": "primary", "name": "Viale Monza"}),

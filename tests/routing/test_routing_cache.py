@@ -54,7 +54,9 @@ def test_cache_is_rebuilt_when_speeds_change_but_not_for_snapping_limits(
     Network.load_or_build(source, cache)
     faster = Network.load_or_build(source, cache, RoutingSettings(walk_speed_kmh=6))
     assert not faster.from_cache
-    assert faster.graph("walk").travel_time(to_lat_lon(0, 0), to_lat_lon(200, 0)) == pytest.approx(120, rel=1e-3)
+    assert faster.graph("walk").travel_time(to_lat_lon(0, 0), to_lat_lon(200, 0)) == pytest.approx(
+        120, rel=1e-3
+    )
     lenient = Network.load_or_build(source, cache, RoutingSettings(max_snap_m=2000))
     assert lenient.from_cache
     assert lenient.settings.max_snap_m == 2000
@@ -106,7 +108,9 @@ def test_file_with_no_objects_at_all(osm_file: OsmWriter, tmp_path: Path) -> Non
 
 def test_xml_files_work_too(osm_file: OsmWriter) -> None:
     network = Network.build(osm_file(NODES, WAYS, name="map.osm"))
-    assert network.graph("bike").travel_time(to_lat_lon(0, 0), to_lat_lon(200, 0)) == pytest.approx(48, rel=1e-3)
+    assert network.graph("bike").travel_time(to_lat_lon(0, 0), to_lat_lon(200, 0)) == pytest.approx(
+        48, rel=1e-3
+    )
 
 
 def test_loading_is_fast(osm_file: OsmWriter, tmp_path: Path) -> None:

@@ -28,7 +28,9 @@ def _reference(n: int, edges: list[tuple[int, int, float]]) -> nx.DiGraph:
 @st.composite
 def directed_graphs(draw: st.DrawFn) -> tuple[int, list[tuple[int, int, float]]]:
     n = draw(st.integers(1, 30))
-    edges = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.integers(0, 60)), max_size=150))
+    edges = draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.integers(0, 60)), max_size=150)
+    )
     return n, [(u, v, float(w)) for u, v, w in edges]
 
 
@@ -78,7 +80,9 @@ def street_maps(draw: st.DrawFn) -> tuple[int, list[tuple[int, int, float, float
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(street_maps(), st.integers(0, 120))
-def test_contracted_graph_with_snapping_matches_networkx(street_map: tuple[int, list, int], cutoff: int) -> None:
+def test_contracted_graph_with_snapping_matches_networkx(
+    street_map: tuple[int, list, int], cutoff: int
+) -> None:
     n, segments, seed = street_map
     assume(segments)
     rng = np.random.default_rng(seed)
@@ -88,7 +92,9 @@ def test_contracted_graph_with_snapping_matches_networkx(street_map: tuple[int, 
     v = np.array([s[1] for s in segments])
     wf = np.array([s[2] for s in segments])
     wb = np.array([s[3] for s in segments])
-    edges = [(a, b, f) for a, b, f, _ in segments if f < INF] + [(b, a, r) for a, b, _, r in segments if r < INF]
+    edges = [(a, b, f) for a, b, f, _ in segments if f < INF] + [
+        (b, a, r) for a, b, _, r in segments if r < INF
+    ]
     reference = _reference(n, edges)
     reference.remove_nodes_from([node for node in range(n) if reference.degree(node) == 0])
     components = sorted(nx.strongly_connected_components(reference), key=len, reverse=True)

@@ -50,7 +50,9 @@ def test_snap_distance_is_walked(line: Network) -> None:
         assert snap.snapped_lat == pytest.approx(to_lat_lon(250, 0)[0], abs=1e-7)
         # Snapping is onto the street itself, not the nearest node: 50 m from both nodes.
         expected = 40 / WALK + 350 / speed + 30 / WALK
-        assert graph.travel_time(to_lat_lon(250, 40), to_lat_lon(600, -30)) == pytest.approx(expected, rel=1e-4)
+        assert graph.travel_time(to_lat_lon(250, 40), to_lat_lon(600, -30)) == pytest.approx(
+            expected, rel=1e-4
+        )
 
 
 def test_too_far_point_is_refused_with_a_clear_message(line: Network) -> None:
@@ -81,7 +83,10 @@ def test_same_street_trips_do_not_detour_through_junctions(line: Network) -> Non
 
 def test_same_street_one_way_for_bikes(osm_file: OsmWriter) -> None:
     nodes = {1: (0, 0), 2: (100, 0), 3: (200, 0), 4: (300, 0), 5: (300, 100), 6: (0, 100)}
-    ways = [([1, 2, 3, 4], {"highway": "residential", "oneway": "yes"}), ([4, 5, 6, 1], {"highway": "residential"})]
+    ways = [
+        ([1, 2, 3, 4], {"highway": "residential", "oneway": "yes"}),
+        ([4, 5, 6, 1], {"highway": "residential"}),
+    ]
     graph = Network.build(osm_file(nodes, ways)).graph("bike")
     a, b = to_lat_lon(50, 0), to_lat_lon(250, 0)
     assert graph.travel_time(a, b) == pytest.approx(200 / BIKE, rel=1e-4)

@@ -22,8 +22,15 @@ def grid(osm_file: OsmWriter) -> Network:
         for j in range(8):
             nodes[i * 8 + j + 1] = (i * 100.0, j * 100.0)
     for i in range(8):
-        ways.append(([i * 8 + j + 1 for j in range(8)], {"highway": "residential", "oneway": "yes" if i % 2 else "no"}))
-        ways.append(([j * 8 + i + 1 for j in range(8)], {"highway": "residential", "oneway": "-1" if i % 3 else "no"}))
+        ways.append(
+            (
+                [i * 8 + j + 1 for j in range(8)],
+                {"highway": "residential", "oneway": "yes" if i % 2 else "no"},
+            )
+        )
+        ways.append(
+            ([j * 8 + i + 1 for j in range(8)], {"highway": "residential", "oneway": "-1" if i % 3 else "no"})
+        )
     return Network.build(osm_file(nodes, ways))
 
 

@@ -28,7 +28,9 @@ def _require(path: Path, how: str) -> Path:
 
 @pytest.fixture(scope="module", params=["Helsinki.osm.pbf", "test.osm.pbf"])
 def sample(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Network:
-    path = _require(SAMPLES / request.param, "run `python scripts/fetch_osm_samples.py` to fetch the OSM samples.")
+    path = _require(
+        SAMPLES / request.param, "run `python scripts/fetch_osm_samples.py` to fetch the OSM samples."
+    )
     return Network.load_or_build(path, tmp_path_factory.mktemp("cache"))
 
 
@@ -107,7 +109,9 @@ def test_milan_cache_loads_fast(milan: tuple[Network, Path]) -> None:
 
 
 def test_milan_far_point_message(milan: tuple[Network, Path]) -> None:
-    with pytest.raises(Exception, match=r"km from the nearest street in the walk map .* choose a point inside"):
+    with pytest.raises(
+        Exception, match=r"km from the nearest street in the walk map .* choose a point inside"
+    ):
         milan[0].graph("walk").snap(45.70, 9.19)  # 17 km north of the Duomo, outside the extract
 
 

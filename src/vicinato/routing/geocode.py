@@ -30,22 +30,81 @@ from .projection import haversine_m
 INDEX_FORMAT_VERSION = 1
 
 ABBREVIATIONS = {
-    "v": "via", "v.le": "viale", "vle": "viale", "p.za": "piazza", "p.zza": "piazza", "pza": "piazza",
-    "pzza": "piazza", "p.le": "piazzale", "ple": "piazzale", "c.so": "corso", "cso": "corso",
-    "l.go": "largo", "lgo": "largo", "str": "strada", "s": "san", "p.ta": "porta", "pta": "porta",
-    "b.go": "borgo", "v.lo": "vicolo", "vl": "viale", "gall": "galleria", "staz": "stazione",
-    "p.zzale": "piazzale", "bast": "bastioni",
+    "v": "via",
+    "v.le": "viale",
+    "vle": "viale",
+    "p.za": "piazza",
+    "p.zza": "piazza",
+    "pza": "piazza",
+    "pzza": "piazza",
+    "p.le": "piazzale",
+    "ple": "piazzale",
+    "c.so": "corso",
+    "cso": "corso",
+    "l.go": "largo",
+    "lgo": "largo",
+    "str": "strada",
+    "s": "san",
+    "p.ta": "porta",
+    "pta": "porta",
+    "b.go": "borgo",
+    "v.lo": "vicolo",
+    "vl": "viale",
+    "gall": "galleria",
+    "staz": "stazione",
+    "p.zzale": "piazzale",
+    "bast": "bastioni",
 }
-STREET_TYPES = frozenset({
-    "via", "viale", "piazza", "piazzale", "corso", "largo", "strada", "vicolo", "galleria", "porta",
-    "borgo", "bastioni", "alzaia", "ripa", "piazzetta", "passaggio", "ponte", "cavalcavia",
-})
+STREET_TYPES = frozenset(
+    {
+        "via",
+        "viale",
+        "piazza",
+        "piazzale",
+        "corso",
+        "largo",
+        "strada",
+        "vicolo",
+        "galleria",
+        "porta",
+        "borgo",
+        "bastioni",
+        "alzaia",
+        "ripa",
+        "piazzetta",
+        "passaggio",
+        "ponte",
+        "cavalcavia",
+    }
+)
 PLACE_WORDS = frozenset({"milano", "milan", "mi", "italia", "italy"})
 # Articles and prepositions people often leave out: "piazza duomo" for "Piazza del Duomo".
-LINK_WORDS = frozenset({
-    "del", "della", "dello", "dei", "degli", "delle", "di", "d", "de", "al", "alla", "allo", "ai", "agli",
-    "alle", "la", "il", "lo", "le", "i", "gli", "l",
-})
+LINK_WORDS = frozenset(
+    {
+        "del",
+        "della",
+        "dello",
+        "dei",
+        "degli",
+        "delle",
+        "di",
+        "d",
+        "de",
+        "al",
+        "alla",
+        "allo",
+        "ai",
+        "agli",
+        "alle",
+        "la",
+        "il",
+        "lo",
+        "le",
+        "i",
+        "gli",
+        "l",
+    }
+)
 HOUSE_NUMBER = re.compile(r"^\d+[a-z]?(/\d+|/[a-z])?$")
 POSTCODE = re.compile(r"^\d{5}$")
 # Ways of the same name whose midpoints are farther than this from every other way of the stretch
@@ -110,7 +169,9 @@ class GeocodeCandidate:
 class StreetIndex:
     """Street names and house numbers of one OSM extract, searchable offline."""
 
-    def __init__(self, streets: dict[str, list[dict[str, object]]], addresses: dict[str, dict[str, list[float]]]):
+    def __init__(
+        self, streets: dict[str, list[dict[str, object]]], addresses: dict[str, dict[str, list[float]]]
+    ):
         # streets: normalised name -> stretches [{"name", "lat", "lon", "ways"}]
         # addresses: normalised street -> {house number -> [lat, lon]}
         self.streets = streets
@@ -167,8 +228,9 @@ class StreetIndex:
         return cls(streets, dict(addresses))
 
     @staticmethod
-    def _add_address(addresses: dict[str, dict[str, list[float]]], street: str, number: str,
-                     lat: float, lon: float) -> None:
+    def _add_address(
+        addresses: dict[str, dict[str, list[float]]], street: str, number: str, lat: float, lon: float
+    ) -> None:
         for one in re.split(r"[;,]", number):
             key = normalise(one).replace(" ", "")
             if key:
@@ -189,7 +251,10 @@ class StreetIndex:
             return i
 
         for i in range(len(points)):
-            near = haversine_m(coords[i, 1], coords[i, 0], coords[i + 1:, 1], coords[i + 1:, 0]) <= SAME_STREET_M
+            near = (
+                haversine_m(coords[i, 1], coords[i, 0], coords[i + 1 :, 1], coords[i + 1 :, 0])
+                <= SAME_STREET_M
+            )
             for j in (np.flatnonzero(near) + i + 1).tolist():
                 parent[root(j)] = root(i)
         by_root: dict[int, list[tuple[str, float, float]]] = defaultdict(list)
@@ -206,7 +271,9 @@ class StreetIndex:
         return stretches
 
     @classmethod
-    def load_or_build(cls, pbf_path: str | os.PathLike[str], cache_dir: str | os.PathLike[str]) -> StreetIndex:
+    def load_or_build(
+        cls, pbf_path: str | os.PathLike[str], cache_dir: str | os.PathLike[str]
+    ) -> StreetIndex:
         """Load the index cached for this file's content (cache_dir/streets-v1-<sha256>.json.gz) or build it."""
         path = Path(pbf_path)
         sha = file_sha256(path)
@@ -223,7 +290,9 @@ class StreetIndex:
     def save(self, path: str | os.PathLike[str]) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps({"format": INDEX_FORMAT_VERSION, "streets": self.streets, "addresses": self.addresses})
+        data = json.dumps(
+            {"format": INDEX_FORMAT_VERSION, "streets": self.streets, "addresses": self.addresses}
+        )
         handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as tmp:
@@ -289,12 +358,26 @@ class StreetIndex:
                 known = [(abs((_number_value(k) or 0) - wanted), k) for k in numbers]
                 gap, closest = min(known)
                 lat, lon = numbers[closest]
-                results.append(GeocodeCandidate(f"{label_base} {closest}", lat, lon,
-                                                round(score * (0.9 if gap <= 10 else 0.8), 4), "near_address"))
+                results.append(
+                    GeocodeCandidate(
+                        f"{label_base} {closest}",
+                        lat,
+                        lon,
+                        round(score * (0.9 if gap <= 10 else 0.8), 4),
+                        "near_address",
+                    )
+                )
                 continue
             penalty = 0.85 if number else 1.0
             for stretch in stretches:
-                results.append(GeocodeCandidate(str(stretch["name"]), float(stretch["lat"]),  # type: ignore[arg-type]
-                                                float(stretch["lon"]), round(score * penalty, 4), "street"))  # type: ignore[arg-type]
+                results.append(
+                    GeocodeCandidate(
+                        str(stretch["name"]),
+                        float(stretch["lat"]),  # type: ignore[arg-type]
+                        float(stretch["lon"]),
+                        round(score * penalty, 4),
+                        "street",
+                    )
+                )  # type: ignore[arg-type]
         results.sort(key=lambda c: -c.score)
         return results[:limit]

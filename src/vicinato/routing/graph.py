@@ -45,8 +45,20 @@ SNAP_CANDIDATES = 8
 
 # Arrays stored on disk for one mode (everything else is derived on load in milliseconds).
 STORED_ARRAYS = (
-    "node_lon", "node_lat", "seg_u", "seg_v", "seg_len_m", "seg_wf", "seg_wb",
-    "chain_first", "chain_a", "chain_b", "junction_node", "csr_indptr", "csr_indices", "csr_data",
+    "node_lon",
+    "node_lat",
+    "seg_u",
+    "seg_v",
+    "seg_len_m",
+    "seg_wf",
+    "seg_wb",
+    "chain_first",
+    "chain_a",
+    "chain_b",
+    "junction_node",
+    "csr_indptr",
+    "csr_indices",
+    "csr_data",
 )
 
 Points = Sequence[tuple[float, float]] | np.ndarray
@@ -271,7 +283,9 @@ class ModeGraph:
         from_b = self._range_b(seg + 1, self.seg_end[seg]) + _part(1.0 - frac, self.seg_wb[seg])
         return from_a, from_b
 
-    def along_chain(self, seg1: np.ndarray, frac1: np.ndarray, seg2: np.ndarray, frac2: np.ndarray) -> np.ndarray:
+    def along_chain(
+        self, seg1: np.ndarray, frac1: np.ndarray, seg2: np.ndarray, frac2: np.ndarray
+    ) -> np.ndarray:
         """Cost of going straight along a chain between two points of that same chain."""
         seg1 = np.asarray(seg1)
         seg2 = np.asarray(seg2)
@@ -282,13 +296,17 @@ class ModeGraph:
         fwd = np.where(
             same,
             _part(frac2 - frac1, wf1),
-            _part(1.0 - frac1, wf1) + self._range_f(lo_f, np.maximum(seg2, lo_f)) + _part(frac2, self.seg_wf[seg2]),
+            _part(1.0 - frac1, wf1)
+            + self._range_f(lo_f, np.maximum(seg2, lo_f))
+            + _part(frac2, self.seg_wf[seg2]),
         )
         lo_b = np.minimum(seg2 + 1, seg1)
         bwd = np.where(
             same,
             _part(frac1 - frac2, wb1),
-            _part(frac1, wb1) + self._range_b(lo_b, np.maximum(seg1, lo_b)) + _part(1.0 - frac2, self.seg_wb[seg2]),
+            _part(frac1, wb1)
+            + self._range_b(lo_b, np.maximum(seg1, lo_b))
+            + _part(1.0 - frac2, self.seg_wb[seg2]),
         )
         return np.where(forward, fwd, bwd)
 
@@ -320,9 +338,13 @@ class ModeGraph:
         lat, lon = as_lat_lon(points)
         if len(lat) == 0:
             empty = np.empty(0)
-            return SnappedPoints(empty, empty, np.empty(0, dtype=np.int64), empty, empty, np.empty(0, dtype=bool))
+            return SnappedPoints(
+                empty, empty, np.empty(0, dtype=np.int64), empty, empty, np.empty(0, dtype=bool)
+            )
         if not (np.all(np.isfinite(lat)) and np.all(np.isfinite(lon))):
-            raise ValueError("Points must have finite latitude and longitude; drop the ones without coordinates.")
+            raise ValueError(
+                "Points must have finite latitude and longitude; drop the ones without coordinates."
+            )
         tree = self._snap_index()
         assert self._seg_xy is not None and self._sample_seg is not None
         x, y = self.projection.to_xy(lon, lat)
@@ -350,8 +372,9 @@ class ModeGraph:
         ok = dist_m <= self.settings.max_snap_m
         if strict and not ok.all():
             bad = int(np.flatnonzero(~ok)[0])
-            raise PointTooFarError(float(lat[bad]), float(lon[bad]), float(dist_m[bad]),
-                                   self.settings.max_snap_m, self.mode)
+            raise PointTooFarError(
+                float(lat[bad]), float(lon[bad]), float(dist_m[bad]), self.settings.max_snap_m, self.mode
+            )
         return SnappedPoints(lat, lon, seg.astype(np.int64), frac, dist_m, ok)
 
     def snap(self, lat: float, lon: float) -> Snap:
@@ -538,7 +561,9 @@ class TravelTimes:
         if len(d) == 0:
             return np.empty(0)
         heads, costs = g._heads_in(d)
-        times = np.minimum(self.node_times[heads[:, 0]] + costs[:, 0], self.node_times[heads[:, 1]] + costs[:, 1])
+        times = np.minimum(
+            self.node_times[heads[:, 0]] + costs[:, 0], self.node_times[heads[:, 1]] + costs[:, 1]
+        )
         same = g.seg_chain[d.seg] == g.seg_chain[self.origin.seg[0]]
         if same.any():
             o_seg = np.full(same.sum(), self.origin.seg[0])
@@ -591,7 +616,7 @@ def build_mode_arrays(
 
     used_nodes, inverse = np.unique(np.concatenate([u, v]), return_inverse=True)
     n_nodes = len(used_nodes)
-    u_i, v_i = inverse[: len(u)], inverse[len(u):]
+    u_i, v_i = inverse[: len(u)], inverse[len(u) :]
     segments_before = len(u)
 
     # Largest strongly connected component of the directed segment graph.

@@ -120,8 +120,11 @@ class Network:
 
     @classmethod
     def build(
-        cls, pbf_path: str | os.PathLike[str], settings: RoutingSettings | None = None,
-        *, source_sha256: str | None = None,
+        cls,
+        pbf_path: str | os.PathLike[str],
+        settings: RoutingSettings | None = None,
+        *,
+        source_sha256: str | None = None,
     ) -> Network:
         """Read the OSM file and build every mode's graph (no cache involved)."""
         settings = settings or RoutingSettings()
@@ -148,8 +151,17 @@ class Network:
                     "use an extract that covers the city's streets."
                 )
             graph, report = ModeGraph.from_segments(
-                mode, streets.node_lon, streets.node_lat, streets.seg_u, streets.seg_v, length, wf, wb,
-                settings=settings, projection=projection, fingerprint=_fingerprint(sha, settings, mode),
+                mode,
+                streets.node_lon,
+                streets.node_lat,
+                streets.seg_u,
+                streets.seg_v,
+                length,
+                wf,
+                wb,
+                settings=settings,
+                projection=projection,
+                fingerprint=_fingerprint(sha, settings, mode),
             )
             graphs[mode] = graph
             reports[mode] = report
@@ -199,12 +211,16 @@ class Network:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         payload: dict[str, np.ndarray] = {
-            "meta": np.array(json.dumps({
-                "format": CACHE_FORMAT_VERSION,
-                "report": self.report.to_dict(),
-                "projection": [self.projection.lat0, self.projection.lon0],
-                "modes": list(self.graphs),
-            })),
+            "meta": np.array(
+                json.dumps(
+                    {
+                        "format": CACHE_FORMAT_VERSION,
+                        "report": self.report.to_dict(),
+                        "projection": [self.projection.lat0, self.projection.lon0],
+                        "modes": list(self.graphs),
+                    }
+                )
+            ),
         }
         for mode, graph in self.graphs.items():
             for name, array in graph.arrays.items():

@@ -46,10 +46,24 @@ ONEWAY_YES = frozenset({"yes", "1", "true"})
 ONEWAY_NO = frozenset({"no", "0", "false"})
 
 NEVER = frozenset({"motorway", "motorway_link"})
-STREETS = frozenset({
-    "living_street", "residential", "service", "unclassified", "tertiary", "tertiary_link", "secondary",
-    "secondary_link", "primary", "primary_link", "trunk", "trunk_link", "track", "road",
-})
+STREETS = frozenset(
+    {
+        "living_street",
+        "residential",
+        "service",
+        "unclassified",
+        "tertiary",
+        "tertiary_link",
+        "secondary",
+        "secondary_link",
+        "primary",
+        "primary_link",
+        "trunk",
+        "trunk_link",
+        "track",
+        "road",
+    }
+)
 PEDESTRIAN_WAYS = frozenset({"footway", "pedestrian", "path", "steps", "corridor", "platform"})
 WALK_DEFAULT = STREETS | PEDESTRIAN_WAYS
 WALK_IF_FOOT_TAGGED = frozenset({"cycleway", "bridleway"})

@@ -41,7 +41,9 @@ class ReachIndex:
 
     def __init__(self, graph: ModeGraph, max_time_s: float = 1800.0) -> None:
         if not max_time_s > 0:
-            raise ValueError("max_time_s must be a positive number of seconds, for example 1800 for 30 minutes.")
+            raise ValueError(
+                "max_time_s must be a positive number of seconds, for example 1800 for 30 minutes."
+            )
         self.graph = graph
         self.max_time_s = float(max_time_s)
         self._slot_of: dict[PlaceId, int] = {}
@@ -87,11 +89,21 @@ class ReachIndex:
             bad = np.flatnonzero(~snapped.ok)
             if on_far == "raise":
                 b = int(bad[0])
-                raise PointTooFarError(float(snapped.lat[b]), float(snapped.lon[b]), float(snapped.dist_m[b]),
-                                       self.graph.settings.max_snap_m, self.graph.mode)
+                raise PointTooFarError(
+                    float(snapped.lat[b]),
+                    float(snapped.lon[b]),
+                    float(snapped.dist_m[b]),
+                    self.graph.settings.max_snap_m,
+                    self.graph.mode,
+                )
             for b in bad.tolist():
-                error = PointTooFarError(float(snapped.lat[b]), float(snapped.lon[b]), float(snapped.dist_m[b]),
-                                         self.graph.settings.max_snap_m, self.graph.mode)
+                error = PointTooFarError(
+                    float(snapped.lat[b]),
+                    float(snapped.lon[b]),
+                    float(snapped.dist_m[b]),
+                    self.graph.settings.max_snap_m,
+                    self.graph.mode,
+                )
                 self.remove(ids[b])
                 self.skipped[ids[b]] = str(error)
         good = np.flatnonzero(snapped.ok)
@@ -100,7 +112,9 @@ class ReachIndex:
             self.skipped.pop(ids[b], None)
         if len(good) == 0:
             return
-        sub = SnappedPoints(*(np.asarray(getattr(snapped, f))[good] for f in ("lat", "lon", "seg", "frac", "dist_m", "ok")))
+        sub = SnappedPoints(
+            *(np.asarray(getattr(snapped, f))[good] for f in ("lat", "lon", "seg", "frac", "dist_m", "ok"))
+        )
         heads, costs = self.graph._heads_in(sub)
         first_slot = len(self._place)
         for b in good.tolist():
@@ -120,8 +134,14 @@ class ReachIndex:
                 self._nodes[slot] = nodes
                 self._times[slot] = row[nodes].astype(np.float32)
 
-        multi_source_search(self.graph.csr_t, heads, costs, self.max_time_s + INDEX_TOLERANCE_S,
-                            workers=self.graph.workers, consume=keep)
+        multi_source_search(
+            self.graph.csr_t,
+            heads,
+            costs,
+            self.max_time_s + INDEX_TOLERANCE_S,
+            workers=self.graph.workers,
+            consume=keep,
+        )
         self._merged = None
 
     def add(self, place_id: PlaceId, lat: float, lon: float) -> None:
@@ -225,8 +245,9 @@ class ReachIndex:
         if same.any():
             frac = np.asarray(self._frac)[slots][same]
             dist = np.asarray(self._dist)[slots][same]
-            direct = g.along_chain(np.full(same.sum(), origin.seg[0]), np.full(same.sum(), origin.frac[0]),
-                                   seg[same], frac)
+            direct = g.along_chain(
+                np.full(same.sum(), origin.seg[0]), np.full(same.sum(), origin.frac[0]), seg[same], frac
+            )
             direct = direct + g.snap_cost(origin)[0] + dist / g.walk_mps
             best[same] = np.minimum(best[same], direct)
         hit = best <= within_s + INDEX_TOLERANCE_S
@@ -313,6 +334,6 @@ class ReachIndex:
                 index._seg.append(int(data["seg"][i]))
                 index._frac.append(float(data["frac"][i]))
                 index._dist.append(float(data["dist"][i]))
-                index._nodes.append(nodes[bounds[i]: bounds[i + 1]].astype(np.int32))
-                index._times.append(times[bounds[i]: bounds[i + 1]].astype(np.float32))
+                index._nodes.append(nodes[bounds[i] : bounds[i + 1]].astype(np.int32))
+                index._times.append(times[bounds[i] : bounds[i + 1]].astype(np.float32))
         return index

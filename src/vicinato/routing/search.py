@@ -133,12 +133,15 @@ def node_table(
     limit = cutoff_s + TIME_TOLERANCE_S
     if reverse:
         transposed = graph_t if graph_t is not None else transpose_csr(graph)
-        times = multi_source_search(transposed, targets[:, None], np.zeros((len(targets), 1)), limit,
-                                    workers=workers)
+        times = multi_source_search(
+            transposed, targets[:, None], np.zeros((len(targets), 1)), limit, workers=workers
+        )
         assert times is not None
         table = times[:, origins].T
     else:
-        times = multi_source_search(graph, origins[:, None], np.zeros((len(origins), 1)), limit, workers=workers)
+        times = multi_source_search(
+            graph, origins[:, None], np.zeros((len(origins), 1)), limit, workers=workers
+        )
         assert times is not None
         table = times[:, targets]
     table = np.ascontiguousarray(table)
