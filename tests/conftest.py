@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from vicinato.geo.models import Area, Municipality
 from vicinato.geo.services import clear_location_cache
 from vicinato.register.models import (
     Amenity,
+    Application,
     Membership,
     OpeningHours,
     Organisation,
@@ -198,3 +200,20 @@ def register(city) -> Register:
         register=register, kind=K.REVIEWER_CHECK, label_it="Documenti", label_en="Documents", order=5
     )
     return register
+
+
+def list_place(place: Place, register: Register, days: int = 300) -> Application:
+    """Approve a place in a register directly (the workflow has its own tests)."""
+    return Application.objects.create(
+        place=place,
+        register=register,
+        state=Application.State.APPROVED,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+
+
+@pytest.fixture
+def listed(place, register) -> Place:
+    """The test place, listed in the test register."""
+    list_place(place, register)
+    return place

@@ -1,22 +1,8 @@
 """The REST API: reading the register, writing places and applications with the same rules, 4xx errors."""
 
 import json
-from datetime import timedelta
-
-import pytest
-from django.utils import timezone
 
 from vicinato.register.models import ApiToken, Application, Place, Requirement
-
-
-@pytest.fixture
-def listed(place, register):
-    return Application.objects.create(
-        place=place,
-        register=register,
-        state=Application.State.APPROVED,
-        expires_at=timezone.now() + timedelta(days=300),
-    )
 
 
 def token_for(user):

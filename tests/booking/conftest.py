@@ -12,7 +12,7 @@ from django.db.utils import load_backend
 from django.utils import timezone
 
 from vicinato.booking.models import Resource
-from vicinato.register.models import Application, Membership
+from vicinato.register.models import Membership
 
 ROME = ZoneInfo("Europe/Rome")
 # Monday 4 March 2030, 07:00: the place (Monday to Friday, 08:30-19:00) opens later today.
@@ -109,17 +109,6 @@ def file_database(tmp_path):
     finally:
         connections["default"].close()
         connections["default"] = original
-
-
-@pytest.fixture
-def listed(place, register):
-    Application.objects.create(
-        place=place,
-        register=register,
-        state=Application.State.APPROVED,
-        expires_at=timezone.now() + timedelta(days=365),
-    )
-    return place
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from datetime import time
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connections
+from django.utils import translation
 
 from vicinato.booking.models import Reservation
 from vicinato.booking.services import BookingError, reserve
@@ -49,6 +50,7 @@ def test_exactly_one_of_fifty_gets_the_last_unit(file_database):
 
     def race(person):
         file_database()
+        translation.activate("en")  # threads start in the site's default language; the check reads English
         try:
             barrier.wait()
             try:

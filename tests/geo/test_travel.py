@@ -1,16 +1,15 @@
 """Travel times in the product, on the real Milan street network: nearby search, isochrones, coverage."""
 
-from datetime import timedelta
-
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
 from shapely.geometry import Point, shape
 
 from vicinato.geo import travel
 from vicinato.geo.models import Stop
 from vicinato.register.models import Application, Place
+
+from ..conftest import list_place
 
 DUOMO = (45.4642, 9.1900)
 # Piazza Cinque Giornate: about 1.6 km east of the Duomo, inside the east district of the test city.
@@ -31,11 +30,8 @@ def listed_pair(place, register, organisation, city):
         municipality=city,
         desks=15,
     )
-    expires = timezone.now() + timedelta(days=100)
     for p in (place, far):
-        Application.objects.create(
-            place=p, register=register, state=Application.State.APPROVED, expires_at=expires
-        )
+        list_place(p, register)
     return place, far
 
 

@@ -2,20 +2,9 @@
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from vicinato.register.models import Application, Place, Requirement
-
-
-@pytest.fixture
-def listed(place, register):
-    return Application.objects.create(
-        place=place,
-        register=register,
-        state=Application.State.APPROVED,
-        expires_at=timezone.now() + timedelta(days=300),
-    )
 
 
 def test_home_and_register_in_both_languages(client, listed, place):
