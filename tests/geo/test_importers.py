@@ -33,18 +33,22 @@ def polygon_feature(code, geometry, **properties):
 
 def test_import_districts_and_neighbourhoods_with_population(db, tmp_path):
     districts = write(tmp_path, "d.geojson", collection(polygon_feature(1, WEST), polygon_feature(2, EAST)))
+
+    def import_districts():
+        call_command(
+            "import-areas",
+            str(districts),
+            "--municipality",
+            "testville",
+            "--level",
+            "district",
+            "--code-field",
+            "code",
+        )
+
     nils = write(tmp_path, "n.geojson", collection(polygon_feature(10, WEST), polygon_feature(20, EAST)))
     population = write(tmp_path, "p.csv", "code,population\n10,1500\n20,2500\n")
-    call_command(
-        "import-areas",
-        str(districts),
-        "--municipality",
-        "testville",
-        "--level",
-        "district",
-        "--code-field",
-        "code",
-    )
+    import_districts()
     call_command(
         "import-areas",
         str(nils),
@@ -69,16 +73,7 @@ def test_import_districts_and_neighbourhoods_with_population(db, tmp_path):
     )
     assert not locate(45.60, 9.30).inside
     # Importing again updates instead of duplicating.
-    call_command(
-        "import-areas",
-        str(districts),
-        "--municipality",
-        "testville",
-        "--level",
-        "district",
-        "--code-field",
-        "code",
-    )
+    import_districts()
     assert Area.objects.filter(level="district").count() == 2
 
 

@@ -204,6 +204,13 @@ def dashboard(request):
     )
 
 
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's refusal next to the form's fields (or above the form for the others)."""
+    for field, errors in error.message_dict.items():
+        for message in errors:
+            form.add_error(field if field in form.fields else None, message)
+
+
 def _form_errors_to_messages(request, error: ValidationError):
     for field_messages in error.message_dict.values():
         for message in field_messages:
@@ -245,9 +252,7 @@ def organisation_detail(request, pk: int):
             try:
                 set_membership(request.user, organisation, form.cleaned_data["user"], role)
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
+                _add_errors(form, error)
             else:
                 messages.success(request, _("Members updated."))
                 return redirect("web:organisation", pk=pk)
@@ -313,9 +318,7 @@ def _closures(request, place: Place):
     try:
         add_closure(request.user, place, **form.cleaned_data)
     except ValidationError as error:
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
+        _add_errors(form, error)
         return form
     messages.success(request, _("Closure added."))
     return None
