@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from . import signals
 
 SUBJECTS = {
     "create": lambda r: _("Booking confirmed") if r.state == "confirmed" else _("Booking request received"),
@@ -69,3 +73,13 @@ def offer_made(entry) -> None:
         )
 
     _send(entry.person, render)
+
+
+@receiver(signals.reservation_changed, dispatch_uid="booking.notifications.reservation")
+def _on_reservation_changed(sender, reservation, action, note="", **kwargs) -> None:
+    transaction.on_commit(lambda: reservation_changed(reservation, action, note))
+
+
+@receiver(signals.offer_made, dispatch_uid="booking.notifications.offer")
+def _on_offer_made(sender, entry, **kwargs) -> None:
+    transaction.on_commit(lambda: offer_made(entry))

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from vicinato.register.models import Closure, Membership, OpeningHours, Place
 
-from . import notifications
+from . import signals
 from .models import (
     Block,
     Reservation,
@@ -420,6 +420,15 @@ def _record(reservation: Reservation, action: str, source: str, actor, at: datet
         at=at,
         note=note,
     )
+    signals.reservation_changed.send(
+        sender=Reservation,
+        reservation=reservation,
+        action=action,
+        source=source,
+        actor=actor,
+        at=at,
+        note=note,
+    )
 
 
 def _reserve_locked(
@@ -459,7 +468,6 @@ def _reserve_locked(
         series=series,
     )
     _record(reservation, "create", "", person, now)
-    transaction.on_commit(lambda: notifications.reservation_changed(reservation, "create"))
     return reservation
 
 
@@ -578,7 +586,6 @@ def transition(
         _record(reservation, action, source, actor, now, note)
         if reservation.state in FREES_UNITS and reservation.end > now:
             offer_free_units(reservation.resource, now)
-    transaction.on_commit(lambda: notifications.reservation_changed(reservation, action, note))
     return reservation
 
 
@@ -840,9 +847,8 @@ def offer_free_units(resource: Resource, now: datetime) -> list[WaitingListEntry
                 entry.state = W.OFFERED
                 entry.offer_expires_at = now + timedelta(minutes=resource.offer_minutes)
                 entry.save(update_fields=["state", "offer_expires_at"])
+                signals.offer_made.send(sender=WaitingListEntry, entry=entry)
                 offered.append(entry)
-    for entry in offered:
-        transaction.on_commit(lambda entry=entry: notifications.offer_made(entry))
     return offered
 
 
