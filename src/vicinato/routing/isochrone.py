@@ -50,12 +50,14 @@ class Isochrone:
 def reachable_pieces(graph: ModeGraph, lat: float, lon: float, time_s: float) -> np.ndarray:
     """(n, 2, 2) projected line pieces (metres) of the streets reachable within time_s."""
     origin = graph.snap_many([(lat, lon)])
-    node_times = graph.node_times_from(origin, time_s)[0]
+    # When each street can be entered at its start (riding forwards) and at its end (backwards):
+    # the junction times without turn costs, the best arrival plus turn into it with them.
+    enter_a, enter_b = graph.chain_entry_times(graph.state_times_from(origin, time_s)[0], origin)
     budget = time_s + TIME_TOLERANCE_S
     seg = np.arange(graph.segment_count)
     chain = graph.seg_chain
-    t_a = node_times[graph.chain_a[chain]]
-    t_b = node_times[graph.chain_b[chain]]
+    t_a = enter_a[chain]
+    t_b = enter_b[chain]
     candidate = np.isfinite(t_a) | np.isfinite(t_b) | (chain == graph.seg_chain[origin.seg[0]])
     seg = seg[candidate]
     t_a, t_b = t_a[candidate], t_b[candidate]

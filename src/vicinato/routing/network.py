@@ -15,14 +15,14 @@ import numpy as np
 
 from .errors import OSMFileError, UnknownModeError
 from .graph import MODES, STORED_ARRAYS, ModeGraph, ModeReport
-from .osm import check_osm_file, read_street_segments
+from .osm import check_osm_file, read_street_segments, signal_arrivals
 from .projection import LocalProjection
 from .settings import RoutingSettings
 
 log = logging.getLogger(__name__)
 
 # Bumped whenever the layout of the cache file changes.
-CACHE_FORMAT_VERSION = 2
+CACHE_FORMAT_VERSION = 3
 
 
 def file_sha256(path: Path) -> str:
@@ -137,14 +137,17 @@ class Network:
             float((streets.node_lon.min() + streets.node_lon.max()) / 2),
         )
         length = streets.seg_len_m
-        costs = {
-            "walk": (_seconds(length, streets.walk_kmh), _seconds(length, streets.walk_kmh)),
-            "bike": (_seconds(length, streets.bike_fwd_kmh), _seconds(length, streets.bike_bwd_kmh)),
+        speeds = {
+            "walk": (streets.walk_kmh, streets.walk_kmh),
+            "bike": (streets.bike_fwd_kmh, streets.bike_bwd_kmh),
         }
         graphs: dict[str, ModeGraph] = {}
         reports: dict[str, ModeReport] = {}
         for mode in MODES:
-            wf, wb = costs[mode]
+            wf = _seconds(length, speeds[mode][0])
+            wb = _seconds(length, speeds[mode][1])
+            # As in OSRM, traffic_signals:direction only applies to vehicles.
+            signal_fwd, signal_bwd = signal_arrivals(streets, respect_direction=mode == "bike")
             if not (np.isfinite(wf).any() or np.isfinite(wb).any()):
                 raise OSMFileError(
                     f"The OpenStreetMap file {path} has no streets usable for {mode}; "
@@ -159,6 +162,8 @@ class Network:
                 length,
                 wf,
                 wb,
+                signal_fwd,
+                signal_bwd,
                 settings=settings,
                 projection=projection,
                 fingerprint=_fingerprint(sha, settings, mode),

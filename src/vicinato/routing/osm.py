@@ -23,6 +23,11 @@ Cycling (directed):
   directions, at the pushing speed (and against one-way streets only if the settings allow it);
 - never motorway/motorway_link, bicycle=no/use_sidepath/private, motorroad=yes without an explicit
   bicycle tag, and the access=* restrictions above unless bicycle=yes/designated/permissive/official.
+
+Traffic signals: nodes tagged highway=traffic_signals, for both directions of the ways through them
+unless traffic_signals:direction=forward/backward limits them to one (for bikes; walking ignores
+the direction, as OSRM's profiles do). Each segment records the signal at its start and end node;
+the graphs add the mode's signal penalty to the segments arriving there.
 """
 
 from __future__ import annotations
@@ -70,6 +75,8 @@ WALK_IF_FOOT_TAGGED = frozenset({"cycleway", "bridleway"})
 RIDE_DEFAULT = STREETS | {"cycleway"}
 RIDE_IF_BIKE_TAGGED = frozenset({"footway", "pedestrian", "path", "bridleway", "corridor", "platform"})
 CONTRAFLOW_KEYS = ("cycleway", "cycleway:left", "cycleway:right", "cycleway:both")
+NO_SIGNAL, SIGNAL_BOTH, SIGNAL_FORWARD, SIGNAL_BACKWARD = -1, 0, 1, 2
+SIGNAL_DIRECTIONS = {"forward": SIGNAL_FORWARD, "backward": SIGNAL_BACKWARD}
 
 
 class Tags(Protocol):
@@ -175,6 +182,10 @@ class StreetSegments:
     walk_kmh: np.ndarray
     bike_fwd_kmh: np.ndarray
     bike_bwd_kmh: np.ndarray
+    # Traffic signal at the segment's end node and start node: NO_SIGNAL or SIGNAL_BOTH/FORWARD/BACKWARD
+    # (the direction relative to this segment's way).
+    end_signal: np.ndarray
+    start_signal: np.ndarray
     ways_read: int
     ways_used: int
     nodes_missing: int
@@ -205,6 +216,7 @@ def read_street_segments(path: Path, settings: RoutingSettings) -> StreetSegment
     ways_read = 0
     ways_used = 0
     nodes_missing = 0
+    signals: dict[int, int] = {}  # node id -> SIGNAL_BOTH / SIGNAL_FORWARD / SIGNAL_BACKWARD
     try:
         processor = (
             osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
@@ -212,6 +224,11 @@ def read_street_segments(path: Path, settings: RoutingSettings) -> StreetSegment
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
         for obj in processor:
+            if obj.is_node():
+                if obj.tags.get("highway") == "traffic_signals":
+                    direction = obj.tags.get("traffic_signals:direction")
+                    signals[obj.id] = SIGNAL_DIRECTIONS.get(direction or "", SIGNAL_BOTH)
+                continue
             if not obj.is_way():
                 continue
             ways_read += 1
@@ -275,6 +292,8 @@ def read_street_segments(path: Path, settings: RoutingSettings) -> StreetSegment
     seg_u = inverse[first]
     seg_v = inverse[first + 1]
     speeds_arr = np.repeat(np.asarray(piece_speeds, dtype=np.float64), sizes - 1, axis=0)
+    end_signal = _signal_kinds(signals, ids[first + 1])
+    start_signal = _signal_kinds(signals, ids[first])
     seg_len = haversine_m(node_lon[seg_u], node_lat[seg_u], node_lon[seg_v], node_lat[seg_v])
     keep = seg_u != seg_v
     return StreetSegments(
@@ -286,7 +305,33 @@ def read_street_segments(path: Path, settings: RoutingSettings) -> StreetSegment
         walk_kmh=speeds_arr[keep, 0],
         bike_fwd_kmh=speeds_arr[keep, 1],
         bike_bwd_kmh=speeds_arr[keep, 2],
+        end_signal=end_signal[keep],
+        start_signal=start_signal[keep],
         ways_read=ways_read,
         ways_used=ways_used,
         nodes_missing=nodes_missing,
     )
+
+
+def _signal_kinds(signals: Mapping[int, int], node_ids: np.ndarray) -> np.ndarray:
+    """The signal kind of each node id (NO_SIGNAL where there is none)."""
+    if not signals:
+        return np.full(len(node_ids), NO_SIGNAL, dtype=np.int8)
+    ids = np.fromiter(signals.keys(), dtype=np.int64, count=len(signals))
+    kinds = np.fromiter(signals.values(), dtype=np.int8, count=len(signals))
+    order = np.argsort(ids)
+    ids, kinds = ids[order], kinds[order]
+    pos = np.minimum(np.searchsorted(ids, node_ids), len(ids) - 1)
+    return np.where(ids[pos] == node_ids, kinds[pos], NO_SIGNAL).astype(np.int8)
+
+
+def signal_arrivals(streets: StreetSegments, respect_direction: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(riding a segment forwards arrives at a signal, riding it backwards does).
+
+    With respect_direction=False (walking, as in OSRM's foot profile) a signal tagged for one
+    direction counts for both.
+    """
+    end, start = streets.end_signal, streets.start_signal
+    if not respect_direction:
+        return end != NO_SIGNAL, start != NO_SIGNAL
+    return (end == SIGNAL_BOTH) | (end == SIGNAL_FORWARD), (start == SIGNAL_BOTH) | (start == SIGNAL_BACKWARD)

@@ -1,10 +1,12 @@
 """Travel-time index of places: which places can be reached from a point within a time, incrementally.
 
 Each place gets one bounded reverse search (towards the place, on the transposed graph for the
-directed bike mode) up to `max_time_s`; the index keeps, per place, the sparse set of junctions
-within that time and their time to the place. A query snaps the origin, reads the time at the two
-ends of its street for every place in one vectorised lookup, and adds the partial street costs.
-Adding, moving or removing one place runs at most one search and never touches the others.
+directed bike mode) up to `max_time_s`; the index keeps, per place, the sparse set of search states
+within that time and their time to the place (states are junctions, or with turn costs the
+directions of the streets: see graph.py). A query snaps the origin, reads the time at the two
+states it starts at (the two ends of its street) for every place in one vectorised lookup, and adds
+the partial street costs. Adding, moving or removing one place runs at most one search and never
+touches the others.
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ import numpy as np
 
 from .errors import CutoffTooLargeError, PointTooFarError, StaleIndexError
 from .graph import ModeGraph, SnappedPoints
-from .search import multi_source_search
 
 PlaceId = Hashable
 
 # Times are stored as float32 (about 0.1 ms of rounding at 30 minutes); queries allow this slack.
 INDEX_TOLERANCE_S = 1e-3
-INDEX_FORMAT_VERSION = 1
+INDEX_FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class ReachablePlace:
 
 
 class ReachIndex:
-    """Places and, for each, the junctions from which it can be reached within max_time_s."""
+    """Places and, for each, the search states from which it can be reached within max_time_s."""
 
     def __init__(self, graph: ModeGraph, max_time_s: float = 1800.0) -> None:
         if not max_time_s > 0:
@@ -134,14 +135,7 @@ class ReachIndex:
                 self._nodes[slot] = nodes
                 self._times[slot] = row[nodes].astype(np.float32)
 
-        multi_source_search(
-            self.graph.csr_t,
-            heads,
-            costs,
-            self.max_time_s + INDEX_TOLERANCE_S,
-            workers=self.graph.workers,
-            consume=keep,
-        )
+        self.graph.reverse_search(heads, costs, self.max_time_s + INDEX_TOLERANCE_S, keep)
         self._merged = None
 
     def add(self, place_id: PlaceId, lat: float, lon: float) -> None:
@@ -190,9 +184,9 @@ class ReachIndex:
     # ----- queries -----------------------------------------------------------------------------
 
     def _merge(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One sorted key array (slot × junctions + junction) over all places, rebuilt after changes."""
+        """One sorted key array (slot × states + state) over all places, rebuilt after changes."""
         if self._merged is None:
-            n = self.graph.node_count
+            n = self.graph.state_count
             slots = np.asarray([s for s, p in enumerate(self._place) if p is not None], dtype=np.int64)
             parts = [self._nodes[s] for s in slots.tolist()]
             sizes = np.asarray([len(p) for p in parts], dtype=np.int64)  # type: ignore[arg-type]
@@ -207,7 +201,7 @@ class ReachIndex:
         return self._merged
 
     def _lookup(self, slots: np.ndarray, keys: np.ndarray, times: np.ndarray, node: int) -> np.ndarray:
-        wanted = slots * self.graph.node_count + node
+        wanted = slots * self.graph.state_count + node
         pos = np.searchsorted(keys, wanted)
         pos_c = np.minimum(pos, max(len(keys) - 1, 0))
         found = (pos < len(keys)) & (keys[pos_c] == wanted) if len(keys) else np.zeros(len(slots), bool)
@@ -236,35 +230,52 @@ class ReachIndex:
         if len(slots) == 0:
             return slots, np.empty(0)
         heads, costs = g._heads_out(origin)
-        best = np.minimum(
-            costs[0, 0] + self._lookup(slots, keys, times, int(heads[0, 0])),
-            costs[0, 1] + self._lookup(slots, keys, times, int(heads[0, 1])),
-        )
-        seg = np.asarray(self._seg, dtype=np.int64)[slots]
-        same = g.seg_chain[seg] == g.seg_chain[origin.seg[0]]
-        if same.any():
-            frac = np.asarray(self._frac)[slots][same]
-            dist = np.asarray(self._dist)[slots][same]
-            direct = g.along_chain(
-                np.full(same.sum(), origin.seg[0]), np.full(same.sum(), origin.frac[0]), seg[same], frac
-            )
-            direct = direct + g.snap_cost(origin)[0] + dist / g.walk_mps
-            best[same] = np.minimum(best[same], direct)
+        best = np.full(len(slots), np.inf)
+        for head, cost in zip(heads[0].tolist(), costs[0].tolist(), strict=True):
+            if np.isfinite(cost):
+                best = np.minimum(best, cost + self._lookup(slots, keys, times, head))
+        # Trips that need no search: along the origin's street, or onto a street leaving the
+        # junction the origin stands on.
+        _, di, direct = g.direct_trips(origin, self._snapped(slots))
+        np.minimum.at(best, di, direct)
         hit = best <= within_s + INDEX_TOLERANCE_S
         return slots[hit], best[hit]
+
+    def _snapped(self, slots: np.ndarray) -> SnappedPoints:
+        """The places in these slots as snapped points."""
+        values = [np.asarray(v)[slots] for v in (self._lat, self._lon, self._seg, self._frac, self._dist)]
+        return SnappedPoints(*values[:2], values[2].astype(np.int64), *values[3:], np.ones(len(slots), bool))
 
     def covered_nodes(self, within_s: float, place_ids: Iterable[PlaceId] | None = None) -> np.ndarray:
         """Boolean mask over graph nodes (junctions) from which some place is reachable within within_s."""
         slots, keys, times = self._merge()
-        n = self.graph.node_count
-        mask = np.zeros(n, dtype=bool)
+        g = self.graph
+        n = g.state_count
+        mask = np.zeros(g.node_count, dtype=bool)
         if len(keys) == 0:
             return mask
-        near = times <= within_s + INDEX_TOLERANCE_S
+        limit = within_s + INDEX_TOLERANCE_S
+        chosen = times <= limit
+        wanted = slots
         if place_ids is not None:
             wanted = np.asarray([self._slot_of[p] for p in place_ids if p in self._slot_of], dtype=np.int64)
-            near &= np.isin(keys // n, wanted)
-        mask[(keys[near] % n)] = True
+            chosen &= np.isin(keys // n, wanted)
+        states = keys[chosen] % n
+        if not g.turn_costs:
+            mask[states] = True
+            return mask
+        # A state's time counts from the end of its direction: starting at its start junction
+        # adds riding it (and no turn). The junctions at the ends of a place's own street reach
+        # it straight along the street.
+        start = times[chosen] + g.arc_cost[states]
+        mask[g.arc_tail[states[start <= limit]]] = True
+        if len(wanted):
+            places = self._snapped(wanted)
+            from_a, from_b = g.entries(places.seg, places.frac)
+            walk = g.snap_cost(places)
+            chain = g.seg_chain[places.seg]
+            mask[g.chain_a[chain][from_a + walk <= limit]] = True
+            mask[g.chain_b[chain][from_b + walk <= limit]] = True
         return mask
 
     # ----- persistence -------------------------------------------------------------------------

@@ -1,21 +1,23 @@
-"""Settings of the routing engine: travel speeds per mode and snapping limits."""
+"""Settings of the routing engine: travel speeds per mode, turn and traffic-signal costs, snapping limits."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, fields
 
 # Bumped whenever the graph-building rules change, so that old caches are rebuilt.
-GRAPH_RULES_VERSION = 1
+GRAPH_RULES_VERSION = 2
 
 
 @dataclass(frozen=True)
 class RoutingSettings:
-    """Speeds and limits; every field but the snapping ones changes the graphs and so the cache key.
+    """Speeds, costs and limits; every field but the snapping one changes the graphs and so the cache key.
 
     Per-type speeds are tuples of (tag value, km/h) pairs rather than dicts so that settings stay
-    hashable and can be used as cache keys.
+    hashable and can be used as cache keys. The turn and signal costs default to those of OSRM's
+    bicycle and foot profiles (see README.md, "Turns and traffic signals").
     """
 
     walk_speed_kmh: float = 4.8
@@ -32,6 +34,22 @@ class RoutingSettings:
     walk_surface_speeds_kmh: tuple[tuple[str, float], ...] = ()
     # Whether a cyclist may walk the bike against the direction of a one-way street.
     bike_push_against_oneway: bool = False
+    # Seconds a cyclist loses turning by 90 degrees; other angles scale with (angle / 90)^2, so a
+    # slight bend costs almost nothing and a U-turn (180) four times as much.
+    bike_turn_penalty_s: float = 6.0
+    # Right turns cost turn_penalty / bias, left turns turn_penalty * bias (traffic on the right).
+    bike_turn_bias: float = 1.4
+    # Added to a U-turn, which is only possible where the street ends or there is no other way on.
+    bike_u_turn_penalty_s: float = 20.0
+    # Seconds added each time a route passes a node tagged highway=traffic_signals: at a crossing
+    # (a junction of the graph), and between crossings (on a street, such as a pedestrian crossing
+    # with lights or a signal mapped before the junction). OSRM's bicycle profile says 2 s, but
+    # osrm-extract turns a signal between crossings into an artificial turn that the profile's
+    # turn function prices like a U-turn's angle, so OSRM charges 2 s at crossings and 19.1 s
+    # between them; these defaults are those effective values. Walking: 2 s everywhere, as OSRM.
+    bike_traffic_signal_penalty_s: float = 2.0
+    bike_mid_street_signal_penalty_s: float = 19.1
+    walk_traffic_signal_penalty_s: float = 2.0
     # Points farther than this from any street of the mode are refused (PointTooFarError).
     max_snap_m: float = 500.0
 
@@ -44,6 +62,18 @@ class RoutingSettings:
             for key, value in getattr(self, name):
                 if not value > 0:
                     raise ValueError(f"{name}[{key!r}] must be a positive speed in km/h, not {value!r}.")
+        for name in (
+            "bike_turn_penalty_s",
+            "bike_u_turn_penalty_s",
+            "bike_traffic_signal_penalty_s",
+            "bike_mid_street_signal_penalty_s",
+            "walk_traffic_signal_penalty_s",
+        ):
+            value = getattr(self, name)
+            if not (value >= 0 and math.isfinite(value)):
+                raise ValueError(f"{name} must be a number of seconds, 0 or more, not {value!r}.")
+        if not (self.bike_turn_bias > 0 and math.isfinite(self.bike_turn_bias)):
+            raise ValueError(f"bike_turn_bias must be a positive number, not {self.bike_turn_bias!r}.")
         if not self.max_snap_m > 0:
             raise ValueError(f"max_snap_m must be a positive distance in metres, not {self.max_snap_m!r}.")
 
@@ -54,6 +84,17 @@ class RoutingSettings:
     @property
     def steps_speed_kmh(self) -> float:
         return self.bike_steps_speed_kmh if self.bike_steps_speed_kmh is not None else self.push_speed_kmh
+
+    @property
+    def bike_turn_costs(self) -> bool:
+        """Whether cycling costs depend on turns, which needs a graph of street directions (see graph.py)."""
+        return self.bike_turn_penalty_s > 0 or self.bike_u_turn_penalty_s > 0
+
+    def signal_penalties_s(self, mode: str) -> tuple[float, float]:
+        """(at a crossing, between crossings) seconds a traffic signal costs in this mode."""
+        if mode == "bike":
+            return self.bike_traffic_signal_penalty_s, self.bike_mid_street_signal_penalty_s
+        return self.walk_traffic_signal_penalty_s, self.walk_traffic_signal_penalty_s
 
     def graph_fields(self) -> dict[str, object]:
         """The fields that shape the graphs (snapping limits are applied at query time)."""
@@ -74,8 +115,8 @@ class RoutingSettings:
         """Speeds of OSRM's default foot and bicycle profiles, to compare the two engines fairly.
 
         Walking 5 km/h; cycling 15 km/h, 12 on tracks, 13 on paths open to bikes, capped on rough
-        surfaces; pushing 4 km/h, 2 on steps, also against one-way streets as OSRM allows.
-        Access rules stay ours (see osm.py), as do turn costs (none).
+        surfaces; pushing 4 km/h, 2 on steps, also against one-way streets as OSRM allows. Turn and
+        traffic-signal costs are the defaults, which are OSRM's. Access rules stay ours (see osm.py).
         """
         return cls(
             walk_speed_kmh=5.0,
