@@ -1,131 +1,109 @@
-"""Benchmark: latency of the nearby-search API under 20 concurrent clients, served by gunicorn on loopback.
+"""Benchmark: the nearby-search API (/api/v1/places/nearby) under 20 concurrent clients, served by gunicorn on loopback.
 
-Run: .venv/bin/python benchmarks/nearby_api.py [--clients 20] [--requests 3000]. Prints one JSON document.
-Uses the demo city in a database of its own (var/bench-nearby.sqlite3), built if missing.
+Run: .venv/bin/python benchmarks/nearby_api.py [--duration 20] [--clients 20] [--workers 2] [--threads 2] [--rate 150]
+
+Target (issue 3): p95 under 30 ms with 20 concurrent clients. It prints one JSON document with:
+- closed_loop: `--clients` connections each sending its next search as soon as the last is answered (wrk when
+  installed, `apt-get install wrk`; a Python client otherwise): requests per second and latency p50/p95/p99/max;
+  a saturated closed loop measures mostly the queue, so latency ≈ clients / throughput;
+- fixed_rate: searches sent at `--rate` per second (open loop, latency counted from when each was due): the
+  latency one person sees when the server is busy but not saturated;
+- server CPU milliseconds per request, and the load average before each phase (the machine may be shared).
+
+The searches go from random points on the demo city's street map (one of the first `--origins` points inside
+45.44-45.50 N, 9.14-9.24 E that the API answers), by bike within 15 minutes unless --mode/--minutes say otherwise.
+The demo city lives in its own data folder (`--data-dir`, default var/bench-speed), built when missing.
+Exits non-zero with one line on stderr when gunicorn, the demo data or the server is missing.
 """
+
+from __future__ import annotations
 
 import argparse
 import json
 import os
 import random
-import socket
-import statistics
-import subprocess
 import sys
-import threading
-import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _serve  # noqa: E402
+
+TARGET_P95_MS = 30
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def origins(server: _serve.Server, count: int, mode: str, minutes: int) -> list[str]:
+    """Paths of searches from random points that the API answers (200), so that every request does the work."""
+    rng = random.Random(7)
+    paths: list[str] = []
+    for _ in range(count * 3):
+        lat, lon = rng.uniform(45.44, 45.50), rng.uniform(9.14, 9.24)
+        path = f"/api/v1/places/nearby?lat={lat:.5f}&lon={lon:.5f}&mode={mode}&minutes={minutes}"
+        if _serve.status(server.base, path) == 200:
+            paths.append(path)
+        if len(paths) == count:
+            break
+    if len(paths) < count // 2:
+        _serve.fail(f"only {len(paths)} of {count * 3} points got an answer; is the demo street map loaded?")
+    return paths
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    _serve.NAME = "nearby_api benchmark"
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=float, default=20, help="seconds of each phase")
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--path", default="/api/v1/places/nearby")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    # On 2 cores: 2 processes (one per core) with 2 threads each answered most; gthread keeps connections alive.
+    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
+    parser.add_argument(
+        "--worker-class", choices=["gthread", "sync"], default="gthread", help="with --threads 1"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=150, help="requests per second of the fixed-rate phase (0: skip)"
+    )
+    parser.add_argument("--mode", default="bike", choices=["walk", "bike"])
+    parser.add_argument("--minutes", type=int, default=15)
+    parser.add_argument("--origins", type=int, default=400, help="distinct points searched from")
+    parser.add_argument("--client", choices=["wrk", "python"], default=_serve.default_client())
+    parser.add_argument("--data-dir", type=Path, default=_serve.ROOT / "var" / "bench-speed")
+    parser.add_argument("--setup", action="store_true", help="migrate and load the demo even if present")
     args = parser.parse_args()
 
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{ROOT / 'var' / 'bench-nearby.sqlite3'}", "DEBUG": "0"}
-    subprocess.run([BIN / "vicinato", "migrate", "-v0"], env=env, check=True)
-    subprocess.run(
-        [BIN / "vicinato", "demo", "--quiet-users"], env=env, check=True, stdout=subprocess.DEVNULL
-    )
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            BIN / "gunicorn",
-            "vicinato.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(args.workers),
-            "--preload",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    env = _serve.demo_env(args.data_dir, args.setup)
+    load_start = _serve.load()
+    server = _serve.Server(env, args.workers, args.threads, args.worker_class)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/api/v1/registers", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        rng = random.Random(7)
-        origins = [(rng.uniform(45.44, 45.50), rng.uniform(9.14, 9.24)) for _ in range(args.requests)]
-        urls = [
-            f"{base}{args.path}?lat={lat:.5f}&lon={lon:.5f}&mode={rng.choice(['walk', 'bike'])}&minutes=15"
-            for lat, lon in origins
-        ]
-        for url in urls[:50]:  # warm every worker's caches
-            urllib.request.urlopen(url).read()
-        latencies: list[float] = []
-        errors = 0
-        lock = threading.Lock()
-        queue = iter(urls)
-
-        def client() -> None:
-            nonlocal errors
-            while True:
-                with lock:
-                    url = next(queue, None)
-                if url is None:
-                    return
-                start = time.perf_counter()
-                try:
-                    with urllib.request.urlopen(url, timeout=10) as response:
-                        response.read()
-                        ok = response.status == 200
-                except OSError:
-                    ok = False
-                elapsed = time.perf_counter() - start
-                with lock:
-                    latencies.append(elapsed)
-                    errors += not ok
-
-        started = time.perf_counter()
-        threads = [threading.Thread(target=client) for _ in range(args.clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - started
+        server.wait("/api/v1/registers")
+        paths = origins(server, args.origins, args.mode, args.minutes)
+        # Warm every worker: the street graphs, the index of places and the records are loaded once per process.
+        _serve.closed_loop(server, paths, args.clients, min(5.0, args.duration), args.client)
+        closed = _serve.closed_loop(server, paths, args.clients, args.duration, args.client)
+        fixed = (
+            _serve.fixed_rate(server, paths, args.rate, args.duration, args.clients)
+            if args.rate > 0
+            else None
+        )
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-    latencies.sort()
-    ms = [x * 1000 for x in latencies]
+        server.stop()
+    p95 = closed["latency_ms"]["p95"]
     print(
         json.dumps(
             {
                 "benchmark": "nearby_api",
-                "path": args.path,
-                "clients": args.clients,
-                "requests": len(ms),
-                "gunicorn_workers": args.workers,
-                "errors": errors,
-                "requests_per_s": round(len(ms) / wall, 1),
-                "latency_ms": {
-                    "p50": round(statistics.median(ms), 2),
-                    "p95": round(ms[int(0.95 * len(ms)) - 1], 2),
-                    "p99": round(ms[int(0.99 * len(ms)) - 1], 2),
-                    "max": round(ms[-1], 2),
+                "search": {"mode": args.mode, "minutes": args.minutes, "origins": len(paths)},
+                "closed_loop": closed,
+                "fixed_rate": fixed,
+                "target": {
+                    "p95_ms": TARGET_P95_MS,
+                    "clients": args.clients,
+                    "met": p95 is not None and p95 < 30,
                 },
-                "target_p95_ms": 30,
+                "gunicorn": server.settings(),
                 "cpu_count": os.cpu_count(),
+                "load_avg_start": load_start,
+                "load_avg_end": _serve.load(),
             },
             indent=2,
         )

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, JsonResponse, QueryDict
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Min, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from vicinato.agreements.api import router as agreements_router
 from vicinato.booking.api import router as booking_router
 from vicinato.booking.services import BookingError
 from vicinato.geo import travel
@@ -178,6 +184,45 @@ def _travel_params(mode: str, minutes: int, lat: float = 0.0, lon: float = 0.0) 
         raise ValidationError(errors)
 
 
+class _NearbyRecords:
+    """The listed places' records as ready JSON, for the nearby search (a hot path: no query, no encoding).
+
+    Built from the open-data records and reused until the index of reachable places changes (a place saved,
+    listed or unlisted, here or in another process), a listing expires, or MAX_AGE_S pass (changes that
+    touch no index, such as opening hours or an operator's name).
+    """
+
+    MAX_AGE_S = 5.0
+
+    def __init__(self) -> None:
+        self._index = None
+        self._fragments: dict[str, bytes] = {}
+        self._valid_until = 0.0
+        self._lock = threading.Lock()
+
+    def get(self, index) -> dict[str, bytes]:
+        now = time.time()
+        if self._index is index and now < self._valid_until:
+            return self._fragments
+        with self._lock:
+            if self._index is index and now < self._valid_until:  # built by another thread meanwhile
+                return self._fragments
+            records = opendata.listed_records()
+            fragments = {}
+            for record in records:
+                # The record without its closing brace: the answer adds ', "minutes": m}'.
+                fragments[record["id"]] = json.dumps(_place_out(record), cls=DjangoJSONEncoder)[:-1].encode()
+            expiry = Application.objects.listed().aggregate(first=Min("expires_at"))["first"]
+            self._fragments = fragments
+            self._valid_until = min(now + self.MAX_AGE_S, expiry.timestamp() if expiry else float("inf"))
+            self._index = index
+            return fragments
+
+
+nearby_records = _NearbyRecords()
+_FILTERS = tuple(PlaceFilterForm.base_fields)
+
+
 @places_router.get(
     "/nearby", response={200: list[NearbyOut], 422: schemas.ErrorOut}, summary="Places reachable from a point"
 )
@@ -185,25 +230,29 @@ def nearby_places(request: HttpRequest, lat: float, lon: float, mode: str = "wal
     """Listed places reachable from (lat, lon) within `minutes` on foot or by bike over the street network,
     nearest first; combine with the register filters (kind, amenity, audience, register, district, ...)."""
     _travel_params(mode, minutes, lat, lon)
-    form = PlaceFilterForm(request.GET)
-    if not form.is_valid():
-        raise ValidationError(
-            {field: [e["message"] for e in errs] for field, errs in form.errors.get_json_data().items()}
-        )
+    filtered = any(value for name in _FILTERS for value in request.GET.getlist(name))
+    if filtered:
+        form = PlaceFilterForm(request.GET)
+        if not form.is_valid():
+            raise ValidationError(
+                {field: [e["message"] for e in errs] for field, errs in form.errors.get_json_data().items()}
+            )
     try:
         reached = travel.reachable_places(lat, lon, mode, minutes)
     except travel.TravelError as error:
         raise ValidationError({"lat": [str(error)]}) from error
-    if any(form.cleaned_data.values()):
-        ids = filter_places(Place.objects.filter(public_id__in=reached), form.cleaned_data).values_list(
-            "public_id", flat=True
+    fragments = nearby_records.get(travel.reach_index(mode))
+    if filtered and reached:
+        kept = set(
+            filter_places(Place.objects.filter(public_id__in=reached), form.cleaned_data).values_list(
+                "public_id", flat=True
+            )
         )
-    else:
-        ids = reached
-    answers = [{**_place_out(r), "minutes": reached[r["id"]]} for r in opendata.listed_records(ids)]
-    # Answered directly: the records are already in the documented shape, and validating them again
-    # would cost more than the search.
-    return JsonResponse(sorted(answers, key=lambda a: (a["minutes"], a["id"])), safe=False)
+        reached = {k: v for k, v in reached.items() if k in kept}
+    # Answered directly, in the documented shape: validating the records again would cost more than the search.
+    answers = sorted((m, pid) for pid, m in reached.items() if pid in fragments)
+    body = b", ".join(fragments[pid] + b', "minutes": ' + json.dumps(m).encode() + b"}" for m, pid in answers)
+    return HttpResponse(b"[" + body + b"]", content_type="application/json")
 
 
 @places_router.get("/{public_id}", response={200: schemas.PlaceOut}, summary="One listed place")
@@ -483,3 +532,4 @@ api.add_router("", geo_router)
 api.add_router("/applications", applications_router)
 
 api.add_router("/booking", booking_router)
+api.add_router("/agreements", agreements_router)

@@ -156,6 +156,13 @@
 
   // --- layers ---------------------------------------------------------------------------------
 
+  // Shapes with a tooltip (stations, neighbourhoods) take the keyboard focus in Chromium, one Tab stop each,
+  // even off screen. Their facts are in the page's text and tables, so keep them out of the Tab order.
+  function untabbable(event) {
+    var element = event.target.getElement && event.target.getElement();
+    if (element) element.setAttribute("tabindex", "-1");
+  }
+
   function placeMarker(L, place, text) {
     var icon = document.createElement("span");
     var dot = document.createElement("span");
@@ -318,6 +325,7 @@
               var share = feature.properties.share;
               layer.bindTooltip(feature.properties.name + ": " +
                 (share === null ? "—" : Math.round(share * 100) + "%"));
+              layer.on("add", untabbable);
             }
           }).addTo(map);
           overlays[text.coverage || "Coverage"] = coverage;
@@ -348,6 +356,7 @@
                   });
                   var name = (feature.properties && feature.properties.name) || "";
                   if (name) marker.bindTooltip(lines ? name + " (" + lines + ")" : name);
+                  marker.on("add", untabbable);
                   return marker;
                 }
               }).addTo(stations);
