@@ -1,0 +1,1 @@
+"""Agreements between organisations, memberships of people in them, and voucher programmes."""

@@ -1,0 +1,94 @@
+"""Django admin for site administrators: communities and voucher programmes are set up here; the rest lives in
+the site's pages and the API, and the ledger is read-only."""
+
+from django.contrib import admin
+
+from . import models
+
+
+@admin.register(models.Affiliation)
+class AffiliationAdmin(admin.ModelAdmin):
+    list_display = ["person", "organisation", "kind", "state", "method", "started_at", "ended_at"]
+    list_filter = ["state", "method", "kind"]
+    search_fields = ["person__username", "person__email", "organisation__legal_name"]
+    readonly_fields = ["state"]
+
+
+@admin.register(models.Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "email", "kind", "expires_at", "accepted_at", "revoked_at"]
+
+
+@admin.register(models.AllowedDomain)
+class AllowedDomainAdmin(admin.ModelAdmin):
+    list_display = ["domain", "organisation", "kind"]
+
+
+@admin.register(models.Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    filter_horizontal = ["organisations"]
+
+
+class AgreementEventInline(admin.TabularInline):
+    model = models.AgreementEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["action", "from_state", "to_state", "actor", "at", "note"]
+
+
+@admin.register(models.Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["name", "host", "state", "starts_on", "ends_on", "desks_per_day"]
+    list_filter = ["state"]
+    search_fields = ["name", "host__legal_name"]
+    filter_horizontal = ["guests", "communities", "resources"]
+    readonly_fields = ["state"]
+    inlines = [AgreementEventInline]
+
+
+@admin.register(models.AgreementBooking)
+class AgreementBookingAdmin(admin.ModelAdmin):
+    list_display = ["reservation", "agreement", "guest", "day"]
+    readonly_fields = ["reservation", "agreement", "guest", "day"]
+
+
+@admin.register(models.VoucherProgramme)
+class VoucherProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name_it", "funder", "budget", "coverage_percent", "cap_per_person_year", "valid_until"]
+    filter_horizontal = ["registers", "places", "reviewers"]
+
+
+class VoucherDocumentInline(admin.TabularInline):
+    model = models.VoucherDocument
+    extra = 0
+
+
+class VoucherApplicationEventInline(admin.TabularInline):
+    model = models.VoucherApplicationEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["action", "from_state", "to_state", "actor", "at", "note"]
+
+
+@admin.register(models.VoucherApplication)
+class VoucherApplicationAdmin(admin.ModelAdmin):
+    list_display = ["person", "programme", "state", "submitted_at", "decided_at"]
+    list_filter = ["programme", "state"]
+    readonly_fields = ["state"]
+    inlines = [VoucherDocumentInline, VoucherApplicationEventInline]
+
+
+@admin.register(models.LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    list_display = ["application", "day", "price", "share", "amount", "state"]
+    list_filter = ["programme", "state", "year"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,431 @@
+"""People joining and leaving organisations as employees or members, verified by the organisation in one of
+three ways: an administrator's approval, an invitation link, or a work e-mail in an allowed domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vicinato.booking.models import Reservation
+from vicinato.booking.services import BookingError, cancel
+from vicinato.register.models import Membership, Organisation
+
+from . import notifications
+from .errors import ConflictError
+from .models import INVITATION_SALT, Affiliation, AgreementBooking, AllowedDomain, Invitation
+from .permissions import Action, can, require
+
+AS = Affiliation.State
+M = Affiliation.Method
+EMAIL_SALT = "vicinato.agreements.email"
+EMAIL_LINK_DAYS = 3
+INVITATION_DAYS = 14
+
+
+def _current(person, organisation: Organisation) -> Affiliation | None:
+    return Affiliation.objects.filter(
+        person=person, organisation=organisation, state__in=[AS.PENDING, AS.ACTIVE]
+    ).first()
+
+
+def _already(affiliation: Affiliation) -> ConflictError:
+    if affiliation.state == AS.ACTIVE:
+        return ConflictError(
+            _("You already belong to %(organisation)s.") % {"organisation": affiliation.organisation}
+        )
+    return ConflictError(
+        _("Your request to join %(organisation)s is waiting for verification.")
+        % {"organisation": affiliation.organisation}
+    )
+
+
+def _admin_emails(organisation: Organisation) -> list[str]:
+    return list(
+        organisation.memberships.filter(role=Membership.Role.ADMIN).values_list("user__email", flat=True)
+    )
+
+
+def _create(person, organisation: Organisation, kind: str, **fields) -> Affiliation:
+    if kind not in Affiliation.Kind.values:
+        raise ValidationError({"kind": [_("Choose employee or member.")]})
+    existing = _current(person, organisation)
+    if existing:
+        raise _already(existing)
+    try:
+        with transaction.atomic():
+            return Affiliation.objects.create(person=person, organisation=organisation, kind=kind, **fields)
+    except IntegrityError:
+        # The same request sent twice at once: the unique constraint let one through.
+        raise _already(_current(person, organisation)) from None
+
+
+# --- by an administrator's approval ----------------------------------------------------------------------------
+def request_affiliation(
+    person, organisation: Organisation, kind: str = Affiliation.Kind.EMPLOYEE
+) -> Affiliation:
+    """Ask to join; an administrator of the organisation approves or refuses."""
+    if person is None or not person.is_authenticated:
+        raise PermissionDenied(_("Sign in to ask to join an organisation."))
+    affiliation = _create(person, organisation, kind, method=M.ADMIN)
+
+    def render():
+        subject = _("%(person)s asks to join %(organisation)s") % {
+            "person": person.get_full_name() or person.username,
+            "organisation": organisation,
+        }
+        return subject, _("Approve or refuse the request on the members' page: %(url)s") % {
+            "url": notifications.link("agreements:members", pk=organisation.pk)
+        }
+
+    notifications.send(_admin_emails(organisation), render)
+    return affiliation
+
+
+def decide_affiliation(
+    affiliation: Affiliation, actor, approve: bool, note: str = "", now: datetime | None = None
+) -> Affiliation:
+    """An administrator approves a pending request, or refuses it with a note for the person."""
+    require(actor, Action.MANAGE_MEMBERS, affiliation.organisation)
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if not approve and not note:
+        raise ValidationError({"note": [_("Write the reason for the person who asked.")]})
+    with transaction.atomic():
+        affiliation = Affiliation.objects.select_for_update().get(pk=affiliation.pk)
+        if affiliation.state != AS.PENDING:
+            raise ConflictError(_("This request has already been decided."))
+        affiliation.decided_by, affiliation.note = actor, note
+        if approve:
+            affiliation.state, affiliation.started_at = AS.ACTIVE, now
+        else:
+            affiliation.state, affiliation.ended_at = AS.ENDED, now
+        affiliation.save()
+
+    def render():
+        subject = (
+            _("Welcome to %(organisation)s") if approve else _("Request to join %(organisation)s refused")
+        ) % {"organisation": affiliation.organisation}
+        return subject, note or _("You can now book under the agreements of your organisation.")
+
+    notifications.send(affiliation.person.email, render)
+    return affiliation
+
+
+# --- by invitation ---------------------------------------------------------------------------------------------
+def invite(
+    actor, organisation: Organisation, kind: str = Affiliation.Kind.EMPLOYEE, email: str = "", now=None
+) -> Invitation:
+    """Make a single-use link; sent by e-mail when an address is given, else for the administrator to pass on."""
+    require(actor, Action.MANAGE_MEMBERS, organisation)
+    if kind not in Affiliation.Kind.values:
+        raise ValidationError({"kind": [_("Choose employee or member.")]})
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(
+                {"email": [_("Enter a valid e-mail address, or leave it empty.")]}
+            ) from None
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        kind=kind,
+        email=email,
+        created_by=actor,
+        expires_at=(now or timezone.now()) + timedelta(days=INVITATION_DAYS),
+    )
+
+    def render():
+        return _("Invitation to join %(organisation)s on Vicinato") % {"organisation": organisation}, _(
+            "Open this link, signed in to Vicinato, to join as %(kind)s (valid until %(date)s): %(url)s"
+        ) % {
+            "kind": invitation.get_kind_display().lower(),
+            "date": timezone.localtime(invitation.expires_at).date().isoformat(),
+            "url": invitation_link(invitation),
+        }
+
+    notifications.send(email, render)
+    return invitation
+
+
+def invitation_link(invitation: Invitation) -> str:
+    return notifications.link("agreements:invitation", token=invitation.token)
+
+
+def invitation_from_token(token: str) -> Invitation:
+    try:
+        pk = signing.loads(token, salt=INVITATION_SALT)
+    except signing.BadSignature:
+        pk = None
+    invitation = Invitation.objects.select_related("organisation").filter(pk=pk).first() if pk else None
+    if invitation is None:
+        raise ValidationError({"token": [_("This invitation link is not valid; ask for a new one.")]})
+    return invitation
+
+
+def accept_invitation(token: str, person, now: datetime | None = None) -> Affiliation:
+    now = now or timezone.now()
+    if person is None or not person.is_authenticated:
+        raise PermissionDenied(_("Sign in, or create an account, to accept the invitation."))
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation_from_token(token).pk)
+        if invitation.revoked_at:
+            raise ConflictError(_("This invitation was withdrawn; ask the organisation for a new one."))
+        if invitation.accepted_at:
+            raise ConflictError(
+                _("This invitation has already been used; ask the organisation for a new one.")
+            )
+        if invitation.expires_at <= now:
+            raise ConflictError(_("This invitation has expired; ask the organisation for a new one."))
+        affiliation = _create(
+            person,
+            invitation.organisation,
+            invitation.kind,
+            method=M.INVITATION,
+            state=AS.ACTIVE,
+            started_at=now,
+        )
+        invitation.accepted_by, invitation.accepted_at = person, now
+        invitation.save(update_fields=["accepted_by", "accepted_at"])
+    return affiliation
+
+
+def revoke_invitation(actor, invitation: Invitation, now: datetime | None = None) -> Invitation:
+    require(actor, Action.MANAGE_MEMBERS, invitation.organisation)
+    if invitation.accepted_at:
+        raise ConflictError(_("This invitation has already been used; end the membership instead."))
+    invitation.revoked_at = now or timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+# --- by a work e-mail in an allowed domain ---------------------------------------------------------------------
+def _domain_of(email: str) -> str:
+    return email.rpartition("@")[2].strip().lower()
+
+
+def add_domain(
+    actor, organisation: Organisation, domain: str, kind: str = Affiliation.Kind.EMPLOYEE
+) -> AllowedDomain:
+    require(actor, Action.MANAGE_MEMBERS, organisation)
+    domain = domain.strip().lower().lstrip("@")
+    try:
+        validate_email(f"someone@{domain}")
+    except ValidationError:
+        raise ValidationError({"domain": [_("Enter a domain such as example.it, without the @.")]}) from None
+    if kind not in Affiliation.Kind.values:
+        raise ValidationError({"kind": [_("Choose employee or member.")]})
+    domain_row, _created = AllowedDomain.objects.update_or_create(
+        organisation=organisation, domain=domain, defaults={"kind": kind}
+    )
+    return domain_row
+
+
+def remove_domain(actor, domain: AllowedDomain) -> None:
+    """Stop verifying new addresses in the domain; people already verified stay members."""
+    require(actor, Action.MANAGE_MEMBERS, domain.organisation)
+    domain.delete()
+
+
+def request_by_email(person, email: str) -> list[Affiliation]:
+    """Ask to join the organisations that accept the e-mail's domain; a link sent to the address confirms it."""
+    if person is None or not person.is_authenticated:
+        raise PermissionDenied(_("Sign in to confirm your work e-mail."))
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": [_("Enter a valid e-mail address.")]}) from None
+    domains = AllowedDomain.objects.filter(domain=_domain_of(email)).select_related("organisation")
+    if not domains:
+        raise ValidationError(
+            {
+                "email": [
+                    _(
+                        "No organisation on Vicinato verifies addresses at @%(domain)s; ask your employer to add "
+                        "the domain, or ask to join by the organisation's name."
+                    )
+                    % {"domain": _domain_of(email)}
+                ]
+            }
+        )
+    created = []
+    for allowed in domains:
+        if _current(person, allowed.organisation):
+            continue
+        affiliation = _create(person, allowed.organisation, allowed.kind, method=M.DOMAIN, email=email)
+        token = signing.dumps({"a": affiliation.pk, "e": email.lower()}, salt=EMAIL_SALT)
+
+        def render(organisation=allowed.organisation, token=token):
+            return _("Confirm your work e-mail for %(organisation)s") % {"organisation": organisation}, _(
+                "Open this link, signed in to Vicinato, within %(days)d days to confirm: %(url)s"
+            ) % {"days": EMAIL_LINK_DAYS, "url": notifications.link("agreements:confirm_email", token=token)}
+
+        notifications.send(email, render)
+        created.append(affiliation)
+    if not created:
+        raise ConflictError(_("You already belong to, or asked to join, every organisation of this domain."))
+    return created
+
+
+def email_token_affiliation(token: str) -> Affiliation:
+    """The membership request a confirmation link is for, or a refusal saying what to do."""
+    try:
+        data = signing.loads(token, salt=EMAIL_SALT, max_age=timedelta(days=EMAIL_LINK_DAYS))
+    except signing.SignatureExpired:
+        raise ValidationError({"token": [_("This link has expired; send your work e-mail again.")]}) from None
+    except signing.BadSignature:
+        raise ValidationError(
+            {"token": [_("This link is not valid; copy the whole address from the e-mail.")]}
+        ) from None
+    affiliation = Affiliation.objects.select_related("organisation").filter(pk=data["a"]).first()
+    if affiliation is None or affiliation.email.lower() != data["e"]:
+        raise ValidationError({"token": [_("This link is not valid any more; send your work e-mail again.")]})
+    return affiliation
+
+
+def confirm_email(token: str, person, now: datetime | None = None) -> Affiliation:
+    pk = email_token_affiliation(token).pk
+    with transaction.atomic():
+        affiliation = Affiliation.objects.select_for_update().select_related("organisation").get(pk=pk)
+        if affiliation.person_id != getattr(person, "pk", None):
+            raise PermissionDenied(
+                _("This link confirms an address for another account; sign in to that account.")
+            )
+        if affiliation.state != AS.PENDING:
+            raise ConflictError(_("This address has already been confirmed, or the membership has ended."))
+        allowed = AllowedDomain.objects.filter(
+            organisation=affiliation.organisation, domain=_domain_of(affiliation.email)
+        ).exists()
+        if not allowed:
+            raise ConflictError(_("The organisation no longer verifies this domain; ask its administrator."))
+        affiliation.state, affiliation.started_at = AS.ACTIVE, now or timezone.now()
+        affiliation.save(update_fields=["state", "started_at"])
+    return affiliation
+
+
+# --- leaving ---------------------------------------------------------------------------------------------------
+@dataclass
+class Leaving:
+    affiliation: Affiliation
+    cancelled: list[Reservation] = field(default_factory=list)
+    kept: list[tuple[Reservation, str]] = field(default_factory=list)  # with the reason
+
+
+def _depending_bookings(affiliation: Affiliation, now: datetime):
+    """The person's bookings yet to start that were made through this organisation's guest rights."""
+    return Reservation.objects.filter(
+        person=affiliation.person,
+        agreement_booking__guest=affiliation.organisation,
+        state__in=[Reservation.State.REQUESTED, Reservation.State.CONFIRMED],
+        start__gte=now,
+    ).select_related("resource__place", "agreement_booking__agreement")
+
+
+def _other_guest(affiliation: Affiliation, reservation: Reservation):
+    """Another organisation of the person that is a guest of the same agreement, if any."""
+    from .services import eligible_guests
+
+    return (
+        eligible_guests(affiliation.person, reservation.agreement_booking.agreement)
+        .exclude(pk=affiliation.organisation_id)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _kept_by(other: Organisation) -> str:
+    return _("kept: your membership of %(other)s covers it") % {"other": other}
+
+
+def _past_deadline(reservation: Reservation, now: datetime) -> bool:
+    return now > reservation.start - timedelta(minutes=reservation.resource.cancellation_deadline_minutes)
+
+
+def leaving_consequences(
+    affiliation: Affiliation, now: datetime | None = None
+) -> list[tuple[Reservation, str]]:
+    """What ending the membership would do to each booking that depends on it, in words, before it is done."""
+    now = now or timezone.now()
+    outcomes = []
+    for reservation in _depending_bookings(affiliation, now):
+        other = _other_guest(affiliation, reservation)
+        if other:
+            outcome = _kept_by(other)
+        elif _past_deadline(reservation, now):
+            outcome = _("kept: it is past the cancellation deadline; tell the place if you will not come")
+        else:
+            outcome = _("cancelled")
+        outcomes.append((reservation, outcome))
+    return outcomes
+
+
+def may_end(user, affiliation: Affiliation) -> bool:
+    """The person may leave; the organisation's administrators may end anyone's membership."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.pk == affiliation.person_id or can(user, Action.MANAGE_MEMBERS, affiliation.organisation)
+
+
+def end_affiliation(affiliation: Affiliation, actor, note: str = "", now: datetime | None = None) -> Leaving:
+    """The person leaves, or an administrator ends the membership: the rights it gave end now. Bookings made
+    through it and not yet started are cancelled, unless another of the person's organisations is a guest of
+    the same agreement (then they count for that one) or they are past their cancellation deadline."""
+    now = now or timezone.now()
+    if not may_end(actor, affiliation):
+        raise PermissionDenied(
+            _("Only the person and the organisation's administrators may end a membership.")
+        )
+    is_self = actor.pk == affiliation.person_id
+    note = (note or "").strip()
+    with transaction.atomic():
+        affiliation = (
+            Affiliation.objects.select_for_update()
+            .select_related("organisation", "person")
+            .get(pk=affiliation.pk)
+        )
+        if affiliation.state == AS.ENDED:
+            raise ConflictError(_("This membership has already ended."))
+        affiliation.state, affiliation.ended_at, affiliation.note = AS.ENDED, now, note
+        if not is_self:
+            affiliation.decided_by = actor
+        affiliation.save()
+    leaving = Leaving(affiliation)
+    reason = _("Your membership of %(organisation)s ended on %(date)s.") % {
+        "organisation": affiliation.organisation,
+        "date": timezone.localdate(now).isoformat(),
+    }
+    for reservation in _depending_bookings(affiliation, now):
+        other = _other_guest(affiliation, reservation)
+        if other:
+            AgreementBooking.objects.filter(pk=reservation.agreement_booking.pk).update(guest=other)
+            leaving.kept.append((reservation, _kept_by(other)))
+            continue
+        try:
+            # The booking is the person's: it is cancelled in their name, with the reason on record.
+            leaving.cancelled.append(cancel(reservation, affiliation.person, reason, now))
+        except (ValidationError, BookingError, PermissionDenied) as error:
+            leaving.kept.append((reservation, " ".join(getattr(error, "messages", [str(error)]))))
+    _tell_leaving(leaving, reason)
+    return leaving
+
+
+def _tell_leaving(leaving: Leaving, reason: str) -> None:
+    def render():
+        lines = [reason]
+        outcomes = [(r, _("cancelled")) for r in leaving.cancelled] + leaving.kept
+        for reservation, outcome in outcomes:
+            start = timezone.localtime(reservation.start)
+            lines.append(f"{start:%Y-%m-%d %H:%M} {reservation.resource.place.name}: {outcome}")
+        if len(lines) == 1:
+            lines.append(_("You had no bookings depending on this membership."))
+        return _("Membership ended: %(organisation)s") % {
+            "organisation": leaving.affiliation.organisation
+        }, "\n".join(lines)
+
+    notifications.send(leaving.affiliation.person.email, render)

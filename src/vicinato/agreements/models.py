@@ -1,0 +1,505 @@
+"""Who belongs to which organisation, the agreements that open a host's resources to other organisations'
+people, and the voucher programmes that refund part of a paid booking, with their ledger."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core import signing
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from vicinato.booking.models import Reservation, Resource
+from vicinato.register.models import Audience, Organisation, Place, Register
+from vicinato.register.translation import translated
+
+INVITATION_SALT = "vicinato.agreements.invitation"
+ALL_WEEKDAYS = list(range(7))
+
+
+def _weekdays_default() -> list[int]:
+    return [0, 1, 2, 3, 4]
+
+
+# --- memberships -----------------------------------------------------------------------------------------------
+class Affiliation(models.Model):
+    """A person belonging to an organisation as an employee or member, verified by the organisation.
+
+    Not the register's `Membership`, which names who runs an organisation (administrators and staff):
+    an affiliation is what lets a person book under the agreements the organisation takes part in."""
+
+    class Kind(models.TextChoices):
+        EMPLOYEE = "employee", _("Employee")
+        MEMBER = "member", _("Member")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for verification")
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    class Method(models.TextChoices):
+        ADMIN = "admin", _("Approved by an administrator")
+        INVITATION = "invitation", _("Invitation link")
+        DOMAIN = "domain", _("Work e-mail confirmed")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="affiliations", verbose_name=_("organisation")
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="affiliations",
+        verbose_name=_("person"),
+    )
+    kind = models.CharField(_("as"), max_length=10, choices=Kind.choices, default=Kind.EMPLOYEE)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    method = models.CharField(_("verified by"), max_length=12, choices=Method.choices)
+    email = models.EmailField(_("work e-mail"), blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(_("since"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("affiliation")
+        verbose_name_plural = _("affiliations")
+        ordering = ["organisation", "person"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "person"],
+                condition=models.Q(state__in=["pending", "active"]),
+                name="one_current_affiliation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.organisation} ({self.state})"
+
+
+class Invitation(models.Model):
+    """A link an organisation's administrator sends to a person; opening it while signed in verifies them."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    kind = models.CharField(
+        _("as"), max_length=10, choices=Affiliation.Kind.choices, default=Affiliation.Kind.EMPLOYEE
+    )
+    email = models.EmailField(_("e-mail of the person invited"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.email or _('anyone with the link')}"
+
+    @property
+    def token(self) -> str:
+        return signing.dumps(self.pk, salt=INVITATION_SALT)
+
+
+class AllowedDomain(models.Model):
+    """An e-mail domain of an organisation: whoever confirms an address in it is verified as its employee."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="allowed_domains")
+    domain = models.CharField(_("e-mail domain"), max_length=200, help_text=_("e.g. lombarda-software.it"))
+    kind = models.CharField(
+        _("as"), max_length=10, choices=Affiliation.Kind.choices, default=Affiliation.Kind.EMPLOYEE
+    )
+
+    class Meta:
+        verbose_name = _("allowed e-mail domain")
+        verbose_name_plural = _("allowed e-mail domains")
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "domain"], name="unique_domain_per_organisation")
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.domain} ({self.organisation})"
+
+
+# --- agreements ------------------------------------------------------------------------------------------------
+class Community(models.Model):
+    """A group of organisations that take part in agreements together (e.g. an association's members)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    organisations = models.ManyToManyField(
+        Organisation, related_name="communities", verbose_name=_("organisations")
+    )
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agreement(models.Model):
+    """A host opens some of its resources to the people of guest organisations, within quotas and dates;
+    its state moves only through `services.change_agreement_state`."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        ENDED = "ended", _("Ended")
+
+    class Approval(models.TextChoices):
+        AUTOMATIC = "automatic", _("Nobody: bookings within the quota are confirmed at once")
+        HOST = "host", _("The host's staff approve each booking")
+
+    # The allowed moves (action: {from: to}), and those that need a note for the people affected.
+    TRANSITIONS: dict[str, dict[str, str]] = {
+        "activate": {State.DRAFT: State.ACTIVE},
+        "suspend": {State.ACTIVE: State.SUSPENDED},
+        "resume": {State.SUSPENDED: State.ACTIVE},
+        "end": {State.DRAFT: State.ENDED, State.ACTIVE: State.ENDED, State.SUSPENDED: State.ENDED},
+    }
+    NOTE_REQUIRED = {"suspend", "end"}
+
+    host = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="agreements_offered", verbose_name=_("host")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    guests = models.ManyToManyField(
+        Organisation,
+        blank=True,
+        related_name="agreements_received",
+        verbose_name=_("guest organisations"),
+    )
+    communities = models.ManyToManyField(
+        Community,
+        blank=True,
+        related_name="agreements",
+        verbose_name=_("guest communities"),
+        help_text=_("Every organisation of these communities is a guest."),
+    )
+    resources = models.ManyToManyField(Resource, related_name="agreements", verbose_name=_("resources"))
+    desks_per_day = models.PositiveIntegerField(
+        _("desks a day"),
+        validators=[MinValueValidator(1)],
+        help_text=_("Units the guests may book in all on one day, across the agreement's resources."),
+    )
+    weekdays = models.JSONField(_("weekdays (0 = Monday)"), default=_weekdays_default)
+    opens_at = models.TimeField(_("bookable from"), null=True, blank=True)
+    closes_at = models.TimeField(_("bookable until"), null=True, blank=True)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    days_per_month_per_person = models.PositiveIntegerField(
+        _("days a month per person"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    price_cents_per_day = models.PositiveIntegerField(
+        _("price per desk-day charged to the guest (cents)"), default=0
+    )
+    approval = models.CharField(
+        _("who approves bookings"), max_length=10, choices=Approval.choices, default=Approval.AUTOMATIC
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="agreement_ends_after_start"
+            ),
+            models.CheckConstraint(condition=models.Q(desks_per_day__gte=1), name="agreement_has_a_desk"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def price(self) -> Decimal:
+        return cents_to_euros(self.price_cents_per_day)
+
+
+class StateEvent(models.Model):
+    """One change of state: who did what, when, from which state to which, and why."""
+
+    action = models.CharField(max_length=20)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state or '-'} → {self.to_state}"
+
+
+class AgreementEvent(StateEvent):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")
+
+
+class AgreementBooking(models.Model):
+    """The agreement a reservation was made under, and the guest organisation that made the person eligible."""
+
+    reservation = models.OneToOneField(
+        Reservation, on_delete=models.CASCADE, related_name="agreement_booking"
+    )
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="bookings")
+    guest = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()  # the reservation's day in Europe/Rome: quotas count per day
+
+    class Meta:
+        verbose_name = _("booking under an agreement")
+        verbose_name_plural = _("bookings under agreements")
+        indexes = [models.Index(fields=["agreement", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.agreement}: {self.reservation}"
+
+
+# --- vouchers --------------------------------------------------------------------------------------------------
+CENT = Decimal("0.01")
+
+
+def cents_to_euros(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+class VoucherProgramme(models.Model):
+    """A funder refunds a share of paid bookings at eligible places to the people it accepts."""
+
+    funder = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="voucher_programmes", verbose_name=_("funder")
+    )
+    name_it = models.CharField(_("name (Italian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    description_it = models.TextField(_("description (Italian)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    budget = models.DecimalField(
+        _("budget (EUR)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    coverage_percent = models.DecimalField(
+        _("share of the price covered (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    cap_per_person_year = models.DecimalField(
+        _("most per person in a calendar year (EUR)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    registers = models.ManyToManyField(
+        Register,
+        blank=True,
+        related_name="voucher_programmes",
+        verbose_name=_("eligible registers"),
+        help_text=_("Bookings at places listed in these registers are covered."),
+    )
+    places = models.ManyToManyField(
+        Place, blank=True, related_name="voucher_programmes", verbose_name=_("eligible places")
+    )
+    audiences = models.JSONField(
+        _("who may apply"), default=list, blank=True, help_text=_("Empty: everyone.")
+    )
+    younger_than = models.PositiveSmallIntegerField(
+        _("applicants must be younger than (years)"), null=True, blank=True
+    )
+    priority_younger_than = models.PositiveSmallIntegerField(
+        _("applicants younger than this are reviewed first (years)"), null=True, blank=True
+    )
+    documents_required = models.TextField(
+        _("documents to upload"), blank=True, help_text=_("Empty: an application needs no document.")
+    )
+    applications_from = models.DateField(_("applications open on"))
+    applications_until = models.DateField(_("applications close after"))
+    valid_from = models.DateField(_("covers bookings from"))
+    valid_until = models.DateField(_("covers bookings until"))
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_programmes", verbose_name=_("reviewers")
+    )
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("voucher programme")
+        verbose_name_plural = _("voucher programmes")
+        ordering = ["-valid_from", "name_it"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gte=models.F("valid_from")),
+                name="programme_valid_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(applications_until__gte=models.F("applications_from")),
+                name="programme_applications_close_after_open",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(coverage_percent__gt=0, coverage_percent__lte=100),
+                name="programme_coverage_is_a_share",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return translated(self, "name")
+
+    @property
+    def description(self) -> str:
+        return translated(self, "description")
+
+    def audience_labels(self) -> list[str]:
+        return [str(Audience(code).label) for code in self.audiences if code in Audience.values]
+
+
+class VoucherApplication(models.Model):
+    """A person's request to join a programme; approved, they are its beneficiary and have a ledger.
+    Its state moves only through `vouchers.transition`."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    programme = models.ForeignKey(VoucherProgramme, on_delete=models.CASCADE, related_name="applications")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="voucher_applications"
+    )
+    birth_date = models.DateField(_("date of birth"))
+    audience = models.CharField(_("you are"), max_length=30, choices=Audience.choices)
+    statement = models.TextField(_("about your work"), blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.SUBMITTED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("voucher application")
+        verbose_name_plural = _("voucher applications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "person"], name="one_voucher_application_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.programme} ({self.get_state_display()})"
+
+
+def _document_path(instance: VoucherDocument, filename: str) -> str:
+    # An unguessable folder: the files are served only through a view that checks permissions.
+    return f"vouchers/{uuid.uuid4().hex}/{PurePath(filename).name}"
+
+
+class VoucherDocument(models.Model):
+    application = models.ForeignKey(VoucherApplication, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(
+        _("file"),
+        upload_to=_document_path,
+        validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png"])],
+    )
+    description = models.CharField(_("what it is"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def filename(self) -> str:
+        return PurePath(self.file.name).name
+
+
+class VoucherApplicationEvent(StateEvent):
+    application = models.ForeignKey(VoucherApplication, on_delete=models.CASCADE, related_name="events")
+
+
+class LedgerEntry(models.Model):
+    """The subsidised share of one paid booking: reserved when booked, committed at check-in or completion,
+    released on cancellation, rejection or no-show. Reserved and committed amounts count against the
+    programme's budget and the beneficiary's yearly cap."""
+
+    class State(models.TextChoices):
+        RESERVED = "reserved", _("Reserved")
+        COMMITTED = "committed", _("Committed")
+        RELEASED = "released", _("Released")
+
+    TRANSITIONS: dict[str, dict[str, str]] = {
+        "commit": {State.RESERVED: State.COMMITTED},
+        "release": {State.RESERVED: State.RELEASED},
+    }
+    COUNTING = (State.RESERVED, State.COMMITTED)
+
+    application = models.ForeignKey(VoucherApplication, on_delete=models.PROTECT, related_name="ledger")
+    programme = models.ForeignKey(VoucherProgramme, on_delete=models.PROTECT, related_name="ledger")
+    reservation = models.OneToOneField(Reservation, on_delete=models.PROTECT, related_name="voucher_entry")
+    day = models.DateField()
+    year = models.PositiveSmallIntegerField()  # of `day`: the cap is per calendar year
+    price = models.DecimalField(_("price (EUR)"), max_digits=10, decimal_places=2)
+    share = models.DecimalField(_("share covered by the programme (EUR)"), max_digits=10, decimal_places=2)
+    amount = models.DecimalField(_("subsidy (EUR)"), max_digits=10, decimal_places=2)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RESERVED)
+    note = models.TextField(_("note"), blank=True)
+    reserved_at = models.DateTimeField()
+    committed_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["day", "pk"]
+        indexes = [
+            models.Index(fields=["programme", "state"]),
+            models.Index(fields=["application", "year", "state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0, amount__lte=models.F("share")),
+                name="ledger_amount_in_share",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(share__lte=models.F("price")), name="ledger_share_in_price"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.person} {self.day}: {self.amount} EUR ({self.state})"

@@ -1,0 +1,149 @@
+"""Who may do what with memberships, agreements and vouchers: one table of roles and actions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from vicinato.register.models import Membership, Organisation
+
+from .models import Affiliation, Agreement, AgreementBooking, VoucherApplication, VoucherProgramme
+
+
+class Role(StrEnum):
+    ORG_ADMIN = "org_admin"  # administrator of the organisation (the register's membership)
+    ORG_STAFF = "org_staff"
+    HOST_ADMIN = "host_admin"  # administrator of the agreement's host
+    HOST_STAFF = "host_staff"
+    GUEST_ADMIN = (
+        "guest_admin"  # administrator of a guest (for a booking: of the booker's guest organisation)
+    )
+    GUEST_STAFF = "guest_staff"
+    BOOKER = "booker"  # an active employee or member of a guest organisation
+    FUNDER_ADMIN = "funder_admin"  # administrator of a voucher programme's funder
+    FUNDER_STAFF = "funder_staff"
+    REVIEWER = "reviewer"  # named reviewer of a voucher programme
+    APPLICANT = "applicant"  # the person a voucher application is for
+
+
+class Action(StrEnum):
+    # on an organisation
+    VIEW_ORGANISATION = "view_organisation"  # its members, agreements offered and received
+    MANAGE_MEMBERS = "manage_members"  # approve and end memberships, invitations, e-mail domains
+    OFFER_AGREEMENT = "offer_agreement"  # draft an agreement as its host
+    VIEW_VOUCHER_REPORT = "view_voucher_report"  # subsidised bookings at the organisation's places
+    # on an agreement (or a booking under it)
+    VIEW_AGREEMENT = "view_agreement"
+    EDIT_AGREEMENT = "edit_agreement"  # its terms and its state
+    VIEW_USAGE = "view_usage"
+    SEE_BOOKER_NAMES = "see_booker_names"
+    # on a voucher programme (or an application to it)
+    REVIEW_VOUCHERS = "review_vouchers"
+    VIEW_PROGRAMME_REPORT = "view_programme_report"
+    VIEW_VOUCHER_APPLICATION = "view_voucher_application"
+    EDIT_VOUCHER_APPLICATION = "edit_voucher_application"  # documents, resubmission, withdrawal
+
+
+ROLE_ACTIONS: dict[Role, set[Action]] = {
+    Role.ORG_ADMIN: {
+        Action.VIEW_ORGANISATION,
+        Action.MANAGE_MEMBERS,
+        Action.OFFER_AGREEMENT,
+        Action.VIEW_VOUCHER_REPORT,
+    },
+    Role.ORG_STAFF: {Action.VIEW_ORGANISATION, Action.VIEW_VOUCHER_REPORT},
+    Role.HOST_ADMIN: {
+        Action.VIEW_AGREEMENT,
+        Action.EDIT_AGREEMENT,
+        Action.VIEW_USAGE,
+        Action.SEE_BOOKER_NAMES,
+    },
+    Role.HOST_STAFF: {Action.VIEW_AGREEMENT, Action.VIEW_USAGE, Action.SEE_BOOKER_NAMES},
+    # A guest's operators see their own organisation's usage, and the names of their own people only.
+    Role.GUEST_ADMIN: {Action.VIEW_AGREEMENT, Action.VIEW_USAGE, Action.SEE_BOOKER_NAMES},
+    Role.GUEST_STAFF: {Action.VIEW_AGREEMENT, Action.VIEW_USAGE, Action.SEE_BOOKER_NAMES},
+    Role.BOOKER: {Action.VIEW_AGREEMENT},
+    Role.FUNDER_ADMIN: {
+        Action.REVIEW_VOUCHERS,
+        Action.VIEW_PROGRAMME_REPORT,
+        Action.VIEW_VOUCHER_APPLICATION,
+    },
+    Role.FUNDER_STAFF: {
+        Action.REVIEW_VOUCHERS,
+        Action.VIEW_PROGRAMME_REPORT,
+        Action.VIEW_VOUCHER_APPLICATION,
+    },
+    Role.REVIEWER: {Action.REVIEW_VOUCHERS, Action.VIEW_PROGRAMME_REPORT, Action.VIEW_VOUCHER_APPLICATION},
+    Role.APPLICANT: {Action.VIEW_VOUCHER_APPLICATION, Action.EDIT_VOUCHER_APPLICATION},
+}
+
+Subject = Organisation | Agreement | AgreementBooking | VoucherProgramme | VoucherApplication
+
+
+def guest_organisations(agreement: Agreement) -> QuerySet[Organisation]:
+    """The agreement's guests: those named and every organisation of its communities."""
+    return Organisation.objects.filter(
+        Q(agreements_received=agreement) | Q(communities__agreements=agreement)
+    ).distinct()
+
+
+def _operator_roles(user, organisations, admin: Role, staff: Role) -> set[Role]:
+    roles = set(
+        Membership.objects.filter(user=user, organisation__in=organisations).values_list("role", flat=True)
+    )
+    return {r for r, db in ((admin, Membership.Role.ADMIN), (staff, Membership.Role.STAFF)) if db in roles}
+
+
+def roles(user, obj: Subject) -> set[Role]:
+    if isinstance(obj, Organisation):
+        return _operator_roles(user, [obj], Role.ORG_ADMIN, Role.ORG_STAFF)
+    if isinstance(obj, AgreementBooking):
+        return _operator_roles(user, [obj.agreement.host_id], Role.HOST_ADMIN, Role.HOST_STAFF) | (
+            _operator_roles(user, [obj.guest_id], Role.GUEST_ADMIN, Role.GUEST_STAFF)
+        )
+    if isinstance(obj, Agreement):
+        found = _operator_roles(user, [obj.host_id], Role.HOST_ADMIN, Role.HOST_STAFF)
+        if obj.state == Agreement.State.DRAFT:
+            return found  # a draft is the host's until it is activated
+        guests = guest_organisations(obj)
+        found |= _operator_roles(user, guests, Role.GUEST_ADMIN, Role.GUEST_STAFF)
+        if Affiliation.objects.filter(
+            person=user, state=Affiliation.State.ACTIVE, organisation__in=guests
+        ).exists():
+            found.add(Role.BOOKER)
+        return found
+    programme = obj.programme if isinstance(obj, VoucherApplication) else obj
+    found = _operator_roles(user, [programme.funder_id], Role.FUNDER_ADMIN, Role.FUNDER_STAFF)
+    if programme.reviewers.filter(pk=user.pk).exists():
+        found.add(Role.REVIEWER)
+    if isinstance(obj, VoucherApplication) and obj.person_id == user.pk:
+        found.add(Role.APPLICANT)
+    return found
+
+
+def can(user, action: Action, obj: Subject) -> bool:
+    """The one decision on these permissions; `obj` is what the action is about."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(action in ROLE_ACTIONS[role] for role in roles(user, obj))
+
+
+def require(user, action: Action, obj: Subject) -> None:
+    if not can(user, action, obj):
+        raise PermissionDenied(
+            _(
+                "You are not allowed to do this; ask an administrator of the organisation concerned for access."
+            )
+        )
+
+
+def operated_organisations(user) -> QuerySet[Organisation]:
+    """Organisations the user runs (administrator or staff)."""
+    if user.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(memberships__user=user).distinct()

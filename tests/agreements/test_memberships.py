@@ -1,0 +1,216 @@
+"""People join organisations by an administrator's approval, an invitation link or a confirmed work e-mail;
+a person may belong to several; leaving ends the rights and says what happens to each booking."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from vicinato.agreements import memberships
+from vicinato.agreements.errors import ConflictError
+from vicinato.agreements.models import Affiliation, AllowedDomain
+from vicinato.booking.models import Reservation
+from vicinato.booking.services import check_rules, reserve
+
+from .conftest import NOW, TUESDAY, affiliate, at
+
+pytestmark = pytest.mark.django_db
+AS = Affiliation.State
+
+
+@pytest.fixture
+def newcomer(user_factory):
+    return user_factory("nina", first_name="Nina", last_name="Nuova")
+
+
+def test_request_and_approval_by_an_administrator(
+    newcomer, company, company_admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        affiliation = memberships.request_affiliation(newcomer, company)
+    assert (affiliation.state, affiliation.method) == (AS.PENDING, Affiliation.Method.ADMIN)
+    assert mailoutbox[-1].to == ["companyadmin@example.org"]
+    assert "Nina Nuova asks to join Lombarda Software S.p.A." in mailoutbox[-1].subject
+    with pytest.raises(ConflictError, match="waiting for verification"):
+        memberships.request_affiliation(newcomer, company)
+    approved = memberships.decide_affiliation(affiliation, company_admin, approve=True, now=NOW)
+    assert (approved.state, approved.started_at, approved.decided_by) == (AS.ACTIVE, NOW, company_admin)
+    with pytest.raises(ConflictError, match="already been decided"):
+        memberships.decide_affiliation(affiliation, company_admin, approve=False, note="no")
+    with pytest.raises(ConflictError, match="You already belong to Lombarda Software"):
+        memberships.request_affiliation(newcomer, company)
+
+
+def test_a_refusal_needs_a_reason_and_only_administrators_decide(
+    newcomer, company, company_admin, user_factory
+):
+    affiliation = memberships.request_affiliation(newcomer, company)
+    with pytest.raises(ValidationError) as caught:
+        memberships.decide_affiliation(affiliation, company_admin, approve=False)
+    assert caught.value.message_dict == {"note": ["Write the reason for the person who asked."]}
+    with pytest.raises(PermissionDenied):
+        memberships.decide_affiliation(affiliation, newcomer, approve=True)
+    refused = memberships.decide_affiliation(
+        affiliation, company_admin, approve=False, note="Not on our payroll"
+    )
+    assert (refused.state, refused.note) == (AS.ENDED, "Not on our payroll")
+
+
+def test_an_invitation_link_verifies_whoever_opens_it_once(
+    newcomer, company, company_admin, user_factory, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = memberships.invite(company_admin, company, Affiliation.Kind.MEMBER, "nina@work.example")
+    token = re.search(r"/invito/([^/\s]+)/", mailoutbox[-1].body).group(1)
+    assert token == invitation.token
+    affiliation = memberships.accept_invitation(token, newcomer)
+    assert (affiliation.state, affiliation.method, affiliation.kind) == (AS.ACTIVE, "invitation", "member")
+    with pytest.raises(ConflictError, match="already been used"):
+        memberships.accept_invitation(token, user_factory("latecomer"))
+
+
+@pytest.mark.parametrize("problem", ["expired", "revoked", "forged"])
+def test_invitations_that_cannot_be_used(problem, newcomer, company, company_admin):
+    invitation = memberships.invite(company_admin, company)
+    token = invitation.token
+    if problem == "expired":
+        invitation.expires_at = timezone.now() - timedelta(days=1)
+        invitation.save()
+        with pytest.raises(ConflictError, match="has expired; ask the organisation for a new one"):
+            memberships.accept_invitation(token, newcomer)
+    elif problem == "revoked":
+        memberships.revoke_invitation(company_admin, invitation)
+        with pytest.raises(ConflictError, match="was withdrawn"):
+            memberships.accept_invitation(token, newcomer)
+    else:
+        with pytest.raises(ValidationError, match="not valid; ask for a new one"):
+            memberships.accept_invitation(token[:-2] + "xx", newcomer)
+    assert not Affiliation.objects.filter(person=newcomer).exists()
+
+
+def test_only_administrators_invite_and_manage_domains(company, user_factory, employee):
+    for stranger in (user_factory("somebody"), employee):
+        with pytest.raises(PermissionDenied):
+            memberships.invite(stranger, company)
+        with pytest.raises(PermissionDenied):
+            memberships.add_domain(stranger, company, "lombarda.example")
+
+
+def test_a_work_email_in_an_allowed_domain_is_confirmed_by_a_link(
+    newcomer, company, company_admin, user_factory, mailoutbox, django_capture_on_commit_callbacks
+):
+    domain = memberships.add_domain(company_admin, company, " @Lombarda.Example ")
+    assert domain.domain == "lombarda.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        [pending] = memberships.request_by_email(newcomer, "nina@LOMBARDA.example")
+    assert (pending.state, pending.method) == (AS.PENDING, Affiliation.Method.DOMAIN)
+    assert mailoutbox[-1].to == ["nina@LOMBARDA.example"]
+    token = re.search(r"/conferma-email/([^/\s]+)/", mailoutbox[-1].body).group(1)
+    with pytest.raises(PermissionDenied, match="another account"):
+        memberships.confirm_email(token, user_factory("intruder"))
+    with pytest.raises(ValidationError, match="copy the whole address"):
+        memberships.confirm_email(token[:-3] + "abc", newcomer)
+    confirmed = memberships.confirm_email(token, newcomer)
+    assert confirmed.state == AS.ACTIVE and confirmed.email == "nina@LOMBARDA.example"
+    with pytest.raises(ConflictError, match="already been confirmed"):
+        memberships.confirm_email(token, newcomer)
+
+
+def test_an_email_link_expires_and_a_removed_domain_verifies_nobody(
+    newcomer, company, company_admin, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    memberships.add_domain(company_admin, company, "lombarda.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        memberships.request_by_email(newcomer, "nina@lombarda.example")
+    token = re.search(r"/conferma-email/([^/\s]+)/", mailoutbox[-1].body).group(1)
+    memberships.remove_domain(company_admin, AllowedDomain.objects.get())
+    with pytest.raises(ConflictError, match="no longer verifies this domain"):
+        memberships.confirm_email(token, newcomer)
+    later = time.time() + 4 * 24 * 3600
+    monkeypatch.setattr("django.core.signing.time.time", lambda: later)
+    with pytest.raises(ValidationError, match="This link has expired; send your work e-mail again."):
+        memberships.confirm_email(token, newcomer)
+
+
+def test_an_unknown_domain_says_what_to_do(newcomer):
+    with pytest.raises(ValidationError) as caught:
+        memberships.request_by_email(newcomer, "nina@nowhere.example")
+    assert caught.value.message_dict["email"] == [
+        "No organisation on Vicinato verifies addresses at @nowhere.example; ask your employer to add the "
+        "domain, or ask to join by the organisation's name."
+    ]
+
+
+def test_a_person_may_belong_to_several_organisations(employee, city_hall, company):
+    affiliate(employee, city_hall)
+    assert set(
+        Affiliation.objects.filter(person=employee, state=AS.ACTIVE).values_list("organisation", flat=True)
+    ) == {company.pk, city_hall.pk}
+
+
+def test_leaving_cancels_the_bookings_it_allowed_and_says_so(
+    agreement, desks, employee, mailoutbox, django_capture_on_commit_callbacks
+):
+    booked = reserve(employee, desks, at("09:00"), at("10:00"), now=NOW)
+    affiliation = Affiliation.objects.get(person=employee)
+    assert memberships.leaving_consequences(affiliation, NOW) == [(booked, "cancelled")]
+    with django_capture_on_commit_callbacks(execute=True):
+        leaving = memberships.end_affiliation(affiliation, employee, now=NOW)
+    assert leaving.cancelled == [booked] and leaving.kept == []
+    booked.refresh_from_db()
+    assert booked.state == Reservation.State.CANCELLED
+    assert booked.events.last().note == "Your membership of Lombarda Software S.p.A. ended on 2030-03-04."
+    assert any("Membership ended: Lombarda Software" in m.subject for m in mailoutbox)
+    # The rights end with it.
+    refusals = {r.rule: r.message for r in check_rules(employee, desks, at("11:00"), at("12:00"), now=NOW)}
+    assert "ask your employer or association" in refusals["who_may_book"]
+
+
+def test_a_booking_another_membership_covers_is_kept_and_moves_to_it(agreement, desks, employee, city_hall):
+    booked = reserve(employee, desks, at("09:00"), at("10:00"), now=NOW)
+    affiliate(employee, city_hall)
+    company_affiliation = Affiliation.objects.get(
+        person=employee, organisation=booked.agreement_booking.guest
+    )
+    leaving = memberships.end_affiliation(company_affiliation, employee, now=NOW)
+    assert leaving.kept == [(booked, "kept: your membership of Comune di Milano covers it")]
+    booked.refresh_from_db()
+    assert booked.state == Reservation.State.CONFIRMED and booked.agreement_booking.guest == city_hall
+
+
+def test_a_booking_past_its_cancellation_deadline_is_kept_with_the_reason(agreement, desks, employee):
+    desks.cancellation_deadline_minutes = 48 * 60
+    desks.save()
+    booked = reserve(employee, desks, at("09:00"), at("10:00"), now=NOW)
+    affiliation = Affiliation.objects.get(person=employee)
+    assert memberships.leaving_consequences(affiliation, NOW)[0][1].startswith(
+        "kept: it is past the cancellation"
+    )
+    leaving = memberships.end_affiliation(affiliation, employee, now=NOW)
+    assert leaving.kept == [
+        (booked, "This booking could be cancelled until 2030-03-03 09:00; ask the place if you cannot come.")
+    ]
+
+
+def test_an_administrator_ends_a_membership_but_a_stranger_cannot(
+    agreement, desks, employee, company_admin, user_factory
+):
+    reserve(employee, desks, at("09:00", TUESDAY), at("10:00", TUESDAY), now=NOW)
+    affiliation = Affiliation.objects.get(person=employee)
+    with pytest.raises(PermissionDenied):
+        memberships.end_affiliation(affiliation, user_factory("stranger"), now=NOW)
+    leaving = memberships.end_affiliation(affiliation, company_admin, "Contract over", now=NOW)
+    assert len(leaving.cancelled) == 1
+    affiliation.refresh_from_db()
+    assert (affiliation.state, affiliation.decided_by, affiliation.note) == (
+        AS.ENDED,
+        company_admin,
+        "Contract over",
+    )
+    with pytest.raises(ConflictError, match="already ended"):
+        memberships.end_affiliation(affiliation, employee, now=NOW)
