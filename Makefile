@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup assets lint migrations-check messages serve clean browsers
+.PHONY: run test setup assets lint migrations-check messages serve clean browsers worker
 
 $(BIN)/vicinato: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,16 @@ messages: $(BIN)/vicinato
 setup: $(BIN)/vicinato assets messages
 	$(BIN)/vicinato migrate --verbosity 0
 
+# The demo sends its e-mails (to the console) as it goes, with no worker to start.
+run: export TASKS_BACKEND ?= immediate
 run: setup
 	$(BIN)/vicinato demo
 	@echo "Serving the demo city on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/vicinato runserver $(HOST):$(PORT)
+
+# Sends the queued e-mails (background tasks); run it next to the server.
+worker: setup
+	$(BIN)/vicinato db_worker
 
 test: $(BIN)/vicinato assets messages
 	$(BIN)/python scripts/fetch_osm_samples.py

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -41,9 +42,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "vicinato.geo",
     "vicinato.register",
     "vicinato.booking",
+    "vicinato.agreements",
     "vicinato.web",
     "vicinato.api",
 ]
@@ -82,10 +86,13 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "vicinato.wsgi.application"
 
+# Connections are kept open between requests (opening one costs more than a search); CONN_MAX_AGE=0 closes
+# them after each request.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'vicinato.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -140,6 +147,21 @@ elif EMAIL_URL.startswith("smtp"):
     EMAIL_HOST_PASSWORD = _mail.password or ""
     EMAIL_USE_TLS = EMAIL_URL.startswith("smtp+tls")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Vicinato <noreply@vicinato.example>")
+
+# Background tasks (the e-mails): `database` stores them for the worker (`vicinato db_worker`) to send;
+# `immediate` runs them at once in the process that enqueues them, with no worker.
+_task_backends = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_tasks_backend = os.environ.get("TASKS_BACKEND", "database")
+if _tasks_backend not in _task_backends:
+    raise ImproperlyConfigured(
+        f"Set TASKS_BACKEND to one of {', '.join(_task_backends)}, not '{_tasks_backend}'."
+    )
+TASKS = {"default": {"BACKEND": _task_backends[_tasks_backend]}}
+# Reminders of confirmed bookings go out this many hours before the start (`vicinato booking-jobs`).
+BOOKING_REMINDER_HOURS = int(os.environ.get("BOOKING_REMINDER_HOURS", "24"))
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

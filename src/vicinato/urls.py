@@ -23,6 +23,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("vicinato.web.urls")),
+    path("", include("vicinato.agreements.urls")),
     prefix_default_language=False,
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import signal
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -118,3 +119,27 @@ def day():
     while candidate.weekday() > 4:
         candidate += timedelta(days=1)
     return candidate
+
+
+@pytest.fixture
+def run_worker(settings, monkeypatch):
+    """`run_worker()` runs the task worker (`vicinato db_worker`) until the queue is empty, as production does;
+    the tasks go to the database queue (whatever TASKS_BACKEND says), and only the worker sends them."""
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # Between tasks the worker closes connections left in a transaction: here that is the test's own, kept
+    # open so that it rolls back (Django's test client leaves them open for the same reason).
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    signals = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+
+    def run() -> None:
+        handlers = [signal.getsignal(s) for s in signals]  # the worker takes them over to stop cleanly
+        try:
+            call_command("db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0)
+        finally:
+            for number, handler in zip(signals, handlers, strict=True):
+                signal.signal(number, handler)
+
+    return run

@@ -62,10 +62,10 @@ def test_one_query_per_kind_of_row_whatever_the_slots(person, place, resource, d
     for day in range(5):
         start = at("09:00", NOW.date() + timedelta(days=day))
         reserve(person, resource, start, start + timedelta(hours=1), now=NOW)
-    # Resources, opening hours, closures, reservations, offers, blocks.
-    with django_assert_num_queries(6):
+    # Resources, opening hours, closures, reservations with offers, blocks.
+    with django_assert_num_queries(5):
         week = availability(place, NOW.date(), days=7, now=NOW)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         day = availability(place, TUESDAY, now=NOW)
     assert len(week) == 5 * len(day)
     assert free_at(week, resource, "09:00", date(2030, 3, 8)) == 1

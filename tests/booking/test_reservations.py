@@ -238,7 +238,12 @@ def test_checked_in_bookings_complete_after_their_end(person, staff, resource):
     reservation = book(person, resource)
     check_in(reservation.checkin_code, staff, now=at("09:00"))
     assert complete_finished(at("09:59")) == 0
-    assert run_scheduled_jobs(at("10:00")) == {"no_shows": 0, "completed": 1, "offers_expired": 0}
+    assert run_scheduled_jobs(at("10:00")) == {
+        "no_shows": 0,
+        "completed": 1,
+        "offers_expired": 0,
+        "reminders": 0,
+    }
     reservation.refresh_from_db()
     assert reservation.state == S.COMPLETED
 
@@ -249,6 +254,7 @@ def test_scheduled_jobs_do_not_touch_what_is_not_due(person, resource):
         "no_shows": 0,
         "completed": 0,
         "offers_expired": 0,
+        "reminders": 0,
     }
     reservation.refresh_from_db()
     assert reservation.state == S.CONFIRMED

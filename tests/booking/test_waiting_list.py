@@ -54,11 +54,12 @@ def test_joining_needs_a_full_period_and_the_rules(person, other_person, single)
 
 
 def test_a_cancellation_offers_the_unit_to_the_first_in_line(
-    person, full, line, single, django_capture_on_commit_callbacks
+    person, full, line, single, django_capture_on_commit_callbacks, run_worker
 ):
     first, second = line
     with django_capture_on_commit_callbacks(execute=True):
         cancel(full, person, now=NOW)
+    run_worker()
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.state, first.offer_expires_at) == (W.OFFERED, NOW + timedelta(minutes=single.offer_minutes))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
+from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,7 +20,8 @@ from vicinato.register.permissions import Action as RegisterAction
 from vicinato.register.permissions import can as register_can
 
 from . import calendar, services
-from .models import CalendarFeed, Reservation, Resource, WaitingListEntry
+from .forms import ResourceForm, save_resource
+from .models import Block, CalendarFeed, Reservation, ReservationSeries, Resource, WaitingListEntry
 from .permissions import Action, can, require
 
 router = Router(tags=["booking"])
@@ -44,7 +47,12 @@ class ResourceOut(Schema):
     checkin_window_minutes: int
     cancellation_deadline_minutes: int
     who_may_book: str
+    organisations: list[int] = Field(description="Ids of the organisations whose members may book")
     price_cents_per_slot: int
+    offer_minutes: int
+    is_active: bool
+    name_it: str
+    name_en: str
 
 
 class SlotOut(Schema):
@@ -100,23 +108,38 @@ class WaitingListOut(Schema):
     offer_expires_at: datetime | None
 
 
-def _visible_place(request, public_id: str) -> Place:
-    place = get_object_or_404(Place, public_id=public_id)
-    listed = Place.objects.listed().filter(pk=place.pk).exists()
+def _listed(place: str) -> Exists:
+    """Whether the place the field `place` points to is listed: a column of the same query."""
+    return Exists(Place.objects.listed().filter(pk=OuterRef(place)))
+
+
+def _refuse_unlisted(request, place: Place, listed: bool) -> None:
     if not listed and not register_can(request.user, RegisterAction.VIEW_UNLISTED_PLACE, place):
-        raise Http404(_("No listed place has id '%(id)s'.") % {"id": public_id})
+        raise Http404(_("No listed place has id '%(id)s'.") % {"id": place.public_id})
+
+
+def _visible_place(request, public_id: str) -> Place:
+    place = get_object_or_404(Place.objects.annotate(listed=_listed("pk")), public_id=public_id)
+    _refuse_unlisted(request, place, place.listed)
     return place
 
 
 def _resource(request, pk: int) -> Resource:
-    resource = get_object_or_404(Resource.objects.select_related("place"), pk=pk, is_active=True)
-    _visible_place(request, resource.place.public_id)
+    resource = get_object_or_404(
+        Resource.objects.select_related("place").annotate(listed=_listed("place_id")), pk=pk, is_active=True
+    )
+    _refuse_unlisted(request, resource.place, resource.listed)
     return resource
 
 
 def _resource_out(resource: Resource) -> dict:
     fields = {name: getattr(resource, name) for name in ResourceOut.model_fields if hasattr(resource, name)}
-    return {**fields, "place": resource.place.public_id, "kind_label": resource.get_kind_display()}
+    return {
+        **fields,
+        "place": resource.place.public_id,
+        "kind_label": resource.get_kind_display(),
+        "organisations": [o.pk for o in resource.organisations.all()],
+    }
 
 
 def _reservation_out(request, reservation: Reservation) -> dict:
@@ -143,7 +166,10 @@ def _slots_out(slots: list[services.Slot]) -> list[dict]:
 )
 def list_resources(request, public_id: str):
     place = _visible_place(request, public_id)
-    return [_resource_out(r) for r in place.resources.filter(is_active=True).select_related("place")]
+    resources = (
+        place.resources.filter(is_active=True).select_related("place").prefetch_related("organisations")
+    )
+    return [_resource_out(r) for r in resources]
 
 
 @router.get(
@@ -290,3 +316,342 @@ def calendar_feed_ics(request, token: str):
     if feed is None:
         raise Http404(_("This calendar address is not valid any more; copy the new one from your account."))
     return HttpResponse(calendar.feed_ics(feed), content_type="text/calendar; charset=utf-8")
+
+
+# --- the place's operators ----------------------------------------------------------------------------------
+class ResourceIn(Schema):
+    """The resource's fields; on update, those left out keep their value. See ResourceOut for their meaning."""
+
+    kind: str | None = None
+    name_it: str | None = None
+    name_en: str | None = None
+    capacity: int | None = None
+    is_active: bool | None = None
+    slot_minutes: int | None = None
+    min_minutes: int | None = None
+    max_minutes: int | None = None
+    buffer_minutes: int | None = None
+    min_notice_minutes: int | None = None
+    max_days_ahead: int | None = None
+    cancellation_deadline_minutes: int | None = None
+    checkin_window_minutes: int | None = None
+    max_per_day_per_person: int | None = Field(None, description="null: no limit")
+    max_per_week_per_person: int | None = Field(None, description="null: no limit")
+    who_may_book: str | None = Field(None, description="everyone, members (give organisations), agreement")
+    organisations: list[int] | None = Field(None, description="Only with who_may_book=members; else dropped")
+    requires_approval: bool | None = None
+    offer_minutes: int | None = None
+    price_cents_per_slot: int | None = None
+
+
+class OperatorReservationOut(ReservationOut):
+    person: str = Field(description="The name of the person who booked")
+    resource_name: str
+
+
+class BlockIn(Schema):
+    resource: int
+    start: datetime
+    end: datetime
+    reason: str = Field("", max_length=200, description="Shown to people; sent to them when cancelling")
+    cancel_affected: bool = Field(
+        False, description="Also cancel the bookings in the period (needs a reason)"
+    )
+
+
+class BlockOut(Schema):
+    id: int
+    resource: int
+    start: datetime
+    end: datetime
+    reason: str
+
+
+class KeptOut(Schema):
+    reservation: int
+    reason: str = Field(description="Why it could not be cancelled")
+
+
+class CancelledOut(Schema):
+    cancelled: list[OperatorReservationOut]
+    kept: list[KeptOut]
+
+
+class BlockCreatedOut(CancelledOut):
+    block: BlockOut
+    affected: list[OperatorReservationOut] = Field(description="The bookings in the period, as they were")
+
+
+class CancelAffectedIn(Schema):
+    reason: str
+
+
+class LiftOut(Schema):
+    offers: int = Field(description="How many people on the waiting list got an offer")
+
+
+class DayPlanOut(Schema):
+    day: date
+    reservations: list[OperatorReservationOut]
+    blocks: list[BlockOut]
+    slots: list[SlotOut]
+
+
+def _operator_reservation_out(request, reservation: Reservation) -> dict:
+    person = reservation.person
+    return {
+        **_reservation_out(request, reservation),
+        "person": person.get_full_name() or person.get_username(),
+        "resource_name": reservation.resource.name,
+    }
+
+
+def _block_out(block: Block) -> dict:
+    return {
+        "id": block.pk,
+        "resource": block.resource_id,
+        "start": timezone.localtime(block.start),
+        "end": timezone.localtime(block.end),
+        "reason": block.reason,
+    }
+
+
+def _cancelled_out(request, cancelled, kept) -> dict:
+    return {
+        "cancelled": [_operator_reservation_out(request, r) for r in cancelled],
+        "kept": [{"reservation": r.pk, "reason": reason} for r, reason in kept],
+    }
+
+
+def _operated_place(request, public_id: str, action: Action) -> Place:
+    place = get_object_or_404(Place, public_id=public_id)
+    require(request.user, action, place)
+    return place
+
+
+def _save_resource(request, place: Place, payload: ResourceIn, resource: Resource | None = None) -> dict:
+    """Validate with the operator pages' form: the same rules and messages, per field."""
+    instance = resource or Resource(place=place)
+    data = model_to_dict(instance, fields=ResourceForm._meta.fields)
+    data["organisations"] = [getattr(o, "pk", o) for o in data.get("organisations") or []]
+    data.update(payload.dict(exclude_unset=True))
+    form = ResourceForm(data, instance=instance)
+    saved = save_resource(request.user, form)
+    if saved is None:
+        raise ValidationError(
+            {field: [e["message"] for e in errors] for field, errors in form.errors.get_json_data().items()}
+        )
+    return _resource_out(saved)
+
+
+@router.get(
+    "/places/{public_id}/resources/all",
+    auth=AUTH,
+    response={200: list[ResourceOut], **REFUSALS},
+    summary="Every resource of a place, also those not taking bookings (place's staff)",
+)
+def all_resources(request, public_id: str):
+    place = _operated_place(request, public_id, Action.VIEW_PLACE_BOOKINGS)
+    resources = place.resources.select_related("place").prefetch_related("organisations")
+    return [_resource_out(r) for r in resources]
+
+
+@router.post(
+    "/places/{public_id}/resources",
+    auth=AUTH,
+    response={201: ResourceOut, **REFUSALS},
+    summary="Add a resource with its rules (place's administrators)",
+)
+def create_resource(request, public_id: str, payload: ResourceIn):
+    """Refusals: 422 with a message per field (e.g. `max_minutes` shorter than `min_minutes`)."""
+    place = _operated_place(request, public_id, Action.MANAGE_RESOURCES)
+    return 201, _save_resource(request, place, payload)
+
+
+@router.patch(
+    "/resources/{pk}",
+    auth=AUTH,
+    response={200: ResourceOut, **REFUSALS},
+    summary="Change a resource's rules (place's administrators)",
+)
+def update_resource(request, pk: int, payload: ResourceIn):
+    """Only the fields sent change. Lowering `capacity` below what bookings ahead hold is refused (422)."""
+    resource = get_object_or_404(Resource.objects.select_related("place"), pk=pk)
+    require(request.user, Action.MANAGE_RESOURCES, resource)
+    return _save_resource(request, resource.place, payload, resource)
+
+
+@router.post(
+    "/reservations/{pk}/confirm",
+    auth=AUTH,
+    response={200: ReservationOut, **REFUSALS},
+    summary="Confirm a request (place's staff)",
+)
+def confirm_reservation(request, pk: int):
+    return _reservation_out(
+        request, services.transition(_visible_reservation(request, pk), "confirm", request.user)
+    )
+
+
+@router.post(
+    "/reservations/{pk}/reject",
+    auth=AUTH,
+    response={200: ReservationOut, **REFUSALS},
+    summary="Reject a request with a reason (place's staff)",
+)
+def reject_reservation(request, pk: int, payload: ReasonIn):
+    reservation = _visible_reservation(request, pk)
+    return _reservation_out(request, services.transition(reservation, "reject", request.user, payload.reason))
+
+
+@router.get(
+    "/places/{public_id}/day-plan",
+    auth=AUTH,
+    response={200: DayPlanOut, **REFUSALS},
+    summary="A day's bookings, blocks and free units of a place (place's staff)",
+)
+def day_plan(request, public_id: str, day: date):
+    place = _operated_place(request, public_id, Action.VIEW_PLACE_BOOKINGS)
+    plan = services.day_plan(place, day, request.user)
+    return {
+        "day": plan.day,
+        "reservations": [_operator_reservation_out(request, r) for r in plan.reservations],
+        "blocks": [_block_out(b) for b in plan.blocks],
+        "slots": _slots_out(plan.slots),
+    }
+
+
+@router.get(
+    "/places/{public_id}/blocks",
+    auth=AUTH,
+    response={200: list[BlockOut], **REFUSALS},
+    summary="Current and future blocks of a place's resources (place's staff)",
+)
+def list_blocks(request, public_id: str):
+    place = _operated_place(request, public_id, Action.BLOCK_RESOURCE)
+    return [_block_out(b) for b in Block.objects.filter(resource__place=place, end__gt=timezone.now())]
+
+
+@router.post(
+    "/blocks",
+    auth=AUTH,
+    response={201: BlockCreatedOut, **REFUSALS},
+    summary="Block a resource (place's staff)",
+)
+def create_block(request, payload: BlockIn):
+    """Answers the bookings in the period (`affected`). With `cancel_affected: true` and a `reason`, they are
+    cancelled and each person is told the reason; those that cannot be (checked in) are in `kept`."""
+    resource = get_object_or_404(Resource.objects.select_related("place"), pk=payload.resource)
+    if payload.cancel_affected and not payload.reason.strip():
+        raise ValidationError({"reason": [_("Write the reason for the people who booked.")]})
+    block, affected = services.block_resource(
+        resource, payload.start, payload.end, payload.reason, request.user
+    )
+    cancelled, kept = [], []
+    if payload.cancel_affected:
+        cancelled, kept = services.cancel_affected(block, request.user, payload.reason)
+    return 201, {
+        "block": _block_out(block),
+        "affected": [_operator_reservation_out(request, r) for r in affected],
+        **_cancelled_out(request, cancelled, kept),
+    }
+
+
+def _operated_block(request, pk: int) -> Block:
+    block = get_object_or_404(Block.objects.select_related("resource__place"), pk=pk)
+    require(request.user, Action.BLOCK_RESOURCE, block)
+    return block
+
+
+@router.post(
+    "/blocks/{pk}/cancel-affected",
+    auth=AUTH,
+    response={200: CancelledOut, **REFUSALS},
+    summary="Cancel the bookings in a block, telling each person the reason (place's staff)",
+)
+def cancel_block_bookings(request, pk: int, payload: CancelAffectedIn):
+    cancelled, kept = services.cancel_affected(_operated_block(request, pk), request.user, payload.reason)
+    return _cancelled_out(request, cancelled, kept)
+
+
+@router.delete(
+    "/blocks/{pk}",
+    auth=AUTH,
+    response={200: LiftOut, **REFUSALS},
+    summary="Lift a block; the waiting list gets offers (place's staff)",
+)
+def lift_block(request, pk: int):
+    return {"offers": len(services.lift_block(_operated_block(request, pk), request.user))}
+
+
+# --- series ---------------------------------------------------------------------------------------------------
+class SeriesIn(Schema):
+    resource: int
+    weekdays: list[int] = Field(description="0 = Monday … 6 = Sunday")
+    start_time: time
+    end_time: time
+    first_date: date
+    until_date: date
+
+
+class ConflictOut(Schema):
+    date: date
+    reason: str = Field(description="Why this date was not booked")
+
+
+class SeriesOut(Schema):
+    id: int
+    resource: int
+    weekdays: list[int]
+    start_time: time
+    end_time: time
+    first_date: date
+    until_date: date
+    reservations: list[ReservationOut]
+    conflicts: list[ConflictOut]
+
+
+class SeriesCancelIn(Schema):
+    from_date: date | None = Field(None, description="Cancel the dates from this one on; default: today")
+    reason: str = ""
+
+
+@router.post(
+    "/series", auth=AUTH, response={201: SeriesOut, **REFUSALS}, summary="Book every week until a date"
+)
+def create_series(request, payload: SeriesIn):
+    """Each date is booked on its own: the dates that cannot be are answered in `conflicts` with the reason,
+    instead of failing the whole series. Cancel one date with /reservations/{id}/cancel."""
+    resource = _resource(request, payload.resource)
+    result = services.create_series(
+        request.user,
+        resource,
+        payload.weekdays,
+        payload.start_time,
+        payload.end_time,
+        payload.first_date,
+        payload.until_date,
+    )
+    series = result.series
+    return 201, {
+        **{f: getattr(series, f) for f in ("weekdays", "start_time", "end_time", "first_date", "until_date")},
+        "id": series.pk,
+        "resource": series.resource_id,
+        "reservations": [_reservation_out(request, r) for r in result.reservations],
+        "conflicts": [{"date": day, "reason": reason} for day, reason in result.conflicts],
+    }
+
+
+@router.post(
+    "/series/{pk}/cancel",
+    auth=AUTH,
+    response={200: CancelledOut, **REFUSALS},
+    summary="Cancel a series from a date, or all of it that is still ahead",
+)
+def cancel_series(request, pk: int, payload: SeriesCancelIn):
+    """Dates past the cancellation deadline are kept and answered in `kept` with the reason."""
+    series = get_object_or_404(ReservationSeries.objects.select_related("resource__place"), pk=pk)
+    if not can(request.user, Action.CANCEL_RESERVATION, series):
+        raise Http404(_("No series of yours has id %(id)d.") % {"id": pk})
+    cancelled, kept = services.cancel_series(series, request.user, payload.from_date, payload.reason)
+    return _cancelled_out(request, cancelled, kept)

@@ -206,6 +206,8 @@ class Reservation(models.Model):
         ReservationSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the reminder is enqueued, so that it goes out once (`notifications.send_reminders`).
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
     objects = ReservationQuerySet.as_manager()
 

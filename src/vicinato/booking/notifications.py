@@ -1,85 +1,185 @@
-"""E-mails to the person who booked, in Italian and English, sent after the change is committed."""
+"""E-mails to the person who booked, sent by background tasks once the change is committed.
+
+The receivers of the booking signals enqueue a task when the transaction commits, so a change that is rolled
+back sends nothing; the worker (`vicinato db_worker`) runs the task, which reads the booking again and sends
+one mail in Italian with English below (people have no stored language), times on Rome's wall clock."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+from functools import partial
+
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import F
 from django.dispatch import receiver
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
+from django_tasks import task
 
-from . import signals
+from . import calendar, signals
+from .models import Reservation, WaitingListEntry
 
+S = Reservation.State
 SUBJECTS = {
-    "create": lambda r: _("Booking confirmed") if r.state == "confirmed" else _("Booking request received"),
-    "confirm": lambda r: _("Booking confirmed"),
-    "reject": lambda r: _("Booking request rejected"),
-    "cancel": lambda r: _("Booking cancelled"),
-    "no_show": lambda r: _("Booking released: no check-in"),
+    "confirmed": _("Booking confirmed"),
+    "requested": _("Booking request received"),
+    "approved": _("Booking confirmed"),
+    "rejected": _("Booking request rejected"),
+    "cancelled": _("Booking cancelled"),
+    "cancelled_by_place": _("Booking cancelled by the place"),
+    "no_show": _("Booking released: no check-in"),
+    "reminder": _("Reminder of your booking"),
+    "offer": _("A place freed up for you"),
 }
+WITH_CALENDAR = {"confirmed", "approved"}  # mails that carry the booking's .ics
+LANGUAGES = ("it", "en")
 
 
-def _both(render) -> tuple[str, str]:
-    texts = []
-    for language in ("it", "en"):
-        with translation.override(language):
-            texts.append(render())
-    subjects, bodies = zip(*texts, strict=True)
-    return " / ".join(subjects), "\n\n----------\n\n".join(bodies)
+def mail_kind(reservation: Reservation, action: str, actor) -> str | None:
+    """Which mail a change of the reservation sends (None: no mail, e.g. check-in)."""
+    if action == "create":
+        return "confirmed" if reservation.state == S.CONFIRMED else "requested"
+    if action == "cancel":
+        by_person = actor is None or actor.pk == reservation.person_id
+        return "cancelled" if by_person else "cancelled_by_place"
+    return {"confirm": "approved", "reject": "rejected", "no_show": "no_show"}.get(action)
 
 
-def _send(person, render) -> None:
+# --- rendering -------------------------------------------------------------------------------------------------
+def _url(name: str, **kwargs) -> str:
+    """The full address of a page, in the active language."""
+    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
+
+
+def _render(kind: str, context: dict, links) -> tuple[str, str]:
+    """Subject and body in Italian then English; `links()` gives the addresses in the active language."""
+    subjects, bodies = [], []
+    with timezone.override(settings.TIME_ZONE):
+        for language in LANGUAGES:
+            with translation.override(language):
+                subjects.append(str(SUBJECTS[kind]))
+                body = render_to_string(f"booking/email/{kind}.txt", {**context, **links()})
+                bodies.append(re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", body)).strip())
+    # Until a subject is translated both languages read the same: say it once.
+    return " / ".join(dict.fromkeys(subjects)), "\n\n----------\n\n".join(bodies) + "\n"
+
+
+def _send(person, place, subject: str, body: str, attachments=()) -> bool:
     if not person.email:
-        return
-    subject, body = _both(render)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email], fail_silently=True)
+        return False
+    message = EmailMessage(
+        subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [person.email],
+        reply_to=[place.email] if place.email else None,
+    )
+    for attachment in attachments:
+        message.attach(*attachment)
+    message.send()
+    return True
 
 
-def _period(obj) -> str:
-    start, end = timezone.localtime(obj.start), timezone.localtime(obj.end)
-    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+# --- the tasks the worker runs ---------------------------------------------------------------------------------
+@task()
+def send_reservation_mail(reservation_id: int, kind: str, note: str = "") -> bool:
+    """Send the mail of `kind` about a reservation; False when there is nothing to send any more."""
+    reservation = (
+        Reservation.objects.select_related("person", "resource__place__municipality")
+        .filter(pk=reservation_id)
+        .first()
+    )
+    if reservation is None or (kind == "reminder" and reservation.state != S.CONFIRMED):
+        return False
+    resource, place = reservation.resource, reservation.resource.place
+    window = timedelta(minutes=resource.checkin_window_minutes)
+    context = {
+        "person": reservation.person,
+        "booking": reservation,
+        "resource": resource,
+        "place": place,
+        "note": note,
+        "checkin_opens": reservation.start - window,
+        "checkin_closes": reservation.start + window,
+        "cancel_until": reservation.start - timedelta(minutes=resource.cancellation_deadline_minutes),
+    }
 
+    def links() -> dict:
+        return {
+            "booking_url": _url("web:booking", pk=reservation.pk),
+            "ics_url": _url("web:booking_ics", pk=reservation.pk),
+            "place_url": _url("web:place", public_id=place.public_id),
+        }
 
-def reservation_changed(reservation, action: str, note: str = "") -> None:
-    subject = SUBJECTS.get(action)
-    if subject is None:
-        return
-
-    def render():
-        lines = [
-            f"{reservation.resource.name}, {reservation.resource.place.name}",
-            _period(reservation),
-            _("State: %(state)s") % {"state": reservation.get_state_display()},
-        ]
-        if reservation.state == "confirmed":
-            lines.append(_("Check-in code: %(code)s") % {"code": reservation.checkin_code})
-        if note:
-            lines.append(_("Note from the place: %(note)s") % {"note": note})
-        return str(subject(reservation)), "\n".join(lines)
-
-    _send(reservation.person, render)
-
-
-def offer_made(entry) -> None:
-    def render():
-        return _("A place freed up for you"), "\n".join(
-            [
-                f"{entry.resource.name}, {entry.resource.place.name}",
-                _period(entry),
-                _("Accept the offer by %(time)s, or it goes to the next person in line.")
-                % {"time": f"{timezone.localtime(entry.offer_expires_at):%Y-%m-%d %H:%M}"},
-            ]
+    subject, body = _render(kind, context, links)
+    attachments = []
+    if kind in WITH_CALENDAR:
+        attachments.append(
+            (f"vicinato-{reservation.pk}.ics", calendar.reservation_ics(reservation), "text/calendar")
         )
+    return _send(reservation.person, place, subject, body, attachments)
 
-    _send(entry.person, render)
+
+@task()
+def send_offer_mail(entry_id: int) -> bool:
+    """Tell the person a unit they waited for is held for them; not if the offer is already gone."""
+    entry = (
+        WaitingListEntry.objects.select_related("person", "resource__place__municipality")
+        .filter(pk=entry_id, state=WaitingListEntry.State.OFFERED, offer_expires_at__gt=timezone.now())
+        .first()
+    )
+    if entry is None:
+        return False
+    place = entry.resource.place
+    context = {"person": entry.person, "booking": entry, "resource": entry.resource, "place": place}
+
+    def links() -> dict:
+        # Offers are accepted on the person's bookings page.
+        return {"offer_url": _url("web:my_bookings")}
+
+    return _send(entry.person, place, *_render("offer", context, links))
+
+
+# --- when they are enqueued ------------------------------------------------------------------------------------
+def _after_commit(function) -> None:
+    # robust: a queue that refuses the task must not turn a committed booking into an error page.
+    transaction.on_commit(function, robust=True)
 
 
 @receiver(signals.reservation_changed, dispatch_uid="booking.notifications.reservation")
-def _on_reservation_changed(sender, reservation, action, note="", **kwargs) -> None:
-    transaction.on_commit(lambda: reservation_changed(reservation, action, note))
+def _on_reservation_changed(sender, reservation, action, actor=None, note="", **kwargs) -> None:
+    kind = mail_kind(reservation, action, actor)
+    if kind:
+        _after_commit(partial(send_reservation_mail.enqueue, reservation.pk, kind, note))
 
 
 @receiver(signals.offer_made, dispatch_uid="booking.notifications.offer")
 def _on_offer_made(sender, entry, **kwargs) -> None:
-    transaction.on_commit(lambda: offer_made(entry))
+    _after_commit(partial(send_offer_mail.enqueue, entry.pk))
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Enqueue, once, the reminder of each confirmed booking starting within BOOKING_REMINDER_HOURS.
+
+    Bookings made inside that window get none: their confirmation has just arrived."""
+    now = now or timezone.now()
+    lead = timedelta(hours=settings.BOOKING_REMINDER_HOURS)
+    due = Reservation.objects.filter(
+        state=S.CONFIRMED,
+        reminded_at__isnull=True,
+        start__gt=now,
+        start__lte=now + lead,
+        created_at__lte=F("start") - lead,
+    )
+    sent = 0
+    for pk in due.values_list("pk", flat=True):
+        # The conditional update wins once even when two job runs overlap.
+        if Reservation.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
+            _after_commit(partial(send_reservation_mail.enqueue, pk, "reminder"))
+            sent += 1
+    return sent

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from vicinato.register.models import Closure, Membership, OpeningHours, Place
 
-from . import signals
+from . import notifications, signals
 from .models import (
     Block,
     Reservation,
@@ -101,12 +101,7 @@ def _held_intervals(
 ) -> list[tuple[datetime, datetime, int]]:
     """Units held in [start, end) by reservations and by open waiting-list offers, each followed by the buffer."""
     buffer = resource.buffer
-    rows = list(
-        Reservation.objects.holding()
-        .filter(resource=resource)
-        .overlapping(start, end, buffer)
-        .values_list("start", "end", "units")
-    )
+    reservations = Reservation.objects.holding().filter(resource=resource).overlapping(start, end, buffer)
     offers = WaitingListEntry.objects.filter(
         resource=resource,
         state=W.OFFERED,
@@ -114,7 +109,11 @@ def _held_intervals(
         start__lt=end + buffer,
         end__gt=start - buffer,
     ).exclude(pk=exclude_offer)
-    rows += list(offers.values_list("start", "end", "units"))
+    rows = (
+        reservations.order_by()
+        .values_list("start", "end", "units")
+        .union(offers.order_by().values_list("start", "end", "units"), all=True)
+    )
     return [(s, e + buffer, units) for s, e, units in rows]
 
 
@@ -129,11 +128,11 @@ def free_units(resource: Resource, start: datetime, end: datetime, now: datetime
 def agreement_allows(person, resource: Resource, start: datetime, end: datetime) -> str | None:
     """Whether an agreement lets `person` book `resource` then: None if it does, else a refusal to show.
 
-    The hook the agreements (community) app implements; until it exists, nobody holds an agreement."""
-    return _(
-        "This resource is reserved to holders of an agreement, and agreements cannot be checked on Vicinato "
-        "yet; ask the place how to book it."
-    )
+    Decided by the agreements app (imported here, not at the top: it builds on this module). Called inside
+    the booking's transaction, it locks the agreements it counts against, after the resource."""
+    from vicinato.agreements.services import booking_refusal
+
+    return booking_refusal(person, resource, start, end)
 
 
 def who_may_book_refusal(person, resource: Resource, start: datetime, end: datetime) -> str | None:
@@ -224,6 +223,17 @@ def _opening_refusals(resource: Resource, start: datetime, end: datetime) -> lis
             )
         ]
     return []
+
+
+def opening_intervals(place: Place, day: date) -> list[tuple[datetime, datetime]]:
+    """The place's opening intervals on `day` (none on a closure), on Milan's wall clock."""
+    if Closure.objects.filter(place=place, start_date__lte=day, end_date__gte=day).exists():
+        return []
+    tz = timezone.get_current_timezone()
+    return [
+        (datetime.combine(day, h.opens, tzinfo=tz), datetime.combine(day, h.closes, tzinfo=tz))
+        for h in OpeningHours.objects.filter(place=place, weekday=day.weekday()).order_by("opens")
+    ]
 
 
 def _limit_refusals(person, resource: Resource, start: datetime, exclude: int | None) -> list[Refusal]:
@@ -443,7 +453,8 @@ def _reserve_locked(
     exclude_offer: int | None = None,
 ) -> Reservation:
     """Check and insert a reservation; runs in a transaction that holds the resource's row lock."""
-    resource = Resource.objects.select_for_update().select_related("place").get(pk=resource.pk)
+    # Only the resource's row: locking its place too would queue the bookings of all its resources.
+    resource = Resource.objects.select_for_update(of=("self",)).select_related("place").get(pk=resource.pk)
     if resource.max_per_day_per_person is not None or resource.max_per_week_per_person is not None:
         # The person's limits span the place: serialise this person's bookings too.
         list(get_user_model().objects.select_for_update().filter(pk=person.pk).values_list("pk"))
@@ -485,13 +496,13 @@ def reserve(
     """Book `units` of `resource` from `start` to `end`, or refuse: ValidationError naming the rule (422),
     BookingError when no unit is free (409). The same idempotency key gives back the same reservation."""
     now = now or timezone.now()
-    if idempotency_key and (existing := _replay(person, idempotency_key, resource, start, end, units)):
-        return existing
     try:
         with transaction.atomic():
             return _reserve_locked(person, resource, start, end, units, now, idempotency_key, series)
-    except IntegrityError:
-        # The same key sent twice at once: the second insert lost the race to the first.
+    except (IntegrityError, ValidationError, BookingError):
+        # A key already used: its booking stands. The unique key refused this insert, or the rules or the
+        # capacity (which count that booking) refused it first. Looked up on failures only: new keys, the
+        # usual case, cost no query.
         if idempotency_key and (existing := _replay(person, idempotency_key, resource, start, end, units)):
             return existing
         raise
@@ -594,15 +605,39 @@ def cancel(reservation: Reservation, actor, reason: str = "", now: datetime | No
     return transition(reservation, "cancel", actor, reason, now)
 
 
-def check_in(code: str, operator, now: datetime | None = None) -> Reservation:
-    """Check in the reservation whose code the person shows, within the check-in window."""
+def check_in(code: str, operator, now: datetime | None = None, place: Place | None = None) -> Reservation:
+    """Check in the reservation whose code the person shows, within the check-in window; with `place`,
+    only a booking at that place (the place's check-in desk)."""
     pk, _sep, signature = code.strip().upper().replace(" ", "").partition("-")
     reservation = None
     if pk.isdigit() and constant_time_compare(signature, checkin_signature(int(pk))):
-        reservation = Reservation.objects.filter(pk=int(pk)).first()
+        reservation = Reservation.objects.select_related("resource__place").filter(pk=int(pk)).first()
     if reservation is None:
         raise ValidationError({"code": [_("This check-in code is not valid; check it and type it again.")]})
+    if place is not None and reservation.resource.place_id != place.pk:
+        raise ValidationError(
+            {"code": [_("This code is for a booking at another place; check it in there.")]}
+        )
+    require(operator, Action.CHECK_IN, reservation)
+    _refuse_check_in_state(reservation)
     return transition(reservation, "check_in", operator, now=now)
+
+
+def _refuse_check_in_state(reservation: Reservation) -> None:
+    """Say plainly why a booking that is not confirmed cannot be checked in (the desk's usual cases)."""
+    if reservation.state in (S.CHECKED_IN, S.COMPLETED):
+        event = reservation.events.filter(action="check_in").last()
+        raise BookingError(
+            _("This booking was already checked in at %(time)s.")
+            % {"time": _when(event.at if event else reservation.start)}
+        )
+    if reservation.state == S.REQUESTED:
+        raise BookingError(_("This booking still waits for the place's approval; confirm it first."))
+    if reservation.state in (S.CANCELLED, S.REJECTED, S.NO_SHOW):
+        raise BookingError(
+            _("This booking is “%(state)s”: there is nothing to check in; the person may book again.")
+            % {"state": reservation.get_state_display()}
+        )
 
 
 def release_no_shows(now: datetime | None = None) -> int:
@@ -632,11 +667,51 @@ def block_resource(
 ) -> tuple[Block, list[Reservation]]:
     """Close a resource for a period; gives back the bookings in it, which the operator decides about."""
     require(actor, Action.BLOCK_RESOURCE, resource)
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise ValidationError(
+            {"start": [_("Give the times with their offset, e.g. 2025-03-04T09:00+01:00.")]}
+        )
     if end <= start:
         raise ValidationError({"end": [_("The end must come after the start; choose a later end.")]})
     block = Block.objects.create(resource=resource, start=start, end=end, reason=reason, created_by=actor)
     affected = list(Reservation.objects.holding().filter(resource=resource).overlapping(start, end))
     return block, affected
+
+
+def bookings_in_block(block: Block):
+    """The bookings that still hold units of the block's resource during the block."""
+    return (
+        Reservation.objects.holding()
+        .filter(resource_id=block.resource_id)
+        .overlapping(block.start, block.end)
+        .select_related("person", "resource__place")
+    )
+
+
+def cancel_affected(
+    block: Block, actor, reason: str, now: datetime | None = None
+) -> tuple[list[Reservation], list[tuple[Reservation, str]]]:
+    """Cancel the bookings a block covers, telling each person `reason`; gives back the cancelled ones
+    and those kept, with why (e.g. already checked in)."""
+    require(actor, Action.BLOCK_RESOURCE, block)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Write the reason for the people who booked.")]})
+    cancelled, kept = [], []
+    for reservation in bookings_in_block(block):
+        try:
+            cancelled.append(cancel(reservation, actor, reason, now))
+        except (ValidationError, BookingError) as error:
+            kept.append((reservation, _refusal_text(error)))
+    return cancelled, kept
+
+
+def peak_held_from(resource: Resource, since: datetime) -> int:
+    """The most units of the resource held at once by bookings from `since` on (buffers included)."""
+    rows = Reservation.objects.holding().filter(resource=resource, end__gt=since - resource.buffer)
+    intervals = [(s, e + resource.buffer, units) for s, e, units in rows.values_list("start", "end", "units")]
+    if not intervals:
+        return 0
+    return _peak(intervals, since, max(e for _s, e, _u in intervals))
 
 
 def lift_block(block: Block, actor, now: datetime | None = None) -> list[WaitingListEntry]:
@@ -662,7 +737,7 @@ def availability(
     """Free units per slot of a resource, or of every active resource of a place, for `days` from `first_day`.
 
     A fixed number of queries whatever the number of slots: one each for resources, opening hours,
-    closures, blocks, reservations and offers."""
+    closures, blocks, and the reservations and offers together."""
     now = now or timezone.now()
     if isinstance(target, Place):
         place, resources = target, list(target.resources.filter(is_active=True))
@@ -686,18 +761,22 @@ def availability(
     reservations = (
         Reservation.objects.holding()
         .filter(resource_id__in=ids, start__lt=period_end + margin, end__gt=period_start - margin)
+        .order_by()
         .values_list("resource_id", "start", "end", "units")
     )
-    offers = WaitingListEntry.objects.filter(
-        resource_id__in=ids,
-        state=W.OFFERED,
-        offer_expires_at__gt=now,
-        start__lt=period_end + margin,
-        end__gt=period_start - margin,
-    ).values_list("resource_id", "start", "end", "units")
-    for rows in (reservations, offers):
-        for resource_id, s, e, units in rows:
-            held[resource_id].append((s, e, units))
+    offers = (
+        WaitingListEntry.objects.filter(
+            resource_id__in=ids,
+            state=W.OFFERED,
+            offer_expires_at__gt=now,
+            start__lt=period_end + margin,
+            end__gt=period_start - margin,
+        )
+        .order_by()
+        .values_list("resource_id", "start", "end", "units")
+    )
+    for resource_id, s, e, units in reservations.union(offers, all=True):
+        held[resource_id].append((s, e, units))
     blocks: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for resource_id, s, e in Block.objects.filter(
         resource_id__in=ids, start__lt=period_end, end__gt=period_start
@@ -725,6 +804,27 @@ def availability(
                     slots.append(Slot(resource.pk, slot_start, slot_end, max(free, 0)))
                     slot_start = slot_end
     return slots
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    day: date
+    reservations: list[Reservation]  # every booking that meets the day, whatever its state, by start
+    blocks: list[Block]
+    slots: list[Slot]  # free units per slot of the active resources
+
+
+def day_plan(place: Place, day: date, actor, now: datetime | None = None) -> DayPlan:
+    """What the place's staff need for a day: its bookings, its blocks, and the free units per slot."""
+    require(actor, Action.VIEW_PLACE_BOOKINGS, place)
+    start, end = _local_midnight(day), _local_midnight(day + timedelta(days=1))
+    reservations = (
+        Reservation.objects.filter(resource__place=place, start__lt=end, end__gt=start)
+        .select_related("person", "resource__place")
+        .order_by("start", "pk")
+    )
+    blocks = Block.objects.filter(resource__place=place, start__lt=end, end__gt=start).order_by("start")
+    return DayPlan(day, list(reservations), list(blocks), availability(place, day, now=now))
 
 
 # --- series ----------------------------------------------------------------------------------------------------
@@ -869,6 +969,33 @@ def accept_offer(entry: WaitingListEntry, person, now: datetime | None = None) -
     return reservation
 
 
+def leave_waiting_list(entry: WaitingListEntry, person, now: datetime | None = None) -> None:
+    """The person leaves the line; an open offer of theirs goes to the next in line."""
+    now = now or timezone.now()
+    require(person, Action.ACCEPT_OFFER, entry)
+    with transaction.atomic():
+        was_offered = WaitingListEntry.objects.filter(
+            pk=entry.pk, state=W.OFFERED, offer_expires_at__gt=now
+        ).exists()
+        WaitingListEntry.objects.filter(pk=entry.pk, state__in=[W.WAITING, W.OFFERED]).delete()
+        if was_offered:
+            offer_free_units(entry.resource, now)
+
+
+def line_position(entry: WaitingListEntry) -> int:
+    """1 for the first of those waiting for an overlapping period of the same resource."""
+    return (
+        WaitingListEntry.objects.filter(
+            resource_id=entry.resource_id,
+            state=W.WAITING,
+            position__lte=entry.position,
+            start__lt=entry.end,
+            end__gt=entry.start,
+        ).count()
+        or 1
+    )
+
+
 def expire_offers(now: datetime | None = None) -> int:
     """Expire the offers not accepted in time, and offer their units to the next in line."""
     now = now or timezone.now()
@@ -886,4 +1013,5 @@ def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
         "no_shows": release_no_shows(now),
         "completed": complete_finished(now),
         "offers_expired": expire_offers(now),
+        "reminders": notifications.send_reminders(now),
     }

@@ -10,6 +10,7 @@ from datetime import date, time, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -601,6 +602,11 @@ def _create_applications(places: list[Place], registers: dict, users: dict) -> N
 
 
 def remove_demo() -> None:
+    from vicinato.agreements import demo as agreements_demo
+    from vicinato.booking.models import Reservation
+
+    agreements_demo.remove_demo()  # its ledger entries protect the reservations they account for
+    Reservation.objects.filter(resource__place__is_demo=True).delete()
     Application.objects.filter(place__is_demo=True).delete()
     Place.objects.filter(is_demo=True).delete()
     Organisation.objects.filter(is_demo=True).delete()
@@ -632,6 +638,12 @@ def load_demo(reset: bool = False) -> dict[str, int]:
         if not Place.objects.filter(is_demo=True).exists():
             places = _create_places(users, rng, milano)
             _create_applications(places, registers, users)
+        from vicinato.agreements import demo as agreements_demo
+        from vicinato.booking import demo as booking_demo
+
+        booking_demo.load_resources()
+        agreements_demo.load_demo()  # before the bookings: the worker's bookings use her voucher
+        booking_demo.load_bookings(rng)
     if settings.ROUTING_OSM_FILE.exists():
         from vicinato.geo import travel
 
@@ -644,4 +656,5 @@ def load_demo(reset: bool = False) -> dict[str, int]:
         "places": Place.objects.filter(is_demo=True).count(),
         "listed": Place.objects.listed().count(),
         "applications": Application.objects.count(),
+        "resources": Place.objects.filter(is_demo=True).aggregate(n=Count("resources"))["n"],
     }

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import search, views
+from . import bookings, operator, search, views
 
 app_name = "web"
 
@@ -32,3 +32,5 @@ urlpatterns = [
     path("revisione/", views.review_queue, name="review_queue"),
     path("revisione/candidature/<int:pk>/", views.review, name="review"),
 ]
+urlpatterns += bookings.urlpatterns
+urlpatterns += operator.urlpatterns

@@ -37,6 +37,7 @@ from vicinato.register.services import (
     create_organisation,
     filter_places,
     is_open,
+    open_at,
     save_place,
     set_membership,
     set_opening_hours,
@@ -72,7 +73,13 @@ def home(request):
 
 def register_list(request):
     form = PlaceFilterForm(request.GET or None)
-    places = Place.objects.listed().with_areas().prefetch_related("amenities", "opening_hours", "closures")
+    places = (
+        Place.objects.listed()
+        .with_areas()
+        .select_related(None)
+        .select_related("district", "neighbourhood")
+        .prefetch_related("amenities")
+    )
     if form.is_bound and form.is_valid():
         places = filter_places(places, form.cleaned_data)
     elif form.is_bound:
@@ -80,18 +87,32 @@ def register_list(request):
     page = Paginator(places.order_by("name_it"), 24).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    now = timezone.now()
+    # Open now: one query for the page (the same rule as is_open), rather than loading every hour and closure.
+    shown = [place.pk for place in page.object_list]
+    open_now = set(open_at(Place.objects.filter(pk__in=shown), timezone.now()).values_list("pk", flat=True))
     for place in page.object_list:
-        place.open_now = is_open(place, now)
-    return render(
+        place.open_now = place.pk in open_now
+    markers = (
+        places.select_related(None)
+        .prefetch_related(None)
+        .only("public_id", "name_it", "name_en", "kind", "lat", "lon")
+    )
+    from .search import FILTERS_CACHE_S, filters_version, render_search  # search.py uses map_marker
+
+    # The filters' HTML is cached per language and query (see the template); htmx asks only for the results.
+    return render_search(
         request,
         "web/register_list.html",
+        "web/partials/register_results.html",
+        "register-results",
         {
             "form": form,
             "page": page,
             "query": query.urlencode(),
             "total": page.paginator.count,
-            "map_places": [map_marker(p) for p in places.select_related(None).prefetch_related(None)],
+            "map_places": [map_marker(p) for p in markers],
+            "filters_version": filters_version(),
+            "filters_cache_s": FILTERS_CACHE_S,
         },
     )
 
@@ -299,9 +320,12 @@ HoursFormSet = forms.formset_factory(HoursForm, extra=3, can_delete=True)
 
 
 class ClosureForm(forms.Form):
-    start_date = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     end_date = forms.DateField(
-        label=gettext_lazy("Until (included)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Until (included)"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=200)
 

@@ -1,0 +1,150 @@
+"""Bookable resources of the demo places, derived from what each place offers, and a few bookings today."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from vicinato.register.models import Place
+
+from . import services
+from .models import Reservation, Resource
+
+K = Resource.Kind
+
+# (amenity code or None for every place, kind, Italian name, English name, rules)
+RESOURCES = [
+    (
+        None,
+        K.DESK,
+        "Postazioni di lavoro",
+        "Desks",
+        {"slot_minutes": 60, "min_minutes": 60, "max_minutes": 10 * 60, "max_per_day_per_person": 1},
+    ),
+    (
+        "meeting_room",
+        K.MEETING_ROOM,
+        "Sala riunioni",
+        "Meeting room",
+        {"capacity": 1, "slot_minutes": 30, "min_minutes": 30, "max_minutes": 4 * 60, "buffer_minutes": 15},
+    ),
+    (
+        "phone_booth",
+        K.PHONE_BOOTH,
+        "Cabina telefonica",
+        "Phone booth",
+        {"capacity": 2, "slot_minutes": 15, "min_minutes": 15, "max_minutes": 60},
+    ),
+    (
+        "showers",
+        K.SHOWER,
+        "Docce",
+        "Showers",
+        {
+            "capacity": 2,
+            "slot_minutes": 20,
+            "min_minutes": 20,
+            "max_minutes": 40,
+            "buffer_minutes": 10,
+            "max_per_day_per_person": 2,
+            "checkin_window_minutes": 10,
+        },
+    ),
+    (
+        "bike_repair",
+        K.BIKE_REPAIR_BENCH,
+        "Banco riparazione bici",
+        "Bike repair bench",
+        {"capacity": 1, "slot_minutes": 30, "min_minutes": 30, "max_minutes": 90},
+    ),
+    (
+        "lockers",
+        K.LOCKER,
+        "Armadietti",
+        "Lockers",
+        {"capacity": 12, "slot_minutes": 60, "min_minutes": 60, "max_minutes": 14 * 60},
+    ),
+    (
+        "childcare",
+        K.CHILDCARE_PLACE,
+        "Spazio bimbi",
+        "Childcare place",
+        {
+            "capacity": 6,
+            "slot_minutes": 60,
+            "min_minutes": 60,
+            "max_minutes": 5 * 60,
+            "requires_approval": True,
+            "min_notice_minutes": 24 * 60,
+        },
+    ),
+    (
+        "training_room",
+        K.TRAINING_ROOM,
+        "Aula formazione",
+        "Training room",
+        {
+            "capacity": 1,
+            "slot_minutes": 60,
+            "min_minutes": 60,
+            "max_minutes": 8 * 60,
+            "requires_approval": True,
+            "cancellation_deadline_minutes": 24 * 60,
+        },
+    ),
+]
+
+
+def _desk_rules(place: Place) -> dict:
+    rules = {"capacity": max(1, place.desks or 1), "max_days_ahead": 60}
+    if place.kind == "coworking":
+        rules["price_cents_per_slot"] = 200
+    return rules
+
+
+def load_resources() -> int:
+    """Create the demo places' resources (once); gives back how many were created."""
+    if Resource.objects.filter(place__is_demo=True).exists():
+        return 0
+    created = []
+    for place in Place.objects.filter(is_demo=True).prefetch_related("amenities"):
+        codes = {amenity.code for amenity in place.amenities.all()}
+        for amenity, kind, name_it, name_en, rules in RESOURCES:
+            if amenity is not None and amenity not in codes:
+                continue
+            values = {**rules, **(_desk_rules(place) if kind == K.DESK else {})}
+            created.append(Resource(place=place, kind=kind, name_it=name_it, name_en=name_en, **values))
+    Resource.objects.bulk_create(created)
+    return len(created)
+
+
+def load_bookings(rng: random.Random, now: datetime | None = None) -> int:
+    """A few of today's and tomorrow's bookings by the demo worker and operators, for the day plans."""
+    now = now or timezone.now()
+    person = get_user_model().objects.filter(username="lavoratrice").first()
+    if person is None or Reservation.objects.filter(resource__place__is_demo=True).exists():
+        return 0
+    count = 0
+    tz = timezone.get_current_timezone()
+    resources = list(
+        Resource.objects.filter(place__is_demo=True, requires_approval=False)
+        .select_related("place")
+        .order_by("place__name_it", "kind")[:40]
+    )
+    for resource in rng.sample(resources, k=min(12, len(resources))):
+        for offset in (0, 1):
+            day = timezone.localdate(now) + timedelta(days=offset)
+            start = datetime.combine(day, time(rng.choice([9, 10, 11, 14, 15])), tzinfo=tz)
+            end = start + timedelta(minutes=max(resource.min_minutes, resource.slot_minutes))
+            if start < now:
+                continue
+            try:
+                services.reserve(person, resource, start, end, now=now)
+            except (ValidationError, services.BookingError):
+                continue  # a closed day or a rule: the demo just skips it
+            count += 1
+    return count

@@ -1,0 +1,337 @@
+"""The pages of the people who run a place: resources and their rules, the day plan, blocks and check-in.
+
+Only the place's operators (staff and administrators of its organisation) see them; every decision is the
+booking engine's (`booking.services`), which also records each change and tells the people concerned."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from vicinato.booking import services
+from vicinato.booking.forms import ResourceForm, save_resource
+from vicinato.booking.models import Block, Reservation, Resource
+from vicinato.booking.permissions import Action, can, require
+from vicinato.register.models import Place
+
+from .views import _add_errors
+
+S = Reservation.State
+# What the day plan offers on a reservation, in the order of the buttons; "reject" and "cancel" need a reason.
+DECISIONS = ("confirm", "check_in", "reject", "cancel")
+NEEDS_REASON = {"reject", "cancel"}
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _place(request, public_id: str, action: Action) -> Place:
+    place = get_object_or_404(Place.objects.select_related("operator"), public_id=public_id)
+    require(request.user, action, place)
+    return place
+
+
+def _day(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _context(request, place: Place, **extra) -> dict:
+    """What every operator page shows: the place and which of the pages the person may open."""
+    return {
+        "place": place,
+        "can_manage": can(request.user, Action.MANAGE_RESOURCES, place),
+        **extra,
+    }
+
+
+# --- resources and rules ---------------------------------------------------------------------------------------
+@login_required
+def resources(request, public_id: str):
+    place = _place(request, public_id, Action.VIEW_PLACE_BOOKINGS)
+    return render(
+        request,
+        "web/operator/resources.html",
+        _context(request, place, resources=place.resources.order_by("-is_active", "kind", "name_it")),
+    )
+
+
+@login_required
+def resource_edit(request, public_id: str, pk: int | None = None):
+    place = _place(request, public_id, Action.MANAGE_RESOURCES)
+    resource = get_object_or_404(Resource, pk=pk, place=place) if pk else Resource(place=place)
+    form = ResourceForm(request.POST or None, instance=resource)
+    if request.method == "POST" and save_resource(request.user, form):
+        messages.success(request, _("The resource and its rules have been saved."))
+        return redirect("web:operator_resources", public_id=place.public_id)
+    return render(request, "web/operator/resource_form.html", _context(request, place, form=form))
+
+
+# --- the day plan ----------------------------------------------------------------------------------------------
+def _decisions(reservation: Reservation, now: datetime) -> list[str]:
+    """The moves the day plan offers on a reservation (check-in only while its window is open)."""
+    offered = []
+    for action in DECISIONS:
+        if reservation.state not in Reservation.TRANSITIONS[action]:
+            continue
+        if action == "check_in":
+            window = timedelta(minutes=reservation.resource.checkin_window_minutes)
+            if not reservation.start - window <= now <= reservation.start + window:
+                continue
+        offered.append(action)
+    if "reject" in offered:  # a request is rejected, not cancelled
+        offered.remove("cancel")
+    return offered
+
+
+def _decide(request, place: Place) -> tuple[int | None, str]:
+    """Apply the move posted from the day plan; gives back the reservation and the engine's refusal, if any."""
+    pk = request.POST.get("reservation", "")
+    reservation = get_object_or_404(Reservation, pk=int(pk) if pk.isdigit() else 0, resource__place=place)
+    action = request.POST.get("action", "")
+    if action not in DECISIONS:
+        return reservation.pk, _("Choose one of the buttons of the booking.")
+    try:
+        services.transition(reservation, action, request.user, request.POST.get("reason", ""))
+    except ValidationError as error:
+        return reservation.pk, " ".join(error.messages)
+    except services.BookingError as error:
+        return reservation.pk, str(error)
+    done = {
+        "confirm": _("Booking confirmed; the person has been told by e-mail."),
+        "reject": _("Request rejected; the person has been told the reason by e-mail."),
+        "cancel": _("Booking cancelled; the person has been told the reason by e-mail."),
+        "check_in": _("Checked in."),
+    }
+    messages.success(request, done[action])
+    return None, ""
+
+
+@login_required
+def day_plan(request, public_id: str):
+    """Per resource, the day's bookings with their buttons, the blocks, and the free units per slot."""
+    place = _place(request, public_id, Action.VIEW_PLACE_BOOKINGS)
+    day = _day(request.GET.get("giorno"))
+    failed, error, action = None, "", request.POST.get("action", "")
+    if request.method == "POST":
+        failed, error = _decide(request, place)
+        if failed is None:
+            return redirect(f"{reverse('web:operator_day', args=[place.public_id])}?giorno={day.isoformat()}")
+    now = timezone.now()
+    found = services.day_plan(place, day, request.user, now)
+    rows = {
+        r.pk: {"resource": r, "reservations": [], "blocks": [], "slots": []}
+        for r in place.resources.order_by("-is_active", "kind", "name_it")
+    }
+    for reservation in found.reservations:
+        reservation.decisions = _decisions(reservation, now)
+        reservation.error = error if reservation.pk == failed else ""
+        rows[reservation.resource_id]["reservations"].append(reservation)
+    for block in found.blocks:
+        rows[block.resource_id]["blocks"].append(block)
+    for slot in found.slots:
+        rows[slot.resource_id]["slots"].append(slot)
+    plan = [row for row in rows.values() if row["resource"].is_active or row["reservations"]]
+    context = _context(
+        request,
+        place,
+        day=day,
+        previous_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+        today=timezone.localdate(),
+        opening=services.opening_intervals(place, day),
+        plan=plan,
+        failed_action=action,
+    )
+    return render(request, "web/operator/day_plan.html", context)
+
+
+# --- blocks ----------------------------------------------------------------------------------------------------
+class BlockForm(forms.Form):
+    resource = forms.ModelChoiceField(queryset=Resource.objects.none(), label=gettext_lazy("Resource"))
+    start = forms.DateTimeField(label=gettext_lazy("From"), widget=DATETIME_INPUT)
+    end = forms.DateTimeField(label=gettext_lazy("Until"), widget=DATETIME_INPUT)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Shown to people who try to book in this period, e.g. “maintenance”."),
+    )
+
+    def __init__(self, place: Place, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resource"].queryset = place.resources.order_by("kind", "name_it")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason, sent to each person"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": gettext_lazy("Write the reason for the people who booked.")},
+    )
+
+
+@login_required
+def blocks(request, public_id: str):
+    place = _place(request, public_id, Action.BLOCK_RESOURCE)
+    form = BlockForm(place, request.POST or None, initial={"resource": request.GET.get("risorsa")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            block, affected = services.block_resource(
+                data["resource"], data["start"], data["end"], data["reason"], request.user
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if not affected:
+                messages.success(
+                    request, _("The resource is blocked for this period; no booking falls in it.")
+                )
+                return redirect("web:operator_blocks", public_id=place.public_id)
+            messages.warning(
+                request,
+                ngettext(
+                    "The resource is blocked; %(count)d booking falls in the period: decide about it below.",
+                    "The resource is blocked; %(count)d bookings fall in the period: decide about them below.",
+                    len(affected),
+                )
+                % {"count": len(affected)},
+            )
+            return redirect("web:operator_block", public_id=place.public_id, pk=block.pk)
+    listed = (
+        Block.objects.filter(resource__place=place, end__gt=timezone.now())
+        .select_related("resource", "created_by")
+        .order_by("start")
+    )
+    return render(request, "web/operator/blocks.html", _context(request, place, form=form, blocks=listed))
+
+
+@login_required
+def block_detail(request, public_id: str, pk: int):
+    """A block and the bookings inside it, with the offer to cancel them all with one reason."""
+    place = _place(request, public_id, Action.BLOCK_RESOURCE)
+    block = get_object_or_404(Block.objects.select_related("resource"), pk=pk, resource__place=place)
+    form = ReasonForm(request.POST or None, initial={"reason": block.reason})
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancelled, kept = services.cancel_affected(block, request.user, form.cleaned_data["reason"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d booking cancelled; the person has been told by e-mail.",
+                    "%(count)d bookings cancelled; the people have been told by e-mail.",
+                    len(cancelled),
+                )
+                % {"count": len(cancelled)},
+            )
+            for reservation, reason in kept:
+                messages.warning(
+                    request,
+                    _("The booking of %(name)s at %(time)s is kept: %(reason)s")
+                    % {
+                        "name": _person(reservation),
+                        "time": timezone.localtime(reservation.start).strftime("%H:%M"),
+                        "reason": reason,
+                    },
+                )
+            return redirect("web:operator_block", public_id=place.public_id, pk=block.pk)
+    affected = list(services.bookings_in_block(block))
+    return render(
+        request,
+        "web/operator/block_detail.html",
+        _context(request, place, period=block, affected=affected, form=form),
+    )
+
+
+def _person(reservation: Reservation) -> str:
+    return reservation.person.get_full_name() or reservation.person.get_username()
+
+
+@login_required
+@require_POST
+def block_lift(request, public_id: str, pk: int):
+    place = _place(request, public_id, Action.BLOCK_RESOURCE)
+    block = get_object_or_404(Block, pk=pk, resource__place=place)
+    offers = services.lift_block(block, request.user)
+    messages.success(
+        request,
+        ngettext(
+            "Block lifted; %(count)d person on the waiting list got an offer.",
+            "Block lifted; %(count)d people on the waiting list got an offer.",
+            len(offers),
+        )
+        % {"count": len(offers)},
+    )
+    return redirect("web:operator_blocks", public_id=place.public_id)
+
+
+# --- check-in --------------------------------------------------------------------------------------------------
+class CheckInForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Check-in code"),
+        max_length=40,
+        help_text=gettext_lazy("As shown under the QR code of the booking, e.g. 42-K7QF2M9A."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+        error_messages={"required": gettext_lazy("Type the code the person shows you.")},
+    )
+
+
+@login_required
+def check_in(request, public_id: str):
+    place = _place(request, public_id, Action.CHECK_IN)
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reservation = services.check_in(form.cleaned_data["code"], request.user, place=place)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except services.BookingError as error:
+            form.add_error("code", str(error))
+        else:
+            url = reverse("web:operator_checkin", args=[place.public_id])
+            return redirect(f"{url}?prenotazione={reservation.pk}")
+    checked = None
+    if request.method == "GET" and request.GET.get("prenotazione", "").isdigit():
+        checked = (
+            Reservation.objects.filter(
+                pk=request.GET["prenotazione"], resource__place=place, state=S.CHECKED_IN
+            )
+            .select_related("person", "resource")
+            .first()
+        )
+    return render(request, "web/operator/checkin.html", _context(request, place, form=form, checked=checked))
+
+
+PREFIX = "gestione/luoghi/<slug:public_id>/"
+urlpatterns = [
+    path(f"{PREFIX}risorse/", resources, name="operator_resources"),
+    path(f"{PREFIX}risorse/nuova/", resource_edit, name="operator_resource_create"),
+    path(f"{PREFIX}risorse/<int:pk>/", resource_edit, name="operator_resource"),
+    path(f"{PREFIX}piano/", day_plan, name="operator_day"),
+    path(f"{PREFIX}blocchi/", blocks, name="operator_blocks"),
+    path(f"{PREFIX}blocchi/<int:pk>/", block_detail, name="operator_block"),
+    path(f"{PREFIX}blocchi/<int:pk>/rimuovi/", block_lift, name="operator_block_lift"),
+    path(f"{PREFIX}check-in/", check_in, name="operator_checkin"),
+]
