@@ -10,6 +10,8 @@ when all of them are known template bugs listed in conftest.KNOWN_TEMPLATE_VIOLA
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -136,6 +138,7 @@ def audit_register_journey(b, prefix: str) -> None:
     page.goto(f"{prefix}/revisione/")
     _audit(b, "review-queue")
     page.locator("main table a").filter(has_text="Accessib").click()
+    page.wait_for_url(re.compile(r"/revisione/candidature/\d+/$"))
     _audit(b, "review")
     _action(page, "approve")  # too early: the checks are not ticked yet
     expect(page.locator(".vicinato-messages .alert-danger")).to_be_visible()

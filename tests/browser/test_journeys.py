@@ -360,3 +360,33 @@ def test_keyboard_only(browsing, demo):
     for text in cards.all_inner_texts():
         assert "cowork" in text.lower(), text
     b.shot("search-results")
+
+
+def test_register_reads_without_javascript(browsing, demo):
+    """With JavaScript off, the register still lists, filters, pages and opens places (the map is extra)."""
+    b = browsing("no-javascript", java_script_enabled=False)
+    page = b.page
+    page.goto("/en/registro/")
+    count = page.locator("#register-count")
+    total = int(re.match(r"(\d+) places? found", count.inner_text()).group(1))
+    assert total > 1
+    expect(page.locator("#register-results ul.list-unstyled > li.card").first).to_be_visible()
+    expect(page.locator(".vicinato-map")).to_be_hidden()  # no empty box where the map would be
+    b.shot("register")
+
+    page.get_by_label("Kind", exact=True).select_option(label="Library or public space")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"kind=library"))
+    libraries = int(re.match(r"(\d+) places? found", count.inner_text()).group(1))
+    assert 0 < libraries < total
+    cards = page.locator("#register-results ul.list-unstyled > li.card")
+    expect(cards.first).to_be_visible()
+    for badge in cards.locator(".badge.bg-primary").all_inner_texts():
+        assert badge == "Library or public space"
+    b.shot("libraries")
+
+    name = cards.first.get_by_role("link").inner_text()
+    cards.first.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    expect(page.get_by_role("heading", name=re.compile("Opening hours"))).to_be_visible()
+    b.shot("place")

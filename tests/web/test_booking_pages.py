@@ -62,7 +62,9 @@ def test_calendar_offers_only_slots_that_can_still_be_booked(client, listed, day
     """At 10:40 the 10:30 slot has begun and a 60-minute notice also rules out 11:00 and 11:30."""
     room = make_resource(listed, capacity=1, min_notice_minutes=60)
     client.force_login(ada)
-    with mock.patch("django.utils.timezone.now", return_value=datetime.combine(day, time(10, 40), tzinfo=ROME)):
+    with mock.patch(
+        "django.utils.timezone.now", return_value=datetime.combine(day, time(10, 40), tzinfo=ROME)
+    ):
         page = client.get(calendar_url(room, day)).content.decode()
         assert "08:30–09:00" not in page and "10:30–11:00" not in page and "11:30–12:00" not in page
         assert "11:40" not in page and "12:00–12:30" in page
@@ -234,3 +236,14 @@ def test_place_page_links_to_booking(client, room):
 def test_unlisted_place_has_no_public_calendar(client, place):
     make_resource(place)
     assert client.get(f"/en/luoghi/{place.public_id}/prenota/").status_code == 404
+
+
+def test_prices_read_in_euros_in_each_language(client, listed, day, ada):
+    desk = make_resource(listed, price_cents_per_slot=1250)
+    client.force_login(ada)
+    assert "Price: € 12.50 per slot." in client.get(calendar_url(desk, day)).content.decode()
+    assert book(client, desk, day, start="09:00", minutes=60).status_code == 302
+    reservation = Reservation.objects.get()
+    english = client.get(f"/en/prenotazioni/{reservation.pk}/").content.decode()
+    italian = client.get(f"/prenotazioni/{reservation.pk}/").content.decode()
+    assert f"€ {reservation.price_cents // 100}.00" in english and "€ 25,00" in italian

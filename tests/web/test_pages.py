@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from vicinato.register.models import Application, Place, Requirement
@@ -58,9 +59,39 @@ def test_unlisted_place_is_hidden_from_the_public_but_not_from_its_operator(clie
     assert client.get(url).status_code == 200
 
 
-def test_error_pages_in_style_and_language(client, db):
-    response = client.get("/en/no-such-page/")
-    assert response.status_code == 404 and "Page not found" in response.content.decode()
+@pytest.mark.parametrize(
+    ("prefix", "title", "skip_link"),
+    [
+        ("", "Pagina non trovata", "Vai al contenuto principale"),
+        ("/en", "Page not found", "Skip to main content"),
+    ],
+)
+def test_404_in_style_and_language(client, db, prefix, title, skip_link):
+    response = client.get(f"{prefix}/no-such-page/")
+    page = response.content.decode()
+    assert response.status_code == 404 and title in page
+    # The site's own frame: skip link, header and the Bootstrap Italia stylesheet.
+    assert skip_link in page and "bootstrap-italia" in page
+
+
+@pytest.mark.parametrize(("prefix", "title"), [("", "Accesso negato"), ("/en", "Access denied")])
+def test_403_says_why_in_both_languages(client, people, other_organisation, prefix, title):
+    client.force_login(people["worker"])
+    response = client.get(f"{prefix}/gestione/organizzazioni/{other_organisation.pk}/")
+    page = response.content.decode()
+    assert response.status_code == 403 and title in page and "bootstrap-italia" in page
+
+
+@pytest.mark.urls("tests.web.errors_urls")
+@pytest.mark.parametrize(
+    ("prefix", "title"), [("", "Qualcosa non ha funzionato"), ("/en", "Something went wrong")]
+)
+def test_500_in_style_without_a_traceback(client, db, prefix, title):
+    client.raise_request_exception = False
+    response = client.get(f"{prefix}/guasto/")
+    page = response.content.decode()
+    assert response.status_code == 500 and title in page and "bootstrap-italia" in page
+    assert "Traceback" not in page and "a bug" not in page
 
 
 def test_management_needs_login(client, db):

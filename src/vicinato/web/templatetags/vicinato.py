@@ -1,6 +1,9 @@
 """Template helpers: Bootstrap Italia classes and accessible error wiring on form fields."""
 
+from decimal import Decimal
+
 from django import template
+from django.utils.formats import number_format
 
 register = template.Library()
 
@@ -26,3 +29,11 @@ def add_class_control(field):
 @register.filter
 def add_class_select(field):
     return _render(field, "form-select")
+
+
+@register.filter
+def euros(cents) -> str:
+    """An amount in euro cents as euros in the current language: 250 -> "2,50" (it), "2.50" (en)."""
+    if cents in (None, ""):
+        return ""
+    return number_format(Decimal(int(cents)) / 100, 2, use_l10n=True, force_grouping=True)
