@@ -390,3 +390,34 @@ def test_register_reads_without_javascript(browsing, demo):
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     expect(page.get_by_role("heading", name=re.compile("Opening hours"))).to_be_visible()
     b.shot("place")
+
+
+def test_register_map_clusters_colours_and_credits(browsing, demo):
+    """The register's map: many places cluster, markers take their kind's colour, the tile credits show, and
+    with the tiles unreachable (the tests block other hosts) the shipped boundaries and stations are drawn."""
+    b = browsing("register-map")
+    page = b.page
+    page.goto("/en/registro/")
+    wait_for_map(page, vector_layers=2)
+    clusters = page.locator(".vicinato-map .marker-cluster")
+    expect(clusters.first).to_be_visible()
+    counts = [int(text) for text in clusters.all_inner_texts() if text.strip().isdigit()]
+    assert counts and max(counts) > 1, counts
+    expect(page.locator(".vicinato-map .leaflet-control-attribution")).to_contain_text("OpenStreetMap")
+    b.shot("clusters")
+
+    # Closer in, single markers, each coloured by its kind.
+    page.goto("/en/registro/?district=2")
+    wait_for_map(page, vector_layers=2)
+    page.locator(".vicinato-map .leaflet-control-zoom-in").click()
+    page.locator(".vicinato-map .leaflet-control-zoom-in").click()
+    markers = page.locator(".vicinato-map .vicinato-marker")
+    expect(markers.first).to_be_visible()
+    colours = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('.vicinato-map .vicinato-marker')].map(
+            m => [[...m.classList].find(c => c.startsWith('vicinato-kind-')),
+                  getComputedStyle(m.querySelector('.vicinato-marker-dot')).backgroundColor]))"""
+    )
+    assert None not in colours and len(colours) >= 2, colours
+    assert len(set(colours.values())) == len(colours), f"two kinds share a colour: {colours}"
+    b.shot("markers-by-kind")
