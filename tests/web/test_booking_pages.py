@@ -247,3 +247,23 @@ def test_prices_read_in_euros_in_each_language(client, listed, day, ada):
     english = client.get(f"/en/prenotazioni/{reservation.pk}/").content.decode()
     italian = client.get(f"/prenotazioni/{reservation.pk}/").content.decode()
     assert f"€ {reservation.price_cents // 100}.00" in english and "€ 25,00" in italian
+
+
+@pytest.mark.parametrize("far", ["9999-12-31", "0001-01-01"])
+def test_dates_out_of_range_get_a_message_not_an_error(client, room, day, ada, far):
+    client.force_login(ada)
+    # Asked in the address: the calendar shows today instead.
+    response = client.get(calendar_url(room, date.fromisoformat(far)))
+    assert response.status_code == 200 and response.context["day"] == timezone.localdate()
+    # Sent in the form: the field says which dates it takes.
+    response = book(client, room, date.fromisoformat(far))
+    assert response.status_code == 200 and "Choose a date between" in str(
+        response.context["form"].errors["day"]
+    )
+    series = book(client, room, day, repeat="on", weekdays=["1"], until=far)
+    assert series.status_code == 200 and "until" in series.context["form"].errors
+    response = client.post(
+        f"/en/prenotazioni/attesa/risorsa/{room.pk}/", {"start": f"{far}T09:00", "minutes": "60"}
+    )
+    assert response.status_code == 302
+    assert not Reservation.objects.exists() and not WaitingListEntry.objects.exists()

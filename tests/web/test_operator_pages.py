@@ -453,3 +453,10 @@ def test_the_day_plan_costs_the_same_queries_for_more_bookings(client, listed, d
         book(ada, room, day, start, end)
         book(ada, desks, day, start, end)
     assert queries() == few
+
+
+def test_the_day_plan_of_a_far_date_shows_today(client, listed, desks, staff):
+    client.force_login(staff)
+    for far in ("9999-12-31", "0001-01-01", "not-a-date"):
+        response = client.get(page(listed, f"piano/?giorno={far}"))
+        assert response.status_code == 200 and response.context["day"] == timezone.localdate()

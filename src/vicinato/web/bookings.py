@@ -36,11 +36,35 @@ def _local(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=timezone.get_current_timezone())
 
 
-def _parse_day(value: str | None, default: date) -> date:
+# Dates people may ask about: a year back (history) to ten years ahead; the engine's own rules (days ahead,
+# notice) say more. Beyond, the arithmetic on times would overflow, so such dates are refused here.
+PAST_DAYS, FUTURE_DAYS = 366, 3653
+
+
+def day_in_range(day: date) -> bool:
+    today = timezone.localdate()
+    return today - timedelta(days=PAST_DAYS) <= day <= today + timedelta(days=FUTURE_DAYS)
+
+
+def parse_day(value: str | None, default: date | None) -> date | None:
+    """A date from the address or a form, or `default` when it is missing, malformed or out of range."""
     try:
-        return date.fromisoformat(value) if value else default
+        day = date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return day if day is None or day_in_range(day) else default
+
+
+def _check_range(day: date | None) -> date | None:
+    if day is not None and not day_in_range(day):
+        raise ValidationError(
+            _("Choose a date between %(first)s and %(last)s.")
+            % {
+                "first": date_format(timezone.localdate() - timedelta(days=PAST_DAYS), "SHORT_DATE_FORMAT"),
+                "last": date_format(timezone.localdate() + timedelta(days=FUTURE_DAYS), "SHORT_DATE_FORMAT"),
+            }
+        )
+    return day
 
 
 class BookingForm(forms.Form):
@@ -87,6 +111,12 @@ class BookingForm(forms.Form):
             self.fields["units"].max_value = resource.capacity
             self.fields["units"].widget.attrs["max"] = resource.capacity
 
+    def clean_day(self):
+        return _check_range(self.cleaned_data.get("day"))
+
+    def clean_until(self):
+        return _check_range(self.cleaned_data.get("until"))
+
     def clean(self):
         data = super().clean()
         if data.get("repeat"):
@@ -119,7 +149,7 @@ def place_calendar(request, public_id: str):
         return render(request, "web/booking/calendar.html", {"place": place, "resources": []})
     chosen = next((r for r in resources if str(r.pk) == request.GET.get("risorsa", "")), resources[0])
     today = timezone.localdate()
-    day = _parse_day(request.POST.get("day") or request.GET.get("giorno"), today)
+    day = parse_day(request.POST.get("day") or request.GET.get("giorno"), today)
     form = BookingForm(
         chosen, day, request.POST or None, initial={"day": day, "start": request.GET.get("inizio")}
     )
@@ -337,7 +367,7 @@ def series_cancel(request, pk: int):
     """Cancel the whole series (what is still ahead) or every date from a chosen one."""
     series = _own_series(request, pk)
     scope = request.POST.get("scope", "from")
-    since = None if scope == "all" else _parse_day(request.POST.get("from_date"), None)
+    since = None if scope == "all" else parse_day(request.POST.get("from_date"), None)
     if scope != "all" and since is None:
         messages.error(request, _("Choose the date from which to cancel (for example 2030-03-05)."))
         return redirect("web:series", pk=pk)
@@ -360,7 +390,7 @@ def waiting_join(request, resource_id: int):
         if timezone.is_naive(start):
             start, end = timezone.make_aware(start), timezone.make_aware(end)
         entry = services.join_waiting_list(request.user, resource, start, end)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         messages.error(request, _("Choose a time from the calendar to join its waiting list."))
         return redirect(back)
     except (ValidationError, services.BookingError) as error:

@@ -24,6 +24,7 @@ from vicinato.booking.models import Block, Reservation, Resource
 from vicinato.booking.permissions import Action, can, require
 from vicinato.register.models import Place
 
+from .bookings import parse_day
 from .views import _add_errors
 
 S = Reservation.State
@@ -40,10 +41,7 @@ def _place(request, public_id: str, action: Action) -> Place:
 
 
 def _day(value: str | None) -> date:
-    try:
-        return date.fromisoformat(value) if value else timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
+    return parse_day(value, timezone.localdate())
 
 
 def _context(request, place: Place, **extra) -> dict:
