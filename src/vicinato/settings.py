@@ -95,6 +95,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The server keeps the plan of a statement run this often on a connection: only the booking engine's
+    # hot queries (vicinato.booking.prepared) use it. 0 turns it off, e.g. behind a pooler in transaction mode.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        int(os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")) or None
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and an immediate transaction mode let concurrent writers queue instead of failing.
     DATABASES["default"]["OPTIONS"] = {

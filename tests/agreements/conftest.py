@@ -45,7 +45,8 @@ def make_agreement(host, guests, resources, **terms) -> Agreement:
     return agreement
 
 
-def make_programme(funder, **terms) -> VoucherProgramme:
+def make_programme(funder, documents=(), **terms) -> VoucherProgramme:
+    """A programme; `documents` names what applicants upload, as (Italian, English) pairs."""
     values = {
         "name_it": "Voucher coworking",
         "name_en": "Coworking voucher",
@@ -58,7 +59,10 @@ def make_programme(funder, **terms) -> VoucherProgramme:
         "valid_until": date(2030, 12, 31),
         **terms,
     }
-    return VoucherProgramme.objects.create(funder=funder, **values)
+    programme = VoucherProgramme.objects.create(funder=funder, **values)
+    for order, (label_it, label_en) in enumerate(documents):
+        programme.required_documents.create(label_it=label_it, label_en=label_en, order=order)
+    return programme
 
 
 def beneficiary(programme, person) -> VoucherApplication:

@@ -271,8 +271,12 @@ def test_vouchers_apply_upload_review_and_statement(
 ):
     settings.MEDIA_ROOT = tmp_path
     programme = make_programme(
-        city_hall, younger_than=35, documents_required="Identity card", applications_from=date(2020, 1, 1)
+        city_hall,
+        younger_than=35,
+        documents=[("Carta d'identità", "Identity card")],
+        applications_from=date(2020, 1, 1),
     )
+    [identity] = programme.required_documents.all()
     programme.registers.add(register)
     person = user_factory("young")
     api, funder = client_for(person), client_for(city_admin)
@@ -298,9 +302,13 @@ def test_vouchers_apply_upload_review_and_statement(
     assert bad_file.status_code == 422 and "file" in bad_file.json()["errors"]
     uploaded = api.post(
         f"{V}/applications/{pk}/documents",
-        {"description": "Identity card", "file": SimpleUploadedFile("id.pdf", b"%PDF-1.4")},
+        {"requirement": identity.pk, "file": SimpleUploadedFile("id.pdf", b"%PDF-1.4")},
     )
-    assert uploaded.status_code == 201 and uploaded.json()["documents"][0]["filename"] == "id.pdf"
+    assert uploaded.status_code == 201
+    assert [(d["filename"], d["requirement"], d["description"]) for d in uploaded.json()["documents"]] == [
+        ("id.pdf", identity.pk, "Identity card")
+    ]
+    assert uploaded.json()["required_documents"][0]["state"] == "uploaded"
     assert (
         api.post(
             f"{V}/applications/{pk}/transitions", {"action": "approve"}, content_type="application/json"
@@ -308,6 +316,17 @@ def test_vouchers_apply_upload_review_and_statement(
         == 403
     )
     assert [a["id"] for a in funder.get(f"{V}/programmes/{programme.pk}/applications").json()] == [pk]
+    unticked = funder.post(
+        f"{V}/applications/{pk}/transitions", {"action": "approve"}, content_type="application/json"
+    )
+    assert unticked.status_code == 409 and unticked.json()["detail"] == (
+        "Tick the remaining documents before approving: Identity card."
+    )
+    checks = f"{V}/applications/{pk}/document-checks"
+    assert api.post(checks, {"requirement": identity.pk}, content_type="application/json").status_code == 403
+    ticked = funder.post(checks, {"requirement": identity.pk}, content_type="application/json")
+    assert ticked.status_code == 200 and ticked.json()["required_documents"][0]["state"] == "checked"
+    assert ticked.json()["required_documents"][0]["checked_by"] == city_admin.username
     approved = funder.post(
         f"{V}/applications/{pk}/transitions", {"action": "approve"}, content_type="application/json"
     )

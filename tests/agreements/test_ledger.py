@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from vicinato.agreements import vouchers
 from vicinato.agreements.models import LedgerEntry, VoucherApplication
@@ -231,3 +232,45 @@ def test_monthly_report_for_the_funder_and_the_operator(coworker, paid, host_sta
         "2030-04"
     ]
     assert vouchers.monthly_report(vouchers.operator_entries(Organisation(pk=999))) == []
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_a_smaller_subsidy_is_kept_as_a_code_and_told_in_each_language(
+    language, coworker, paid, programme, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Whatever language the booking is made in, the note is stored as a code with its figures and each half
+    of the e-mail, and each reader, gets it in their own language."""
+    programme.cap_per_person_year = Decimal("3.00")
+    programme.save()
+    with translation.override(language), django_capture_on_commit_callbacks(execute=True):
+        entry = entry_of(reserve(coworker, paid, at("09:00"), at("11:00"), now=NOW))  # share 5.00
+    assert entry.notes == [{"code": "cap", "cap": "3.00", "left": "3.00", "share": "5.00"}]
+    italian_note = (
+        "Il tuo tetto annuale di 3,00 EUR lascia 3,00 EUR per questa prenotazione invece di 5,00 EUR."
+    )
+    english_note = "Your yearly cap of 3.00 EUR leaves 3.00 EUR for this booking instead of 5.00 EUR."
+    with translation.override("it"):
+        assert entry.note == italian_note
+    with translation.override("en"):
+        assert entry.note == english_note
+    [mail] = [m for m in mailoutbox if "covers less" in m.subject]
+    assert mail.subject == (
+        "Il tuo voucher copre meno di questa prenotazione / Your voucher covers less of this booking"
+    )
+    italian, english = mail.body.split("\n\n----------\n\n")
+    assert italian_note in italian and english_note not in italian
+    assert english_note in english and italian_note not in english
+    assert "Voucher coworking" in italian and "Coworking voucher" in english  # the programme's own names
+
+
+def test_the_release_note_on_withdrawal_is_read_in_each_language(coworker, paid, programme):
+    future = reserve(coworker, paid, at("09:00", WEDNESDAY), at("10:00", WEDNESDAY), now=NOW)
+    with translation.override("it"):
+        vouchers.transition(
+            VoucherApplication.objects.get(person=coworker), "withdraw", coworker, now=at("12:00")
+        )
+    entry = entry_of(future)
+    assert entry.notes == [{"code": "withdrawn"}]
+    with translation.override("it"):
+        assert entry.note == "Ti sei ritirata o ritirato dal programma."
+    assert entry.note == "You withdrew from the programme."

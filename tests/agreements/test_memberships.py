@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vicinato.agreements import memberships
 from vicinato.agreements.errors import ConflictError
@@ -21,6 +21,17 @@ from .conftest import NOW, TUESDAY, affiliate, at
 
 pytestmark = pytest.mark.django_db
 AS = Affiliation.State
+
+
+def spoken(outcomes) -> list[tuple]:
+    """Each booking with what happens to it, in the active language."""
+    return [(reservation, str(outcome)) for reservation, outcome in outcomes]
+
+
+def halves(mail) -> tuple[str, str]:
+    """The Italian and the English half of a bilingual e-mail's body."""
+    italian, english = mail.body.split("\n\n----------\n\n")
+    return italian, english
 
 
 @pytest.fixture
@@ -158,13 +169,17 @@ def test_leaving_cancels_the_bookings_it_allowed_and_says_so(
 ):
     booked = reserve(employee, desks, at("09:00"), at("10:00"), now=NOW)
     affiliation = Affiliation.objects.get(person=employee)
-    assert memberships.leaving_consequences(affiliation, NOW) == [(booked, "cancelled")]
+    assert spoken(memberships.leaving_consequences(affiliation, NOW)) == [(booked, "cancelled")]
     with django_capture_on_commit_callbacks(execute=True):
         leaving = memberships.end_affiliation(affiliation, employee, now=NOW)
     assert leaving.cancelled == [booked] and leaving.kept == []
     booked.refresh_from_db()
     assert booked.state == Reservation.State.CANCELLED
-    assert booked.events.last().note == "Your membership of Lombarda Software S.p.A. ended on 2030-03-04."
+    # Kept with the booking, which people of either language read.
+    assert booked.events.last().note == (
+        "La tua appartenenza a Lombarda Software S.p.A. è terminata il 2030-03-04. / "
+        "Your membership of Lombarda Software S.p.A. ended on 2030-03-04."
+    )
     assert any("Membership ended: Lombarda Software" in m.subject for m in mailoutbox)
     # The rights end with it.
     refusals = {r.rule: r.message for r in check_rules(employee, desks, at("11:00"), at("12:00"), now=NOW)}
@@ -178,7 +193,7 @@ def test_a_booking_another_membership_covers_is_kept_and_moves_to_it(agreement, 
         person=employee, organisation=booked.agreement_booking.guest
     )
     leaving = memberships.end_affiliation(company_affiliation, employee, now=NOW)
-    assert leaving.kept == [(booked, "kept: your membership of Comune di Milano covers it")]
+    assert spoken(leaving.kept) == [(booked, "kept: your membership of Comune di Milano covers it")]
     booked.refresh_from_db()
     assert booked.state == Reservation.State.CONFIRMED and booked.agreement_booking.guest == city_hall
 
@@ -188,13 +203,12 @@ def test_a_booking_past_its_cancellation_deadline_is_kept_with_the_reason(agreem
     desks.save()
     booked = reserve(employee, desks, at("09:00"), at("10:00"), now=NOW)
     affiliation = Affiliation.objects.get(person=employee)
-    assert memberships.leaving_consequences(affiliation, NOW)[0][1].startswith(
-        "kept: it is past the cancellation"
-    )
+    past = "kept: it is past the cancellation deadline; tell the place if you will not come"
+    assert spoken(memberships.leaving_consequences(affiliation, NOW)) == [(booked, past)]
     leaving = memberships.end_affiliation(affiliation, employee, now=NOW)
-    assert leaving.kept == [
-        (booked, "This booking could be cancelled until 2030-03-03 09:00; ask the place if you cannot come.")
-    ]
+    assert spoken(leaving.kept) == [(booked, past)]
+    booked.refresh_from_db()
+    assert booked.state == Reservation.State.CONFIRMED
 
 
 def test_an_administrator_ends_a_membership_but_a_stranger_cannot(
@@ -214,3 +228,63 @@ def test_an_administrator_ends_a_membership_but_a_stranger_cannot(
     )
     with pytest.raises(ConflictError, match="already ended"):
         memberships.end_affiliation(affiliation, employee, now=NOW)
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_the_leaving_mail_says_each_outcome_in_each_language(
+    language, agreement, desks, employee, city_hall, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Whatever the language of the person who ends the membership, each half of the mail is in its own."""
+    reserve(employee, desks, at("09:00"), at("10:00"), now=NOW)
+    company_affiliation = Affiliation.objects.get(person=employee)
+    city_affiliation = affiliate(employee, city_hall)  # the city is a guest of the same agreement
+    with translation.override(language), django_capture_on_commit_callbacks(execute=True):
+        memberships.end_affiliation(company_affiliation, employee, now=NOW)
+    italian, english = halves(mailoutbox[-1])
+    assert mailoutbox[-1].subject == (
+        "Appartenenza terminata: Lombarda Software S.p.A. / Membership ended: Lombarda Software S.p.A."
+    )
+    assert "La tua appartenenza a Lombarda Software S.p.A. è terminata il 2030-03-04." in italian
+    assert "mantenuta: la copre la tua appartenenza a Comune di Milano" in italian
+    assert "kept" not in italian and "membership" not in italian
+    assert "Your membership of Lombarda Software S.p.A. ended on 2030-03-04." in english
+    assert "kept: your membership of Comune di Milano covers it" in english
+    assert "mantenuta" not in english and "appartenenza" not in english
+    assert city_affiliation.state == AS.ACTIVE
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_the_mail_of_bookings_kept_past_their_deadline_is_bilingual(
+    language, agreement, desks, employee, mailoutbox, django_capture_on_commit_callbacks
+):
+    desks.cancellation_deadline_minutes = 48 * 60
+    desks.save()
+    reserve(employee, desks, at("09:00"), at("10:00"), now=NOW)
+    with translation.override(language), django_capture_on_commit_callbacks(execute=True):
+        memberships.end_affiliation(Affiliation.objects.get(person=employee), employee, now=NOW)
+    italian, english = halves(mailoutbox[-1])
+    assert "mantenuta: il termine per annullarla è passato; avvisa il luogo se non andrai" in italian
+    assert "kept: it is past the cancellation deadline; tell the place if you will not come" in english
+
+
+def test_verified_member_of_any_of_the_organisations(
+    employee, company, city_hall, other_organisation, user_factory
+):
+    assert memberships.verified_member(employee, [company.pk])
+    assert memberships.verified_member(employee, [city_hall.pk, company])  # ids or organisations
+    assert not memberships.verified_member(employee, [city_hall.pk, other_organisation.pk])
+    assert not memberships.verified_member(employee, [])
+    # Ids no database holds, and values that are not ids, name no organisation (and raise nothing).
+    assert not memberships.verified_member(employee, [2**64, -1, "x", None])
+    assert memberships.verified_member(employee, [2**64, str(company.pk)])
+    pending = user_factory("pending")
+    Affiliation.objects.create(person=pending, organisation=company, method=Affiliation.Method.ADMIN)
+    assert not memberships.verified_member(pending, [company.pk])  # waiting for verification
+    affiliation = Affiliation.objects.get(person=employee, organisation=company)
+    affiliation.state = AS.ENDED
+    affiliation.save()
+    assert not memberships.verified_member(employee, [company.pk])  # ended
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not memberships.verified_member(AnonymousUser(), [company.pk])
+    assert not memberships.verified_member(None, [company.pk])

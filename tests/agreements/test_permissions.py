@@ -15,8 +15,16 @@ from .conftest import NOW, affiliate, at, beneficiary, make_programme
 pytestmark = pytest.mark.django_db
 A = Action
 AGREEMENT_ACTIONS = [A.VIEW_AGREEMENT, A.EDIT_AGREEMENT, A.VIEW_USAGE, A.SEE_BOOKER_NAMES]
-ORGANISATION_ACTIONS = [A.VIEW_ORGANISATION, A.MANAGE_MEMBERS, A.OFFER_AGREEMENT, A.VIEW_VOUCHER_REPORT]
+ORGANISATION_ACTIONS = [
+    A.VIEW_ORGANISATION,
+    A.MANAGE_MEMBERS,
+    A.OFFER_AGREEMENT,
+    A.VIEW_VOUCHER_REPORT,
+    A.FUND_PROGRAMME,
+    A.FORM_COMMUNITY,
+]
 PROGRAMME_ACTIONS = [
+    A.EDIT_PROGRAMME,
     A.REVIEW_VOUCHERS,
     A.VIEW_PROGRAMME_REPORT,
     A.VIEW_VOUCHER_APPLICATION,
@@ -96,7 +104,13 @@ def test_permission_matrix_on_an_organisation(role, users, company):
 
 
 PROGRAMME_EXPECTED = {
-    "funder_admin": {A.REVIEW_VOUCHERS, A.VIEW_PROGRAMME_REPORT, A.VIEW_VOUCHER_APPLICATION},
+    # Only the funder's administrators change the programme; its staff and the reviewers review.
+    "funder_admin": {
+        A.EDIT_PROGRAMME,
+        A.REVIEW_VOUCHERS,
+        A.VIEW_PROGRAMME_REPORT,
+        A.VIEW_VOUCHER_APPLICATION,
+    },
     "funder_staff": {A.REVIEW_VOUCHERS, A.VIEW_PROGRAMME_REPORT, A.VIEW_VOUCHER_APPLICATION},
     "reviewer": {A.REVIEW_VOUCHERS, A.VIEW_PROGRAMME_REPORT, A.VIEW_VOUCHER_APPLICATION},
     "applicant": {A.VIEW_VOUCHER_APPLICATION, A.EDIT_VOUCHER_APPLICATION},

@@ -28,7 +28,7 @@ def programme(city_hall):
         audiences=["freelancers", "riders"],
         younger_than=36,
         priority_younger_than=30,
-        documents_required="Identity card",
+        documents=[("Carta d'identità", "Identity card"), ("Visura della partita IVA", "VAT registration")],
     )
 
 
@@ -52,12 +52,25 @@ def test_apply_add_a_document_and_get_approved_with_the_history(
         person, programme, date(2001, 2, 3), "freelancers", "Web designer", now=MARCH
     )
     assert (application.state, application.submitted_at) == (V.SUBMITTED, MARCH)
-    with pytest.raises(
-        ConflictError, match=r"needs documents \(Identity card\); request them before approving"
-    ):
+    identity, vat = programme.required_documents.all()
+    with pytest.raises(ConflictError) as caught:
         vouchers.transition(application, "approve", reviewer, now=MARCH)
-    document = vouchers.add_document(application, person, pdf(), "Identity card")
+    assert str(caught.value) == (
+        "Not uploaded yet: Identity card, VAT registration; request them before approving."
+    )
+    document = vouchers.add_document(application, person, pdf(), requirement=identity)
     assert document.file.name.startswith("vouchers/") and document.filename == "id.pdf"
+    assert document.title == "Identity card"
+    vouchers.add_document(application, person, pdf("cv.pdf"), "Curriculum")  # another one, unasked
+    with pytest.raises(ConflictError, match="Nothing has been uploaded for “VAT registration” yet"):
+        vouchers.check_document(application, vat, reviewer)
+    vouchers.add_document(application, person, pdf("vat.pdf"), requirement=vat)
+    vouchers.check_document(application, identity, reviewer)
+    with pytest.raises(ConflictError) as caught:
+        vouchers.transition(application, "approve", reviewer, now=MARCH)
+    assert str(caught.value) == "Tick the remaining documents before approving: VAT registration."
+    vouchers.check_document(application, vat, reviewer)
+    assert [s.state for s in vouchers.document_statuses(application)] == ["checked", "checked"]
     vouchers.transition(application, "approve", reviewer, now=MARCH)
     assert [(e.action, e.from_state, e.to_state, e.actor) for e in application.events.all()] == [
         ("submit", "", V.SUBMITTED, person),

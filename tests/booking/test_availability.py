@@ -62,10 +62,12 @@ def test_one_query_per_kind_of_row_whatever_the_slots(person, place, resource, d
     for day in range(5):
         start = at("09:00", NOW.date() + timedelta(days=day))
         reserve(person, resource, start, start + timedelta(hours=1), now=NOW)
-    # Resources, opening hours, closures, reservations with offers, blocks.
-    with django_assert_num_queries(5):
+    # Resources, opening hours, closures, and the reservations with offers and blocks.
+    with django_assert_num_queries(4):
         week = availability(place, NOW.date(), days=7, now=NOW)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         day = availability(place, TUESDAY, now=NOW)
+    with django_assert_num_queries(3):  # a resource: its place's hours, closures, and its rows
+        availability(resource, NOW.date(), days=7, now=NOW)
     assert len(week) == 5 * len(day)
     assert free_at(week, resource, "09:00", date(2030, 3, 8)) == 1

@@ -3,11 +3,13 @@ with English below, times on Rome's wall clock, the confirmation carrying its .i
 
 from __future__ import annotations
 
-from datetime import timedelta
+import threading
+from datetime import time, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import transaction
+from django.db import connections, transaction
 from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
@@ -21,8 +23,10 @@ from vicinato.booking.services import (
     run_scheduled_jobs,
     transition,
 )
+from vicinato.geo.models import Municipality
+from vicinato.register.models import OpeningHours, Organisation, Place
 
-from .conftest import NOW, TUESDAY, at
+from .conftest import NOW, TUESDAY, at, make_resource
 
 pytestmark = pytest.mark.django_db
 TASK = "vicinato.booking.notifications.send_reservation_mail"
@@ -56,7 +60,7 @@ def committed(django_capture_on_commit_callbacks):
 def test_a_booking_is_mailed_by_the_worker_after_commit(person, resource, committed, run_worker):
     with committed():
         reservation = reserve(person, resource, at("09:00"), at("11:00"), now=NOW)
-        assert queued() == []  # nothing is queued while the booking's transaction is open
+    # Queued in the booking's own transaction: see the next test for what the worker sees before the commit.
     assert queued() == [(TASK, [reservation.pk, "confirmed", ""])]
     assert mail.outbox == []  # enqueued, not sent: the worker sends
 
@@ -82,6 +86,53 @@ def test_a_booking_is_mailed_by_the_worker_after_commit(person, resource, commit
     assert f"https://vicinato.example.org/prenotazioni/{reservation.pk}/calendario.ics" in italian
     assert f"https://vicinato.example.org/en/prenotazioni/{reservation.pk}/\n" in english
     assert f"https://vicinato.example.org/en/prenotazioni/{reservation.pk}/calendario.ics" in english
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_sees_a_booking_mail_only_once_the_booking_commits(file_database, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    resource = _desk_room()
+    person = get_user_model().objects.create_user("ada", "ada@example.org")
+
+    def seen_by_the_worker() -> list[tuple[str, list]]:
+        found = []
+
+        def look() -> None:  # another connection, as the worker's
+            file_database()
+            try:
+                found.extend(queued())
+            finally:
+                connections["default"].close()
+
+        worker = threading.Thread(target=look)
+        worker.start()
+        worker.join(timeout=30)
+        return found
+
+    with transaction.atomic():
+        reservation = reserve(person, resource, at("09:00"), at("11:00"), now=NOW)
+        assert seen_by_the_worker() == []
+    assert seen_by_the_worker() == [(TASK, [reservation.pk, "confirmed", ""])]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        reserve(person, resource, at("11:00"), at("12:00"), now=NOW)
+        raise RuntimeError("something after the booking failed")
+    assert seen_by_the_worker() == [(TASK, [reservation.pk, "confirmed", ""])]
+
+
+def _desk_room():
+    municipality = Municipality.objects.create(name="Milano", slug="milano-mail")
+    organisation = Organisation.objects.create(kind=Organisation.Kind.COOPERATIVE, legal_name="Coop")
+    place = Place.objects.create(
+        operator=organisation,
+        kind=Place.Kind.COWORKING,
+        name_it="Snodo",
+        address="Via Padova 1",
+        lat=45.49,
+        lon=9.22,
+        municipality=municipality,
+    )
+    OpeningHours.objects.create(place=place, weekday=TUESDAY.weekday(), opens=time(8, 30), closes=time(19))
+    return make_resource(place)
 
 
 def test_the_confirmation_carries_a_calendar_file(person, resource, committed, run_worker):

@@ -141,6 +141,24 @@ def test_members_only(person, resource, organisation):
     assert refused(person, resource, at("09:00"), at("10:00")) == {}
 
 
+def test_members_only_admits_verified_employees_not_pending_or_former(person, resource, organisation):
+    from vicinato.agreements.models import Affiliation
+
+    resource.who_may_book = Resource.WhoMayBook.MEMBERS
+    resource.save()
+    resource.organisations.add(organisation)
+    employee = Affiliation.objects.create(
+        organisation=organisation, person=person, method=Affiliation.Method.ADMIN
+    )
+    assert "who_may_book" in refused(person, resource, at("09:00"), at("10:00"))  # still pending
+    employee.state = Affiliation.State.ACTIVE
+    employee.save()
+    assert refused(person, resource, at("09:00"), at("10:00")) == {}
+    employee.state = Affiliation.State.ENDED
+    employee.save()
+    assert "who_may_book" in refused(person, resource, at("09:00"), at("10:00"))
+
+
 def test_agreement_holders_only_is_refused_until_agreements_exist(person, resource):
     resource.who_may_book = Resource.WhoMayBook.AGREEMENT
     assert "agreement" in refused(person, resource, at("09:00"), at("10:00"))["who_may_book"]

@@ -373,3 +373,75 @@ def test_forms_with_errors(browsing, scene, language, options):
     page.locator("main button[name='email']").click()
     _error_next_to(page, "id_email-email", invalid_email)
     check("work-email-errors")
+
+
+@pytest.mark.parametrize(
+    "language, options",
+    [
+        ("en", {}),
+        ("it", PHONE),
+    ],
+    ids=["english-desktop", "italian-phone"],
+)
+def test_the_funders_programme_desk(browsing, scene, language, options):
+    """The funder's administrator lists the programmes, changes one (a budget below what the ledger holds is
+    refused next to the field), opens an empty new one (errors next to the fields), and sees the documents of
+    an application ticked one by one; axe on each page."""
+    from django.contrib.auth import get_user_model
+
+    from vicinato.register.models import Membership
+
+    english = language == "en"
+    prefix = "/en" if english else ""
+    funder = scene.programme.funder
+    rita = get_user_model().objects.get(username="revisore")
+    Membership.objects.get_or_create(organisation=funder, user=rita, defaults={"role": Membership.Role.ADMIN})
+    b = browsing(f"programme-desk-{language}", **options)
+    page = b.page
+
+    def check(name: str) -> None:
+        if not english:
+            _fits_the_phone(page)
+        b.audit(name)
+        b.shot(name)
+
+    sign_in(page, "revisore", prefix)
+    page.goto(url("organisation_programmes", language, funder.pk))
+    expect(
+        page.get_by_role(
+            "table", name="Voucher programmes we fund" if english else "Programmi voucher che finanziamo"
+        )
+    ).to_contain_text(scene.programme.name_en if english else scene.programme.name_it)
+    check("funded-programmes")
+
+    page.goto(url("programme_edit", language, scene.programme.pk))
+    expect(page.locator("#id_documents-0-label_it")).to_have_value("Documento d'identità")
+    page.locator("#id_budget").fill("0.00")
+    page.locator("main form").get_by_role("button", name="Save" if english else "Salva").click()
+    _error_next_to(
+        page,
+        "id_budget",
+        "The budget cannot be lower than" if english else "Il budget non può essere inferiore",
+    )
+    check("programme-form-budget-error")
+
+    page.goto(url("programme_create", language, funder.pk))
+    page.locator("main form").get_by_role("button", name="Save" if english else "Salva").click()
+    expect(
+        page.get_by_role("alert").filter(has_text="not saved" if english else "non è stato salvato")
+    ).to_be_visible()
+    _error_next_to(
+        page, "id_name_it", "This field is required." if english else "Questo campo è obbligatorio."
+    )
+    _error_next_to(
+        page, "id_budget", "This field is required." if english else "Questo campo è obbligatorio."
+    )
+    check("programme-form-errors")
+
+    page.goto(url("voucher_application", language, scene.waiting.pk))
+    documents = page.get_by_role(
+        "table", name="Documents the programme asks for" if english else "Documenti richiesti dal programma"
+    )
+    expect(documents.locator("tbody tr")).to_have_count(2)
+    expect(documents).to_contain_text("Not uploaded yet" if english else "Non ancora caricato")
+    check("application-documents")

@@ -1,5 +1,5 @@
-"""Django admin for site administrators: communities and voucher programmes are set up here; the rest lives in
-the site's pages and the API, and the ledger is read-only."""
+"""Django admin for site administrators; funders set up their programmes and organisations their communities
+on the site's pages and through the API too. The ledger is read-only."""
 
 from django.contrib import admin
 
@@ -26,7 +26,7 @@ class AllowedDomainAdmin(admin.ModelAdmin):
 
 @admin.register(models.Community)
 class CommunityAdmin(admin.ModelAdmin):
-    list_display = ["name"]
+    list_display = ["name", "owner"]
     filter_horizontal = ["organisations"]
 
 
@@ -53,14 +53,25 @@ class AgreementBookingAdmin(admin.ModelAdmin):
     readonly_fields = ["reservation", "agreement", "guest", "day"]
 
 
+class RequiredDocumentInline(admin.TabularInline):
+    model = models.RequiredDocument
+    extra = 0
+
+
 @admin.register(models.VoucherProgramme)
 class VoucherProgrammeAdmin(admin.ModelAdmin):
     list_display = ["name_it", "funder", "budget", "coverage_percent", "cap_per_person_year", "valid_until"]
     filter_horizontal = ["registers", "places", "reviewers"]
+    inlines = [RequiredDocumentInline]
 
 
 class VoucherDocumentInline(admin.TabularInline):
     model = models.VoucherDocument
+    extra = 0
+
+
+class DocumentCheckInline(admin.TabularInline):
+    model = models.DocumentCheck
     extra = 0
 
 
@@ -76,7 +87,7 @@ class VoucherApplicationAdmin(admin.ModelAdmin):
     list_display = ["person", "programme", "state", "submitted_at", "decided_at"]
     list_filter = ["programme", "state"]
     readonly_fields = ["state"]
-    inlines = [VoucherDocumentInline, VoucherApplicationEventInline]
+    inlines = [VoucherDocumentInline, DocumentCheckInline, VoucherApplicationEventInline]
 
 
 @admin.register(models.LedgerEntry)

@@ -21,14 +21,16 @@ from vicinato.api.auth import AUTH
 from vicinato.api.schemas import ErrorOut
 from vicinato.register.models import Organisation
 
-from . import exports, memberships, services, vouchers
-from .forms import agreement_data
+from . import communities, exports, memberships, services, vouchers
+from .forms import agreement_data, community_data, programme_data
 from .models import (
     Affiliation,
     Agreement,
     AllowedDomain,
+    Community,
     Invitation,
     LedgerEntry,
+    RequiredDocument,
     VoucherApplication,
     VoucherProgramme,
 )
@@ -198,22 +200,106 @@ class BookingRowOut(Schema):
     units: int
 
 
+class RequiredDocumentRef(Schema):
+    id: int
+    label: str
+    label_it: str
+    label_en: str
+
+
 class ProgrammeOut(Schema):
     id: int
     funder: str
+    funder_id: int
     name: str
+    name_it: str
+    name_en: str
     description: str
+    description_it: str
+    description_en: str
     budget: Decimal
     coverage_percent: Decimal
     cap_per_person_year: Decimal
+    registers: list[str]  # slugs
+    places: list[str]  # public ids
     audiences: list[str]
     younger_than: int | None
-    documents_required: str
+    priority_younger_than: int | None
+    documents_required: str  # the labels of `required_documents`, in the request's language
+    required_documents: list[RequiredDocumentRef]
     applications_from: date
     applications_until: date
     valid_from: date
     valid_until: date
+    reviewers: list[str] | None = None  # usernames, for those who may change the programme
+    allowed_actions: list[str]
     status: dict | None = None
+
+
+class RequiredDocumentIn(Schema):
+    """One document applicants upload; give the `id` of one the programme has to keep it (and its uploads)."""
+
+    id: int | None = None
+    label_it: str
+    label_en: str = ""
+
+
+class ProgrammeIn(Schema):
+    """Create: `funder` and the terms; update (PATCH): only what changes. `required_documents` replaces the
+    list: those left out are removed."""
+
+    funder: int | None = None
+    name_it: str | None = None
+    name_en: str | None = None
+    description_it: str | None = None
+    description_en: str | None = None
+    budget: Decimal | None = None
+    coverage_percent: Decimal | None = None
+    cap_per_person_year: Decimal | None = None
+    registers: list[str] | None = None
+    places: list[str] | None = None
+    audiences: list[str] | None = None
+    younger_than: int | None = None
+    priority_younger_than: int | None = None
+    required_documents: list[RequiredDocumentIn] | None = None
+    applications_from: date | None = None
+    applications_until: date | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    reviewers: list[str] | None = None  # usernames or e-mails of people with an account
+
+
+class OrganisationRef(Schema):
+    id: int
+    name: str
+
+
+class CommunityOut(Schema):
+    id: int
+    name: str
+    description: str
+    owner: int | None
+    owner_name: str | None
+    organisations: list[OrganisationRef]
+    can_edit: bool
+
+
+class CommunityIn(Schema):
+    """Create: `owner` (the organisation that runs it) and the rest; update (PATCH): only what changes."""
+
+    owner: int | None = None
+    name: str | None = None
+    description: str | None = None
+    organisations: list[int] | None = None
+
+
+class CommunityMemberIn(Schema):
+    organisation: int
+
+
+class DocumentCheckIn(Schema):
+    requirement: int
+    checked: bool = True
 
 
 class VoucherApplicationIn(Schema):
@@ -224,9 +310,19 @@ class VoucherApplicationIn(Schema):
 
 class DocumentOut(Schema):
     id: int
+    requirement: int | None  # the required document it is for, if any
     description: str
     filename: str
     uploaded_at: datetime
+
+
+class DocumentStatusOut(Schema):
+    requirement: int
+    label: str
+    state: str  # missing, uploaded (to be checked) or checked
+    documents: list[int]
+    checked_by: str | None
+    checked_at: datetime | None
 
 
 class EventOut(Schema):
@@ -249,6 +345,7 @@ class VoucherApplicationOut(Schema):
     priority: bool
     submitted_at: datetime | None
     decided_at: datetime | None
+    required_documents: list[DocumentStatusOut]
     documents: list[DocumentOut]
     history: list[EventOut]
     allowed_actions: list[str]
@@ -321,7 +418,7 @@ def _outcomes(pairs) -> list[dict]:
             "reservation": r.pk,
             "start": timezone.localtime(r.start),
             "place": r.resource.place.public_id,
-            "outcome": outcome,
+            "outcome": str(outcome),  # in the request's language
         }
         for r, outcome in pairs
     ]
@@ -337,6 +434,15 @@ def _invitation_out(i: Invitation) -> dict:
         "revoked_at": i.revoked_at,
         "link": memberships.invitation_link(i),
     }
+
+
+def _query_data(data: dict) -> QueryDict:
+    """JSON input as the form data the pages' forms validate (lists as repeated keys)."""
+    form_data = QueryDict(mutable=True)
+    for key, value in data.items():
+        if value is not None:
+            form_data.setlist(key, [str(v) for v in value] if isinstance(value, list) else [str(value)])
+    return form_data
 
 
 def _hhmm(value) -> str | None:
@@ -382,9 +488,28 @@ def _application_out(request, a: VoucherApplication) -> dict:
         "priority": vouchers.is_priority(a),
         "submitted_at": a.submitted_at,
         "decided_at": a.decided_at,
+        "required_documents": [
+            {
+                "requirement": status.requirement.pk,
+                "label": status.requirement.label,
+                "state": status.state,
+                "documents": [d.pk for d in status.uploads],
+                "checked_by": status.check.checked_by.username
+                if status.check and status.check.checked_by
+                else None,
+                "checked_at": status.check.checked_at if status.check else None,
+            }
+            for status in vouchers.document_statuses(a)
+        ],
         "documents": [
-            {"id": d.pk, "description": d.description, "filename": d.filename, "uploaded_at": d.uploaded_at}
-            for d in a.documents.all()
+            {
+                "id": d.pk,
+                "requirement": d.requirement_id,
+                "description": d.title,
+                "filename": d.filename,
+                "uploaded_at": d.uploaded_at,
+            }
+            for d in a.documents.select_related("requirement")
         ],
         "history": [
             {
@@ -607,6 +732,84 @@ def remove_domain(request, pk: int, domain: int):
     return 204, None
 
 
+# --- communities (before the agreements: `/{pk}` would take `/communities`) -------------------------------------
+def _community_out(request, c: Community) -> dict:
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "description": c.description,
+        "owner": c.owner_id,
+        "owner_name": c.owner.legal_name if c.owner else None,
+        "organisations": [{"id": o.pk, "name": o.legal_name} for o in c.organisations.order_by("legal_name")],
+        "can_edit": can(request.user, Action.EDIT_COMMUNITY, c),
+    }
+
+
+def _community(pk: int) -> Community:
+    return get_object_or_404(Community.objects.select_related("owner"), pk=pk)
+
+
+@router.get(
+    "/communities", response=list[CommunityOut], summary="Communities (groups of guest organisations)"
+)
+def list_communities(request, owner: int | None = None):
+    found = Community.objects.select_related("owner")
+    if owner is not None:
+        found = found.filter(owner=owner)
+    return [_community_out(request, c) for c in found]
+
+
+@router.post(
+    "/communities",
+    response={201: CommunityOut, **REFUSALS},
+    summary="Create a community run by one of your organisations",
+)
+def create_community(request, payload: CommunityIn):
+    owner = Organisation.objects.filter(pk=payload.owner).first() if payload.owner else None
+    data = _query_data(payload.dict(exclude_unset=True, exclude={"owner"}))
+    return 201, _community_out(request, communities.save_community(request.user, owner, data))
+
+
+@router.get("/communities/{pk}", response={200: CommunityOut, 404: ErrorOut}, summary="One community")
+def get_community(request, pk: int):
+    return _community_out(request, _community(pk))
+
+
+@router.patch(
+    "/communities/{pk}",
+    response={200: CommunityOut, **REFUSALS},
+    summary="Change a community's name, description or member organisations",
+)
+def update_community(request, pk: int, payload: CommunityIn):
+    community = _community(pk)
+    data = _query_data({**community_data(community), **payload.dict(exclude_unset=True, exclude={"owner"})})
+    return _community_out(request, communities.save_community(request.user, None, data, community))
+
+
+@router.post(
+    "/communities/{pk}/organisations",
+    response={200: CommunityOut, **REFUSALS},
+    summary="Add an organisation to a community",
+)
+def add_community_member(request, pk: int, payload: CommunityMemberIn):
+    community = _community(pk)
+    organisation = Organisation.objects.filter(pk=payload.organisation).first()
+    if organisation is None:
+        raise ValidationError({"organisation": [_("No organisation has this id.")]})
+    return _community_out(request, communities.add_member(request.user, community, organisation))
+
+
+@router.delete(
+    "/communities/{pk}/organisations/{organisation}",
+    response={200: CommunityOut, **REFUSALS},
+    summary="Take an organisation out of a community",
+)
+def remove_community_member(request, pk: int, organisation: int):
+    community = _community(pk)
+    member = get_object_or_404(Organisation, pk=organisation)
+    return _community_out(request, communities.remove_member(request.user, community, member))
+
+
 # --- agreements ------------------------------------------------------------------------------------------------
 @router.get("", response=list[AgreementOut], summary="Agreements you host, are a guest of, or may book under")
 def list_agreements(request, state: Agreement.State | None = None):
@@ -633,11 +836,7 @@ def _form_data(payload: AgreementIn, current: dict) -> QueryDict:
     data = {**current, **payload.dict(exclude_unset=True, exclude={"host", "price_per_day"})}
     if payload.price_per_day is not None:
         data["price"] = payload.price_per_day
-    form_data = QueryDict(mutable=True)
-    for key, value in data.items():
-        if value is not None:
-            form_data.setlist(key, [str(v) for v in value] if isinstance(value, list) else [str(value)])
-    return form_data
+    return _query_data(data)
 
 
 @router.post("", response={201: AgreementOut, **REFUSALS}, summary="Draft an agreement as its host")
@@ -726,25 +925,157 @@ vouchers_router = Router(tags=["vouchers"], auth=AUTH)
 
 
 def _programme_out(request, p: VoucherProgramme) -> dict:
+    documents = list(p.required_documents.all())
+    may_edit = can(request.user, Action.EDIT_PROGRAMME, p)
     return {
         "id": p.pk,
         "funder": p.funder.legal_name,
+        "funder_id": p.funder_id,
         "name": p.name,
+        "name_it": p.name_it,
+        "name_en": p.name_en,
         "description": p.description,
+        "description_it": p.description_it,
+        "description_en": p.description_en,
         "budget": p.budget,
         "coverage_percent": p.coverage_percent,
         "cap_per_person_year": p.cap_per_person_year,
+        "registers": [r.slug for r in p.registers.all()],
+        "places": [place.public_id for place in p.places.all()],
         "audiences": p.audiences,
         "younger_than": p.younger_than,
-        "documents_required": p.documents_required,
+        "priority_younger_than": p.priority_younger_than,
+        "documents_required": "; ".join(d.label for d in documents),
+        "required_documents": [
+            {"id": d.pk, "label": d.label, "label_it": d.label_it, "label_en": d.label_en} for d in documents
+        ],
         "applications_from": p.applications_from,
         "applications_until": p.applications_until,
         "valid_from": p.valid_from,
         "valid_until": p.valid_until,
+        "reviewers": [u.username for u in p.reviewers.order_by("username")] if may_edit else None,
+        "allowed_actions": ["edit"] if may_edit else [],
         "status": vouchers.programme_status(p)
         if can(request.user, Action.VIEW_PROGRAMME_REPORT, p)
         else None,
     }
+
+
+def _documents_data(programme: VoucherProgramme | None, wanted: list[dict] | None) -> tuple[dict, list]:
+    """The required documents' formset data: the programme's as they are, or replaced by `wanted` (those with
+    an id kept and changed, the others removed, those without an id added at the end); and, for each row of
+    the formset, the position in `wanted` it comes from (for errors)."""
+    current = list(programme.required_documents.all()) if programme else []
+    if wanted is None:
+        wanted = [{"id": d.pk, "label_it": d.label_it, "label_en": d.label_en} for d in current]
+    known = {d.pk for d in current}
+    unknown = [str(w["id"]) for w in wanted if w.get("id") is not None and w["id"] not in known]
+    if unknown:
+        raise ValidationError(
+            {
+                "required_documents": [
+                    _("This programme has no required document with id %(ids)s; leave out the id to add one.")
+                    % {"ids": ", ".join(unknown)}
+                ]
+            }
+        )
+    by_id = {w["id"]: (i, w) for i, w in enumerate(wanted) if w.get("id") is not None}
+    rows, positions = [], []
+    for document in current:
+        if document.pk in by_id:
+            index, w = by_id[document.pk]
+            rows.append({"id": document.pk, "label_it": w["label_it"], "label_en": w.get("label_en") or ""})
+            positions.append(index)
+        else:
+            rows.append(
+                {
+                    "id": document.pk,
+                    "label_it": document.label_it,
+                    "label_en": document.label_en,
+                    "DELETE": "on",
+                }
+            )
+            positions.append(None)
+    for index, w in enumerate(wanted):
+        if w.get("id") is None:
+            rows.append({"label_it": w["label_it"], "label_en": w.get("label_en") or ""})
+            positions.append(index)
+    data = {
+        "documents-TOTAL_FORMS": len(rows),
+        "documents-INITIAL_FORMS": len(current),
+        "documents-MIN_NUM_FORMS": 0,
+        "documents-MAX_NUM_FORMS": 1000,
+    }
+    for row_index, row in enumerate(rows):
+        for name, value in row.items():
+            data[f"documents-{row_index}-{name}"] = value
+    return data, positions
+
+
+def _payload_key(key: str, positions: list) -> str:
+    """A formset error's key ("documents-2-label_it") as the payload names it ("required_documents.1.label_it")."""
+    _prefix, _sep, rest = key.partition("-")
+    row, _sep, name = rest.partition("-")
+    if (
+        row.isascii()
+        and row.isdigit()
+        and int(row) < len(positions)
+        and positions[int(row)] is not None
+        and name
+    ):
+        return f"required_documents.{positions[int(row)]}.{name}"
+    return "required_documents"
+
+
+def _save_programme(request, funder, payload: ProgrammeIn, programme: VoucherProgramme | None):
+    fields = payload.dict(exclude_unset=True, exclude={"funder", "required_documents", "reviewers"})
+    data = {**(programme_data(programme) if programme else {}), **fields}
+    if payload.reviewers is not None:
+        data["reviewers"] = "\n".join(payload.reviewers)
+    wanted = (
+        [w.dict() for w in payload.required_documents] if payload.required_documents is not None else None
+    )
+    documents, positions = _documents_data(programme, wanted)
+    form_data = _query_data({**data, **documents})
+    # A new document without a name would be skipped like a blank line of the page's form: refuse it here.
+    unnamed = {
+        f"required_documents.{i}.label_it": [_("Name the document in Italian.")]
+        for i, w in enumerate(wanted or [])
+        if not (w.get("label_it") or "").strip()
+    }
+    try:
+        if unnamed:
+            vouchers.check_programme(request.user, funder, form_data, programme)
+            raise ValidationError(unnamed)
+        return vouchers.save_programme(request.user, funder, form_data, programme)
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        errors: dict[str, list[str]] = {}
+        for key, messages in error.message_dict.items():
+            name = _payload_key(key, positions) if key.startswith("documents") else key
+            errors.setdefault(name, []).extend(messages)
+        for key, messages in unnamed.items():
+            errors[key] = messages
+        raise ValidationError(errors) from None
+
+
+@vouchers_router.post(
+    "/programmes", response={201: ProgrammeOut, **REFUSALS}, summary="Create a programme as its funder"
+)
+def create_programme(request, payload: ProgrammeIn):
+    funder = Organisation.objects.filter(pk=payload.funder).first() if payload.funder else None
+    if funder is None:
+        raise ValidationError({"funder": [_("Give the id of the organisation that funds the programme.")]})
+    return 201, _programme_out(request, _save_programme(request, funder, payload, None))
+
+
+@vouchers_router.patch(
+    "/programmes/{pk}", response={200: ProgrammeOut, **REFUSALS}, summary="Change a programme's terms"
+)
+def update_programme(request, pk: int, payload: ProgrammeIn):
+    programme = get_object_or_404(VoucherProgramme.objects.select_related("funder"), pk=pk)
+    return _programme_out(request, _save_programme(request, programme.funder, payload, programme))
 
 
 @vouchers_router.get(
@@ -855,10 +1186,41 @@ def move_application(request, pk: int, payload: TransitionIn):
     response={201: VoucherApplicationOut, **REFUSALS},
     summary="Upload a document (PDF, JPEG or PNG, at most 5 MB)",
 )
-def upload_document(request, pk: int, description: str = Form(""), file: UploadedFile = File(...)):  # noqa: B008
+def upload_document(
+    request,
+    pk: int,
+    description: str = Form(""),  # noqa: B008
+    requirement: int | None = Form(None),  # noqa: B008
+    file: UploadedFile = File(...),  # noqa: B008
+):
+    """`requirement`: the id of the programme's required document the file is for; leave it out for
+    another document (then `description` says what it is)."""
     application = _application(request, pk)
-    vouchers.add_document(application, request.user, file, description)
+    wanted = None
+    if requirement is not None:
+        wanted = RequiredDocument.objects.filter(pk=requirement, programme=application.programme_id).first()
+        if wanted is None:
+            raise ValidationError(
+                {"requirement": [_("Choose one of the documents this programme asks for.")]}
+            )
+    vouchers.add_document(application, request.user, file, description, wanted)
     return 201, _application_out(request, application)
+
+
+@vouchers_router.post(
+    "/applications/{pk}/document-checks",
+    response={200: VoucherApplicationOut, **REFUSALS},
+    summary="Tick (or untick) a required document once its upload is checked",
+)
+def check_document(request, pk: int, payload: DocumentCheckIn):
+    application = _application(request, pk)
+    requirement = RequiredDocument.objects.filter(
+        pk=payload.requirement, programme=application.programme_id
+    ).first()
+    if requirement is None:
+        raise ValidationError({"requirement": [_("Choose one of the documents this programme asks for.")]})
+    vouchers.check_document(application, requirement, request.user, payload.checked)
+    return _application_out(request, application)
 
 
 @vouchers_router.get(

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vicinato.booking.models import Resource
-from vicinato.register.models import Organisation, Register
+from vicinato.register.models import Membership, Organisation, Register
 
 from . import services
 from .models import (
@@ -110,13 +110,16 @@ def _programme(city: Organisation, users: dict) -> bool:
         cap_per_person_year=Decimal("1500.00"),
         audiences=["freelancers", "remote_employees"],
         priority_younger_than=35,
-        documents_required="Documento d'identità e visura della partita IVA / Identity card and VAT registration",
         applications_from=date(year, 1, 1),
         applications_until=date(year, 12, 31),
         valid_from=date(year, 1, 1),
         valid_until=date(year, 12, 31),
         is_demo=True,
     )
+    for order, (label_it, label_en) in enumerate(
+        [("Documento d'identità", "Identity card"), ("Visura della partita IVA", "VAT registration")]
+    ):
+        programme.required_documents.create(label_it=label_it, label_en=label_en, order=order)
     programme.registers.set(Register.objects.filter(slug="elenco-coworking-milano"))
     programme.reviewers.set([u for u in (users.get("revisore"),) if u])
     worker = users.get("lavoratrice")
@@ -152,6 +155,10 @@ def load_demo() -> dict[str, int]:
         return {"agreements": 0, "voucher_programmes": 0}
     with transaction.atomic():
         city = _city_of_milan()
+        if users.get("revisore"):  # the city's reviewer also runs its voucher desk (programmes, communities)
+            Membership.objects.get_or_create(
+                organisation=city, user=users["revisore"], defaults={"role": Membership.Role.ADMIN}
+            )
         _affiliate(users.get("lavoratrice"), city)  # a municipal employee, who may book under the agreement
         agreements = _agreement(city, users)
         programmes = _programme(city, users)

@@ -2,20 +2,65 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
-from django.forms.models import model_to_dict
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
+from django.forms.models import inlineformset_factory, model_to_dict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vicinato.booking.models import Resource
-from vicinato.register.models import Audience, OpeningHours, Organisation
+from vicinato.register.models import Audience, OpeningHours, Organisation, Place, Register
 
-from .models import Affiliation, Agreement, VoucherApplication
+from .models import (
+    Affiliation,
+    Agreement,
+    Community,
+    RequiredDocument,
+    VoucherApplication,
+    VoucherProgramme,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+ID_LIMIT = 2**63  # database ids are signed 64-bit integers
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of objects that refuses, as a choice that does not exist, an id no database can hold:
+    Django looks such ids up with `pk__in`, which SQLite answers with an OverflowError (a 500)."""
+
+    def _check_values(self, value):
+        if self.to_field_name is None:
+            for pk in value:
+                try:
+                    number = int(str(pk).strip())
+                except (TypeError, ValueError):
+                    continue  # Django's own check says that it is not a valid id
+                if not -ID_LIMIT <= number < ID_LIMIT:
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                    )
+        return super()._check_values(value)
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """One object by id, refusing ids no database can hold as a choice that does not exist."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and self.to_field_name is None:
+            try:
+                number = int(str(value).strip())
+            except (TypeError, ValueError):
+                number = 0
+            if not -ID_LIMIT <= number < ID_LIMIT:
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
 
 
 class AgreementForm(forms.ModelForm):
@@ -59,6 +104,7 @@ class AgreementForm(forms.ModelForm):
             "communities": forms.CheckboxSelectMultiple,
             "resources": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"guests": IdsChoiceField, "communities": IdsChoiceField, "resources": IdsChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,9 +153,7 @@ class AgreementMoveForm(forms.Form):
 
 
 class JoinForm(forms.Form):
-    organisation = forms.ModelChoiceField(
-        label=gettext_lazy("Organisation"), queryset=Organisation.objects.all()
-    )
+    organisation = IdChoiceField(label=gettext_lazy("Organisation"), queryset=Organisation.objects.all())
     kind = forms.ChoiceField(label=gettext_lazy("As"), choices=Affiliation.Kind.choices)
 
 
@@ -157,5 +201,203 @@ class VoucherApplicationForm(forms.ModelForm):
 
 
 class DocumentForm(forms.Form):
-    description = forms.CharField(label=gettext_lazy("What it is"), max_length=200)
+    requirement = IdChoiceField(
+        label=gettext_lazy("Document"),
+        queryset=RequiredDocument.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("Another document"),
+    )
+    description = forms.CharField(
+        label=gettext_lazy("What it is"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Needed for another document; optional for one the programme asks for."),
+    )
     file = forms.FileField(label=gettext_lazy("File (PDF, JPEG or PNG, at most 5 MB)"))
+
+    def __init__(self, *args, programme=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if programme is not None:
+            self.fields["requirement"].queryset = programme.required_documents.all()
+        if not self.fields["requirement"].queryset.exists():
+            del self.fields["requirement"]
+
+
+# --- the funder's desk: voucher programmes ---------------------------------------------------------------------
+def _people(text: str) -> tuple[list, list[str]]:
+    """The accounts named by username or e-mail in a list written one per line or separated by commas, and
+    the names that match no account."""
+    names = [n for n in re.split(r"[\s,;]+", text or "") if n]
+    found, unknown = [], []
+    users = get_user_model().objects.filter(is_active=True)
+    for name in dict.fromkeys(names):
+        user = users.filter(Q(username=name) | Q(email__iexact=name)).order_by("pk").first()
+        if user is None:
+            unknown.append(name)
+        elif user not in found:
+            found.append(user)
+    return found, unknown
+
+
+class ProgrammeForm(forms.ModelForm):
+    """A voucher programme's terms, on the funder's desk and through the API (`vouchers.save_programme`)."""
+
+    audiences = forms.MultipleChoiceField(
+        label=gettext_lazy("Who may apply"),
+        choices=Audience.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("None ticked: everyone."),
+    )
+    reviewers = forms.CharField(
+        label=gettext_lazy("Reviewers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy(
+            "Usernames or e-mail addresses of people with an account, one per line; the funder's "
+            "administrators and staff review anyway."
+        ),
+    )
+
+    class Meta:
+        model = VoucherProgramme
+        fields = [
+            "name_it",
+            "name_en",
+            "description_it",
+            "description_en",
+            "budget",
+            "coverage_percent",
+            "cap_per_person_year",
+            "registers",
+            "places",
+            "audiences",
+            "younger_than",
+            "priority_younger_than",
+            "applications_from",
+            "applications_until",
+            "valid_from",
+            "valid_until",
+        ]
+        widgets = {
+            "description_it": forms.Textarea(attrs={"rows": 3}),
+            "description_en": forms.Textarea(attrs={"rows": 3}),
+            "registers": forms.CheckboxSelectMultiple,
+            "places": forms.CheckboxSelectMultiple,
+            "applications_from": DATE,
+            "applications_until": DATE,
+            "valid_from": DATE,
+            "valid_until": DATE,
+        }
+        field_classes = {"registers": IdsChoiceField, "places": IdsChoiceField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        registers, places = self.fields["registers"], self.fields["places"]
+        registers.queryset, registers.to_field_name = Register.objects.order_by("name_it"), "slug"
+        registers.label_from_instance = lambda r: r.name
+        places.queryset, places.to_field_name = Place.objects.order_by("name_it"), "public_id"
+        places.label_from_instance = lambda p: f"{p.name} — {p.address}" if p.address else p.name
+        places.help_text = gettext_lazy("Besides those listed in the registers above.")
+        for name in ("younger_than", "priority_younger_than"):
+            self.fields[name].validators += [MinValueValidator(1), MaxValueValidator(130)]
+            self.fields[name].widget.attrs.update(min=1, max=130)
+        if self.instance.pk and not self.is_bound:
+            self.initial["reviewers"] = "\n".join(
+                u.username for u in self.instance.reviewers.order_by("username")
+            )
+
+    def clean_reviewers(self) -> list:
+        found, unknown = _people(self.cleaned_data.get("reviewers", ""))
+        if unknown:
+            raise ValidationError(
+                _("No account has the username or e-mail %(names)s; ask them to sign up first.")
+                % {"names": ", ".join(unknown)}
+            )
+        return found
+
+    def clean(self):
+        data = super().clean()
+        pairs = (
+            ("applications_from", "applications_until", _("Applications must close on or after they open.")),
+            ("valid_from", "valid_until", _("The last day covered must not come before the first.")),
+        )
+        for first, last, message in pairs:
+            if data.get(first) and data.get(last) and data[last] < data[first]:
+                self.add_error(last, message)
+        if (
+            data.get("applications_from")
+            and data.get("valid_until")
+            and data["applications_from"] > data["valid_until"]
+        ):
+            self.add_error(
+                "applications_from", _("Applications must open before the programme stops covering bookings.")
+            )
+        return data
+
+    def save(self, commit: bool = True):
+        programme = super().save(commit=commit)
+        if commit:
+            programme.reviewers.set(self.cleaned_data["reviewers"])
+        return programme
+
+
+class RequiredDocumentForm(forms.ModelForm):
+    class Meta:
+        model = RequiredDocument
+        fields = ["label_it", "label_en"]
+        labels = {
+            "label_it": gettext_lazy("Document (Italian)"),
+            "label_en": gettext_lazy("Document (English)"),
+        }
+        help_texts = {"label_it": gettext_lazy("e.g. ISEE, proof of self-employment")}
+
+
+RequiredDocumentFormSet = inlineformset_factory(
+    VoucherProgramme,
+    RequiredDocument,
+    form=RequiredDocumentForm,
+    extra=2,
+    can_delete=True,
+    max_num=30,
+    validate_max=True,
+)
+
+
+def programme_data(programme: VoucherProgramme) -> dict:
+    """The programme's current terms as form data, to which a partial update adds its changes."""
+    data = model_to_dict(programme, fields=ProgrammeForm.Meta.fields)
+    data["registers"] = [r.slug for r in programme.registers.all()]
+    data["places"] = [p.public_id for p in programme.places.all()]
+    data["reviewers"] = "\n".join(u.username for u in programme.reviewers.order_by("username"))
+    return {name: value for name, value in data.items() if value is not None}
+
+
+# --- communities -----------------------------------------------------------------------------------------------
+class CommunityForm(forms.ModelForm):
+    class Meta:
+        model = Community
+        fields = ["name", "description", "organisations"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "organisations": forms.CheckboxSelectMultiple,
+        }
+        field_classes = {"organisations": IdsChoiceField}
+        help_texts = {
+            "organisations": gettext_lazy(
+                "Every organisation ticked is a guest of the agreements that name the community."
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisations"].queryset = Organisation.objects.order_by("legal_name")
+        self.fields["organisations"].label_from_instance = lambda o: o.legal_name
+
+
+def community_data(community: Community) -> dict:
+    return {
+        "name": community.name,
+        "description": community.description,
+        "organisations": [o.pk for o in community.organisations.all()],
+    }

@@ -3,8 +3,10 @@ three ways: an administrator's approval, an invitation link, or a work e-mail in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -310,11 +312,34 @@ def confirm_email(token: str, person, now: datetime | None = None) -> Affiliatio
 
 
 # --- leaving ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    """What ending a membership does to one booking, put into words in the active language when shown (so a
+    bilingual e-mail says it in each of its languages)."""
+
+    CANCELLED: ClassVar[str] = "cancelled"
+    KEPT_BY_OTHER: ClassVar[str] = "kept_by_other"  # another of the person's organisations covers it
+    PAST_DEADLINE: ClassVar[str] = "past_deadline"
+    NOT_CANCELLED: ClassVar[str] = "not_cancelled"  # the booking engine refused to cancel it
+
+    code: str
+    other: str = ""  # the organisation that covers the booking now (KEPT_BY_OTHER)
+
+    def __str__(self) -> str:
+        if self.code == self.CANCELLED:
+            return _("cancelled")
+        if self.code == self.KEPT_BY_OTHER:
+            return _("kept: your membership of %(other)s covers it") % {"other": self.other}
+        if self.code == self.PAST_DEADLINE:
+            return _("kept: it is past the cancellation deadline; tell the place if you will not come")
+        return _("kept: it could not be cancelled automatically; cancel it yourself if you will not come")
+
+
 @dataclass
 class Leaving:
     affiliation: Affiliation
     cancelled: list[Reservation] = field(default_factory=list)
-    kept: list[tuple[Reservation, str]] = field(default_factory=list)  # with the reason
+    kept: list[tuple[Reservation, Outcome]] = field(default_factory=list)  # with the reason
 
 
 def _depending_bookings(affiliation: Affiliation, now: datetime):
@@ -339,28 +364,25 @@ def _other_guest(affiliation: Affiliation, reservation: Reservation):
     )
 
 
-def _kept_by(other: Organisation) -> str:
-    return _("kept: your membership of %(other)s covers it") % {"other": other}
-
-
 def _past_deadline(reservation: Reservation, now: datetime) -> bool:
     return now > reservation.start - timedelta(minutes=reservation.resource.cancellation_deadline_minutes)
 
 
 def leaving_consequences(
     affiliation: Affiliation, now: datetime | None = None
-) -> list[tuple[Reservation, str]]:
-    """What ending the membership would do to each booking that depends on it, in words, before it is done."""
+) -> list[tuple[Reservation, Outcome]]:
+    """What ending the membership would do to each booking that depends on it, before it is done (`str` of
+    each outcome says it in the active language)."""
     now = now or timezone.now()
     outcomes = []
     for reservation in _depending_bookings(affiliation, now):
         other = _other_guest(affiliation, reservation)
         if other:
-            outcome = _kept_by(other)
+            outcome = Outcome(Outcome.KEPT_BY_OTHER, other.legal_name)
         elif _past_deadline(reservation, now):
-            outcome = _("kept: it is past the cancellation deadline; tell the place if you will not come")
+            outcome = Outcome(Outcome.PAST_DEADLINE)
         else:
-            outcome = _("cancelled")
+            outcome = Outcome(Outcome.CANCELLED)
         outcomes.append((reservation, outcome))
     return outcomes
 
@@ -370,6 +392,14 @@ def may_end(user, affiliation: Affiliation) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return user.pk == affiliation.person_id or can(user, Action.MANAGE_MEMBERS, affiliation.organisation)
+
+
+def _leaving_reason(affiliation: Affiliation, now: datetime) -> str:
+    """Why the bookings are cancelled, in the active language."""
+    return _("Your membership of %(organisation)s ended on %(date)s.") % {
+        "organisation": affiliation.organisation,
+        "date": timezone.localdate(now).isoformat(),
+    }
 
 
 def end_affiliation(affiliation: Affiliation, actor, note: str = "", now: datetime | None = None) -> Leaving:
@@ -396,29 +426,30 @@ def end_affiliation(affiliation: Affiliation, actor, note: str = "", now: dateti
             affiliation.decided_by = actor
         affiliation.save()
     leaving = Leaving(affiliation)
-    reason = _("Your membership of %(organisation)s ended on %(date)s.") % {
-        "organisation": affiliation.organisation,
-        "date": timezone.localdate(now).isoformat(),
-    }
+    # Stored with the cancelled booking, which people of either language read: both languages.
+    reason = notifications.in_both_languages(lambda: _leaving_reason(affiliation, now))
     for reservation in _depending_bookings(affiliation, now):
         other = _other_guest(affiliation, reservation)
         if other:
             AgreementBooking.objects.filter(pk=reservation.agreement_booking.pk).update(guest=other)
-            leaving.kept.append((reservation, _kept_by(other)))
+            leaving.kept.append((reservation, Outcome(Outcome.KEPT_BY_OTHER, other.legal_name)))
+            continue
+        if _past_deadline(reservation, now):
+            leaving.kept.append((reservation, Outcome(Outcome.PAST_DEADLINE)))
             continue
         try:
             # The booking is the person's: it is cancelled in their name, with the reason on record.
             leaving.cancelled.append(cancel(reservation, affiliation.person, reason, now))
-        except (ValidationError, BookingError, PermissionDenied) as error:
-            leaving.kept.append((reservation, " ".join(getattr(error, "messages", [str(error)]))))
-    _tell_leaving(leaving, reason)
+        except (ValidationError, BookingError, PermissionDenied):
+            leaving.kept.append((reservation, Outcome(Outcome.NOT_CANCELLED)))
+    _tell_leaving(leaving, now)
     return leaving
 
 
-def _tell_leaving(leaving: Leaving, reason: str) -> None:
+def _tell_leaving(leaving: Leaving, now: datetime) -> None:
     def render():
-        lines = [reason]
-        outcomes = [(r, _("cancelled")) for r in leaving.cancelled] + leaving.kept
+        lines = [_leaving_reason(leaving.affiliation, now)]
+        outcomes = [(r, Outcome(Outcome.CANCELLED)) for r in leaving.cancelled] + leaving.kept
         for reservation, outcome in outcomes:
             start = timezone.localtime(reservation.start)
             lines.append(f"{start:%Y-%m-%d %H:%M} {reservation.resource.place.name}: {outcome}")
@@ -429,3 +460,26 @@ def _tell_leaving(leaving: Leaving, reason: str) -> None:
         }, "\n".join(lines)
 
     notifications.send(leaving.affiliation.person.email, render)
+
+
+# --- for the booking engine ------------------------------------------------------------------------------------
+_ID_RANGE = range(1, 2**63)  # what a database id can be: anything else names no organisation
+
+
+def verified_member(person, organisation_ids: Iterable[int | Organisation]) -> bool:
+    """Whether the person is a verified (active) employee or member of any of the organisations, given by id
+    or as objects. For the booking engine's rule "members of given organisations"; one indexed query."""
+    if person is None or not getattr(person, "is_authenticated", False) or not person.is_active:
+        return False
+    ids = set()
+    for value in organisation_ids:
+        pk = value.pk if isinstance(value, Organisation) else value
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            continue
+        if pk in _ID_RANGE:
+            ids.add(pk)
+    if not ids:
+        return False
+    return Affiliation.objects.filter(person=person, state=AS.ACTIVE, organisation_id__in=ids).exists()

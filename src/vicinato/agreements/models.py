@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from vicinato.booking.models import Reservation, Resource
@@ -140,6 +142,15 @@ class AllowedDomain(models.Model):
 class Community(models.Model):
     """A group of organisations that take part in agreements together (e.g. an association's members)."""
 
+    owner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="communities_run",
+        verbose_name=_("run by"),
+        help_text=_("Its administrators change the community; empty: only the site's administrators."),
+    )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     organisations = models.ManyToManyField(
@@ -337,9 +348,6 @@ class VoucherProgramme(models.Model):
     priority_younger_than = models.PositiveSmallIntegerField(
         _("applicants younger than this are reviewed first (years)"), null=True, blank=True
     )
-    documents_required = models.TextField(
-        _("documents to upload"), blank=True, help_text=_("Empty: an application needs no document.")
-    )
     applications_from = models.DateField(_("applications open on"))
     applications_until = models.DateField(_("applications close after"))
     valid_from = models.DateField(_("covers bookings from"))
@@ -381,6 +389,30 @@ class VoucherProgramme(models.Model):
 
     def audience_labels(self) -> list[str]:
         return [str(Audience(code).label) for code in self.audiences if code in Audience.values]
+
+
+class RequiredDocument(models.Model):
+    """One document an applicant uploads (e.g. ISEE, proof of self-employment) and a reviewer checks before
+    the application can be approved."""
+
+    programme = models.ForeignKey(
+        VoucherProgramme, on_delete=models.CASCADE, related_name="required_documents"
+    )
+    label_it = models.CharField(_("document (Italian)"), max_length=200)
+    label_en = models.CharField(_("document (English)"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        ordering = ["programme", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return translated(self, "label")
 
 
 class VoucherApplication(models.Model):
@@ -430,7 +462,15 @@ class VoucherDocument(models.Model):
         upload_to=_document_path,
         validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png"])],
     )
-    description = models.CharField(_("what it is"), max_length=200)
+    requirement = models.ForeignKey(
+        RequiredDocument,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="uploads",
+        verbose_name=_("required document"),
+    )
+    description = models.CharField(_("what it is"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -442,11 +482,44 @@ class VoucherDocument(models.Model):
         ordering = ["uploaded_at", "pk"]
 
     def __str__(self) -> str:
-        return self.description
+        return self.title
+
+    @property
+    def title(self) -> str:
+        """What the document is: the applicant's words, else the programme's name for it (in the active
+        language)."""
+        if self.description:
+            return self.description
+        return self.requirement.label if self.requirement_id else self.filename
 
     @property
     def filename(self) -> str:
         return PurePath(self.file.name).name
+
+
+class DocumentCheck(models.Model):
+    """A reviewer's tick on one required document of an application, once they have checked the upload."""
+
+    application = models.ForeignKey(
+        VoucherApplication, on_delete=models.CASCADE, related_name="document_checks"
+    )
+    requirement = models.ForeignKey(RequiredDocument, on_delete=models.CASCADE, related_name="checks")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document check")
+        verbose_name_plural = _("document checks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "requirement"], name="one_check_per_required_document"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requirement} ✔"
 
 
 class VoucherApplicationEvent(StateEvent):
@@ -478,7 +551,9 @@ class LedgerEntry(models.Model):
     share = models.DecimalField(_("share covered by the programme (EUR)"), max_digits=10, decimal_places=2)
     amount = models.DecimalField(_("subsidy (EUR)"), max_digits=10, decimal_places=2)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RESERVED)
-    note = models.TextField(_("note"), blank=True)
+    # Why the subsidy is smaller than the share, or why it was released: codes with their figures, put into
+    # words in the reader's language when shown (`note`), e.g. [{"code": "cap", "cap": "12.00", ...}].
+    notes = models.JSONField(default=list, blank=True)
     reserved_at = models.DateTimeField()
     committed_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
@@ -503,3 +578,29 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.person} {self.day}: {self.amount} EUR ({self.state})"
+
+    @property
+    def note(self) -> str:
+        """The entry's notes in the active language."""
+        return " ".join(ledger_note_text(note) for note in self.notes)
+
+
+# The notes a ledger entry may carry, by code; their figures are EUR amounts kept as decimal strings.
+LEDGER_NOTES = {
+    "cap": _("Your yearly cap of %(cap)s EUR leaves %(left)s EUR for this booking instead of %(share)s EUR."),
+    "budget": _("The programme's budget leaves %(left)s EUR for this booking instead of %(share)s EUR."),
+    "withdrawn": _("You withdrew from the programme."),
+}
+
+
+def ledger_note_text(note: dict) -> str:
+    """One note of a ledger entry in the active language (amounts written as the language writes them)."""
+    template = LEDGER_NOTES.get(note.get("code"))
+    if template is None:
+        return str(note.get("text", ""))
+    figures = {
+        name: number_format(Decimal(value), 2, use_l10n=True)
+        for name, value in note.items()
+        if name in ("cap", "left", "share")
+    }
+    return str(template) % figures

@@ -19,9 +19,24 @@ def link(view: str, **kwargs) -> str:
         return settings.SITE_URL.rstrip("/") + reverse(view, kwargs=kwargs)
 
 
-def _both(render: Render) -> tuple[str, str]:
+LANGUAGES = ("it", "en")
+
+
+def in_both_languages(text: Callable[[], str]) -> str:
+    """A text to store where people of either language read it (e.g. a cancelled booking's reason):
+    "Italian / English", or the one text when both are the same."""
     texts = []
-    for language in ("it", "en"):
+    for language in LANGUAGES:
+        with translation.override(language):
+            texts.append(str(text()))
+    return texts[0] if texts[0] == texts[1] else " / ".join(texts)
+
+
+def _both(render: Render) -> tuple[str, str]:
+    """Each half rendered in its own language: every text a mail shows must be put into words inside
+    `render` (never translated beforehand), so that the Italian half is Italian and the English English."""
+    texts = []
+    for language in LANGUAGES:
         with translation.override(language):
             subject, body = render()
             texts.append((str(subject), str(body)))

@@ -10,7 +10,14 @@ from django.utils.translation import gettext as _
 
 from vicinato.register.models import Membership, Organisation
 
-from .models import Affiliation, Agreement, AgreementBooking, VoucherApplication, VoucherProgramme
+from .models import (
+    Affiliation,
+    Agreement,
+    AgreementBooking,
+    Community,
+    VoucherApplication,
+    VoucherProgramme,
+)
 
 
 class Role(StrEnum):
@@ -27,6 +34,8 @@ class Role(StrEnum):
     FUNDER_STAFF = "funder_staff"
     REVIEWER = "reviewer"  # named reviewer of a voucher programme
     APPLICANT = "applicant"  # the person a voucher application is for
+    COMMUNITY_ADMIN = "community_admin"  # administrator of the organisation that runs a community
+    COMMUNITY_STAFF = "community_staff"
 
 
 class Action(StrEnum):
@@ -35,16 +44,21 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"  # approve and end memberships, invitations, e-mail domains
     OFFER_AGREEMENT = "offer_agreement"  # draft an agreement as its host
     VIEW_VOUCHER_REPORT = "view_voucher_report"  # subsidised bookings at the organisation's places
+    FUND_PROGRAMME = "fund_programme"  # create a voucher programme as its funder
+    FORM_COMMUNITY = "form_community"  # create a community that the organisation runs
     # on an agreement (or a booking under it)
     VIEW_AGREEMENT = "view_agreement"
     EDIT_AGREEMENT = "edit_agreement"  # its terms and its state
     VIEW_USAGE = "view_usage"
     SEE_BOOKER_NAMES = "see_booker_names"
     # on a voucher programme (or an application to it)
+    EDIT_PROGRAMME = "edit_programme"  # its terms: budget, coverage, eligibility, documents, reviewers
     REVIEW_VOUCHERS = "review_vouchers"
     VIEW_PROGRAMME_REPORT = "view_programme_report"
     VIEW_VOUCHER_APPLICATION = "view_voucher_application"
     EDIT_VOUCHER_APPLICATION = "edit_voucher_application"  # documents, resubmission, withdrawal
+    # on a community
+    EDIT_COMMUNITY = "edit_community"  # its name, description and member organisations
 
 
 ROLE_ACTIONS: dict[Role, set[Action]] = {
@@ -53,6 +67,8 @@ ROLE_ACTIONS: dict[Role, set[Action]] = {
         Action.MANAGE_MEMBERS,
         Action.OFFER_AGREEMENT,
         Action.VIEW_VOUCHER_REPORT,
+        Action.FUND_PROGRAMME,
+        Action.FORM_COMMUNITY,
     },
     Role.ORG_STAFF: {Action.VIEW_ORGANISATION, Action.VIEW_VOUCHER_REPORT},
     Role.HOST_ADMIN: {
@@ -67,6 +83,7 @@ ROLE_ACTIONS: dict[Role, set[Action]] = {
     Role.GUEST_STAFF: {Action.VIEW_AGREEMENT, Action.VIEW_USAGE, Action.SEE_BOOKER_NAMES},
     Role.BOOKER: {Action.VIEW_AGREEMENT},
     Role.FUNDER_ADMIN: {
+        Action.EDIT_PROGRAMME,
         Action.REVIEW_VOUCHERS,
         Action.VIEW_PROGRAMME_REPORT,
         Action.VIEW_VOUCHER_APPLICATION,
@@ -78,9 +95,11 @@ ROLE_ACTIONS: dict[Role, set[Action]] = {
     },
     Role.REVIEWER: {Action.REVIEW_VOUCHERS, Action.VIEW_PROGRAMME_REPORT, Action.VIEW_VOUCHER_APPLICATION},
     Role.APPLICANT: {Action.VIEW_VOUCHER_APPLICATION, Action.EDIT_VOUCHER_APPLICATION},
+    Role.COMMUNITY_ADMIN: {Action.EDIT_COMMUNITY},
+    Role.COMMUNITY_STAFF: set(),
 }
 
-Subject = Organisation | Agreement | AgreementBooking | VoucherProgramme | VoucherApplication
+Subject = Organisation | Agreement | AgreementBooking | VoucherProgramme | VoucherApplication | Community
 
 
 def guest_organisations(agreement: Agreement) -> QuerySet[Organisation]:
@@ -100,6 +119,10 @@ def _operator_roles(user, organisations, admin: Role, staff: Role) -> set[Role]:
 def roles(user, obj: Subject) -> set[Role]:
     if isinstance(obj, Organisation):
         return _operator_roles(user, [obj], Role.ORG_ADMIN, Role.ORG_STAFF)
+    if isinstance(obj, Community):
+        if obj.owner_id is None:
+            return set()  # made in Django admin: only the site's administrators change it
+        return _operator_roles(user, [obj.owner_id], Role.COMMUNITY_ADMIN, Role.COMMUNITY_STAFF)
     if isinstance(obj, AgreementBooking):
         return _operator_roles(user, [obj.agreement.host_id], Role.HOST_ADMIN, Role.HOST_STAFF) | (
             _operator_roles(user, [obj.guest_id], Role.GUEST_ADMIN, Role.GUEST_STAFF)

@@ -17,6 +17,13 @@ urlpatterns = [
     ),
     path("organizzazioni/<int:pk>/convenzioni/nuova/", views.agreement_create, name="agreement_create"),
     path("organizzazioni/<int:pk>/voucher/", views.operator_vouchers, name="operator_vouchers"),
+    path("organizzazioni/<int:pk>/programmi/", views.organisation_programmes, name="organisation_programmes"),
+    path("organizzazioni/<int:pk>/programmi/nuovo/", views.programme_create, name="programme_create"),
+    path(
+        "organizzazioni/<int:pk>/comunita/", views.organisation_communities, name="organisation_communities"
+    ),
+    path("organizzazioni/<int:pk>/comunita/nuova/", views.community_create, name="community_create"),
+    path("comunita/<int:pk>/modifica/", views.community_edit, name="community_edit"),
     path("organizzazioni/<int:pk>/voucher.csv", views.operator_vouchers_csv, name="operator_vouchers_csv"),
     path("convenzioni/<int:pk>/", views.agreement, name="agreement"),
     path("convenzioni/<int:pk>/modifica/", views.agreement_edit, name="agreement_edit"),
@@ -25,6 +32,7 @@ urlpatterns = [
     path("voucher/", views.vouchers_home, name="vouchers"),
     path("voucher/<int:pk>/domanda/", views.voucher_apply, name="voucher_apply"),
     path("voucher/<int:pk>/sportello/", views.programme_desk, name="programme_desk"),
+    path("voucher/<int:pk>/modifica/", views.programme_edit, name="programme_edit"),
     path("voucher/<int:pk>/resoconto.csv", views.programme_report_csv, name="programme_report_csv"),
     path("voucher/domande/<int:pk>/", views.voucher_application, name="voucher_application"),
     path("voucher/documenti/<int:pk>/", views.voucher_document, name="voucher_document"),

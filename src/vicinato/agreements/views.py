@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,11 +19,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from vicinato.register.models import Organisation
 from vicinato.web.views import _add_errors as add_errors
 
-from . import exports, memberships, services, vouchers
+from . import communities, exports, memberships, services, vouchers
 from .errors import ConflictError
 from .forms import (
     AgreementForm,
     AgreementMoveForm,
+    CommunityForm,
     DocumentForm,
     DomainForm,
     InvitationForm,
@@ -36,7 +37,9 @@ from .models import (
     Affiliation,
     Agreement,
     AllowedDomain,
+    Community,
     Invitation,
+    RequiredDocument,
     VoucherApplication,
     VoucherDocument,
     VoucherProgramme,
@@ -184,24 +187,37 @@ def _organisation(request, pk: int, action: Action = Action.VIEW_ORGANISATION) -
     return organisation
 
 
+def _posted_id(request, name: str) -> int:
+    """The id a button posts (e.g. `decide=12`); 404 for anything that is not an id."""
+    value = request.POST.get(name, "")
+    if not (value.isascii() and value.isdigit()):
+        raise Http404(_("There is nothing with this id here."))
+    return int(value)
+
+
 def _members_post(request, organisation: Organisation):
     """Apply one of the members page's forms; gives back a bound form with errors, or None when done."""
     post = request.POST
     if "decide" in post:
-        affiliation = get_object_or_404(Affiliation, pk=post["decide"], organisation=organisation)
+        affiliation = get_object_or_404(
+            Affiliation, pk=_posted_id(request, "decide"), organisation=organisation
+        )
         memberships.decide_affiliation(
             affiliation, request.user, post.get("approve") == "1", post.get("note", "")
         )
         messages.success(request, _("Decision saved; the person has been told."))
     elif "revoke" in post:
         memberships.revoke_invitation(
-            request.user, get_object_or_404(Invitation, pk=post["revoke"], organisation=organisation)
+            request.user,
+            get_object_or_404(Invitation, pk=_posted_id(request, "revoke"), organisation=organisation),
         )
         messages.success(request, _("The invitation can no longer be used."))
     elif "remove_domain" in post:
         memberships.remove_domain(
             request.user,
-            get_object_or_404(AllowedDomain, pk=post["remove_domain"], organisation=organisation),
+            get_object_or_404(
+                AllowedDomain, pk=_posted_id(request, "remove_domain"), organisation=organisation
+            ),
         )
         messages.success(request, _("The domain has been removed; people already verified stay members."))
     else:
@@ -491,43 +507,70 @@ def voucher_apply(request, pk: int):
     return render(request, "agreements/voucher_apply.html", {"programme": programme, "form": form})
 
 
+def _application_post(request, application: VoucherApplication, document_form: DocumentForm) -> bool:
+    """Apply the application page's form that was sent: a move, a document's tick, or an upload (True when
+    done; else the upload form holds the errors)."""
+    post = request.POST
+    if "action" in post:
+        vouchers.transition(application, post["action"], request.user, post.get("note", ""))
+        messages.success(request, _("Done."))
+        return True
+    if "check" in post:
+        requirement = get_object_or_404(
+            RequiredDocument, pk=_posted_id(request, "check"), programme=application.programme_id
+        )
+        checked = post.get("checked") == "1"
+        vouchers.check_document(application, requirement, request.user, checked)
+        messages.success(
+            request,
+            (
+                _("“%(document)s” is ticked as checked.")
+                if checked
+                else _("The tick on “%(document)s” is taken back.")
+            )
+            % {"document": requirement.label},
+        )
+        return True
+    if document_form.is_valid():
+        data = document_form.cleaned_data
+        vouchers.add_document(
+            application, request.user, data["file"], data["description"], data.get("requirement")
+        )
+        messages.success(request, _("Document added."))
+        return True
+    return False
+
+
 @login_required
 def voucher_application(request, pk: int):
     application = get_object_or_404(VoucherApplication.objects.select_related("programme", "person"), pk=pk)
     require(request.user, Action.VIEW_VOUCHER_APPLICATION, application)
-    document_form = DocumentForm()
+    programme = application.programme
+    document_form = DocumentForm(programme=programme)
     if request.method == "POST":
+        is_upload = not ({"action", "check"} & set(request.POST))
+        if is_upload:
+            document_form = DocumentForm(request.POST, request.FILES, programme=programme)
         try:
-            if "action" in request.POST:
-                vouchers.transition(
-                    application, request.POST["action"], request.user, request.POST.get("note", "")
-                )
-                messages.success(request, _("Done."))
-                return redirect("agreements:voucher_application", pk=pk)
-            document_form = DocumentForm(request.POST, request.FILES)
-            if document_form.is_valid():
-                vouchers.add_document(
-                    application,
-                    request.user,
-                    document_form.cleaned_data["file"],
-                    document_form.cleaned_data["description"],
-                )
-                messages.success(request, _("Document added."))
+            if _application_post(request, application, document_form):
                 return redirect("agreements:voucher_application", pk=pk)
         except ValidationError as error:
-            if "action" in request.POST:
-                _refused(request, error)
-            else:
+            if is_upload:
                 add_errors(document_form, error)
+            else:
+                _refused(request, error)
         except ConflictError as error:
             messages.error(request, str(error))
     can_edit = can(request.user, Action.EDIT_VOUCHER_APPLICATION, application)
+    reviews = can(request.user, Action.REVIEW_VOUCHERS, application)
     return render(
         request,
         "agreements/voucher_application.html",
         {
             "application": application,
-            "documents": application.documents.all(),
+            "statuses": vouchers.document_statuses(application),
+            "other_documents": vouchers.other_documents(application),
+            "can_tick": reviews and application.state == VoucherApplication.State.SUBMITTED,
             "events": _history(application.events.select_related("actor"), VoucherApplication.State),
             "actions": [
                 (name, vouchers.TRANSITIONS[name])
@@ -552,7 +595,7 @@ def voucher_document(request, pk: int):
 
 def _year(request) -> int | None:
     year = request.GET.get("year", "")
-    return int(year) if year.isdigit() else None
+    return int(year) if year.isascii() and year.isdigit() else None
 
 
 @login_required
@@ -580,6 +623,8 @@ def programme_desk(request, pk: int):
         "agreements/programme_desk.html",
         {
             "programme": programme,
+            "can_edit": can(request.user, Action.EDIT_PROGRAMME, programme),
+            "documents": programme.required_documents.all(),
             "status": vouchers.programme_status(programme),
             "queue": [(a, vouchers.is_priority(a)) for a in queue],
             "others": programme.applications.filter(
@@ -597,3 +642,126 @@ def programme_report_csv(request, pk: int):
     require(request.user, Action.VIEW_PROGRAMME_REPORT, programme)
     rows = vouchers.monthly_report(programme.ledger.all(), _month(request))
     return exports.report_csv(f"voucher-programme-{pk}.csv", rows)
+
+
+# --- the funder's desk: programmes -----------------------------------------------------------------------------
+@login_required
+def organisation_programmes(request, pk: int):
+    organisation = _organisation(request, pk)
+    return render(
+        request,
+        "agreements/organisation_programmes.html",
+        {
+            "organisation": organisation,
+            "programmes": [
+                (p, vouchers.programme_status(p), can(request.user, Action.EDIT_PROGRAMME, p))
+                for p in organisation.voucher_programmes.all()
+            ],
+            "can_fund": can(request.user, Action.FUND_PROGRAMME, organisation),
+        },
+    )
+
+
+def _merge_errors(form, error: ValidationError) -> None:
+    """Add the service's refusals that the form's own validation did not find (e.g. a budget below what is
+    already spent) next to their fields."""
+    for name, found in error.message_dict.items():
+        field = name if name in form.fields else None
+        for message in found:
+            if message not in form.errors.get(field or "__all__", []):
+                form.add_error(field, message)
+
+
+def _programme_form(request, funder: Organisation, programme: VoucherProgramme | None):
+    if request.method == "POST":
+        form, formset = vouchers.programme_forms(request.POST, funder, programme)
+        try:
+            saved = vouchers.save_programme(request.user, funder, request.POST, programme)
+        except ValidationError as error:
+            form.is_valid()
+            formset.is_valid()  # both report their errors next to their fields
+            _merge_errors(
+                form,
+                ValidationError(
+                    {k: v for k, v in error.message_dict.items() if not k.startswith("documents")}
+                ),
+            )
+        except ConflictError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The programme has been saved."))
+            return redirect("agreements:programme_desk", pk=saved.pk)
+    else:
+        form, formset = vouchers.programme_forms(None, funder, programme)
+    if programme is not None:
+        form.fields["budget"].help_text = _(
+            "At least %(used)s EUR: what is already reserved and committed for bookings."
+        ) % {"used": vouchers.counted_in_budget(programme)}
+    return render(
+        request,
+        "agreements/programme_form.html",
+        {"form": form, "formset": formset, "funder": funder, "programme": programme},
+    )
+
+
+@login_required
+def programme_create(request, pk: int):
+    return _programme_form(request, _organisation(request, pk, Action.FUND_PROGRAMME), None)
+
+
+@login_required
+def programme_edit(request, pk: int):
+    programme = get_object_or_404(VoucherProgramme.objects.select_related("funder"), pk=pk)
+    require(request.user, Action.EDIT_PROGRAMME, programme)
+    return _programme_form(request, programme.funder, programme)
+
+
+# --- communities -----------------------------------------------------------------------------------------------
+@login_required
+def organisation_communities(request, pk: int):
+    organisation = _organisation(request, pk)
+    return render(
+        request,
+        "agreements/organisation_communities.html",
+        {
+            "organisation": organisation,
+            "run": [
+                (c, can(request.user, Action.EDIT_COMMUNITY, c))
+                for c in organisation.communities_run.prefetch_related("organisations")
+            ],
+            "belongs": organisation.communities.select_related("owner"),
+            "can_form": can(request.user, Action.FORM_COMMUNITY, organisation),
+        },
+    )
+
+
+def _community_form(request, owner: Organisation, community: Community | None):
+    form = CommunityForm(request.POST or None, instance=community or Community(owner=owner))
+    if request.method == "POST":
+        try:
+            communities.save_community(request.user, owner, request.POST, community)
+        except ValidationError as error:
+            form.is_valid()
+            _merge_errors(form, error)
+        else:
+            messages.success(request, _("The community has been saved."))
+            return redirect("agreements:organisation_communities", pk=owner.pk)
+    return render(
+        request,
+        "agreements/community_form.html",
+        {"form": form, "owner": owner, "community": community},
+    )
+
+
+@login_required
+def community_create(request, pk: int):
+    return _community_form(request, _organisation(request, pk, Action.FORM_COMMUNITY), None)
+
+
+@login_required
+def community_edit(request, pk: int):
+    community = get_object_or_404(Community.objects.select_related("owner"), pk=pk)
+    require(request.user, Action.EDIT_COMMUNITY, community)
+    if community.owner is None:
+        raise Http404(_("This community is changed in the site's administration."))
+    return _community_form(request, community.owner, community)

@@ -6,7 +6,10 @@ released when it is cancelled, rejected or not shown up. Reserving locks the pro
 beneficiary's application: so the budget and the yearly cap are never exceeded, whatever runs at once.
 
 When the budget or the person's cap cannot cover the whole share, the booking still goes ahead with what is
-left (possibly nothing); the entry's note and an e-mail tell the person why the subsidy is smaller."""
+left (possibly nothing); the entry's note and an e-mail tell the person why the subsidy is smaller.
+
+Funders set their programmes up here too (`save_programme`): a budget is never lowered below what the ledger
+already holds, checked under the same lock as the reservations."""
 
 from __future__ import annotations
 
@@ -16,19 +19,22 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import DateField, IntegerField, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vicinato.booking.models import Reservation
+from vicinato.booking.prepared import Param, Prepared
 from vicinato.register.models import Application, Audience, Place
 
 from . import notifications
 from .errors import ConflictError, unknown_action
 from .models import (
     CENT,
+    DocumentCheck,
     LedgerEntry,
+    RequiredDocument,
     VoucherApplication,
     VoucherApplicationEvent,
     VoucherDocument,
@@ -153,13 +159,24 @@ def apply(
     return application
 
 
-def add_document(application: VoucherApplication, actor, upload, description: str) -> VoucherDocument:
+def add_document(
+    application: VoucherApplication,
+    actor,
+    upload,
+    description: str = "",
+    requirement: RequiredDocument | None = None,
+) -> VoucherDocument:
+    """Upload a file, for one of the programme's required documents or as another document. A new file for a
+    required document takes back the reviewer's tick on it: the new file has to be checked."""
     require(actor, Action.EDIT_VOUCHER_APPLICATION, application)
     application.refresh_from_db(fields=["state"])
     if application.state not in (V.SUBMITTED, V.CHANGES_REQUESTED):
         raise ConflictError(_("Documents can be added while the application is under review."))
+    description = (description or "").strip()
     errors = {}
-    if not (description or "").strip():
+    if requirement is not None and requirement.programme_id != application.programme_id:
+        errors["requirement"] = [_("Choose one of the documents this programme asks for.")]
+    elif requirement is None and not description:
         errors["description"] = [_("Say what the document is, e.g. “identity card”.")]
     if upload is None:
         errors["file"] = [_("Choose a file to upload.")]
@@ -168,11 +185,99 @@ def add_document(application: VoucherApplication, actor, upload, description: st
     if errors:
         raise ValidationError(errors)
     document = VoucherDocument(
-        application=application, file=upload, description=description.strip(), uploaded_by=actor
+        application=application,
+        requirement=requirement,
+        file=upload,
+        description=description,
+        uploaded_by=actor,
     )
-    document.full_clean(exclude=["application", "uploaded_by"])
-    document.save()
+    document.full_clean(exclude=["application", "uploaded_by", "requirement"])
+    with transaction.atomic():
+        document.save()
+        if requirement is not None:
+            DocumentCheck.objects.filter(application=application, requirement=requirement).delete()
     return document
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    """One document the programme asks for, on one application: the files uploaded for it and the tick."""
+
+    requirement: RequiredDocument
+    uploads: list[VoucherDocument]
+    check: DocumentCheck | None
+
+    @property
+    def state(self) -> str:
+        return "checked" if self.check else "uploaded" if self.uploads else "missing"
+
+    @property
+    def state_label(self) -> str:
+        return {
+            "checked": _("Checked"),
+            "uploaded": _("Uploaded, to be checked"),
+            "missing": _("Not uploaded yet"),
+        }[self.state]
+
+
+def document_statuses(application: VoucherApplication) -> list[DocumentStatus]:
+    """Each required document of the application's programme, in the programme's order."""
+    uploads: dict[int, list[VoucherDocument]] = {}
+    for document in application.documents.filter(requirement__isnull=False):
+        uploads.setdefault(document.requirement_id, []).append(document)
+    checks = {c.requirement_id: c for c in application.document_checks.select_related("checked_by")}
+    return [
+        DocumentStatus(r, uploads.get(r.pk, []), checks.get(r.pk))
+        for r in application.programme.required_documents.all()
+    ]
+
+
+def other_documents(application: VoucherApplication) -> list[VoucherDocument]:
+    return list(application.documents.filter(requirement__isnull=True))
+
+
+def check_document(
+    application: VoucherApplication, requirement: RequiredDocument, actor, checked: bool = True
+) -> DocumentCheck | None:
+    """A reviewer ticks a required document once they have checked what was uploaded for it (or takes the
+    tick back); like the register's reviewer checks, approval waits for every tick."""
+    require(actor, Action.REVIEW_VOUCHERS, application)
+    with transaction.atomic():
+        application = VoucherApplication.objects.select_for_update().get(pk=application.pk)
+        if requirement.programme_id != application.programme_id:
+            raise ConflictError(_("This document is not one the application's programme asks for."))
+        if application.state != V.SUBMITTED:
+            raise ConflictError(_("Documents can be checked only while the application is under review."))
+        if not checked:
+            DocumentCheck.objects.filter(application=application, requirement=requirement).delete()
+            return None
+        if not application.documents.filter(requirement=requirement).exists():
+            raise ConflictError(
+                _("Nothing has been uploaded for “%(document)s” yet; request it before ticking it.")
+                % {"document": requirement.label}
+            )
+        check, _created = DocumentCheck.objects.get_or_create(
+            application=application, requirement=requirement, defaults={"checked_by": actor}
+        )
+        return check
+
+
+def _approval_problem(application: VoucherApplication) -> str | None:
+    statuses = document_statuses(application)
+    missing = [s.requirement.label for s in statuses if s.state == "missing"]
+    unchecked = [s.requirement.label for s in statuses if s.state == "uploaded"]
+    problems = []
+    if missing:
+        problems.append(
+            _("Not uploaded yet: %(documents)s; request them before approving.")
+            % {"documents": ", ".join(missing)}
+        )
+    if unchecked:
+        problems.append(
+            _("Tick the remaining documents before approving: %(documents)s.")
+            % {"documents": ", ".join(unchecked)}
+        )
+    return " ".join(problems) or None
 
 
 def allowed_actions(user, application: VoucherApplication) -> list[str]:
@@ -210,15 +315,10 @@ def transition(
             )
         if spec.note_required and not note:
             raise ValidationError({"note": [_("Write a note for the applicant explaining the decision.")]})
-        if (
-            action == "approve"
-            and application.programme.documents_required
-            and not application.documents.exists()
-        ):
-            raise ConflictError(
-                _("The programme needs documents (%(what)s); request them before approving.")
-                % {"what": application.programme.documents_required}
-            )
+        if action == "approve":
+            problem = _approval_problem(application)
+            if problem:
+                raise ConflictError(problem)
         source = application.state
         application.state = spec.sources[source]
         if action in ("approve", "reject", "request_changes"):
@@ -228,7 +328,7 @@ def transition(
         application.save()
         _record(application, action, source, actor, now, note)
         if action == "withdraw":
-            _release_all(application, now, _("You withdrew from the programme."))
+            _release_all(application, now, {"code": "withdrawn"})
 
     def render():
         subject = _("Voucher application: %(state)s") % {"state": application.get_state_display()}
@@ -265,14 +365,23 @@ def covers_place(programme: VoucherProgramme, place: Place, at: datetime) -> boo
     return Application.objects.listed(at).filter(place=place, register__in=programme.registers.all()).exists()
 
 
+# Every paid booking asks, and most people have no voucher: compiled once (see vicinato.booking.prepared).
+_APPROVED = Prepared(
+    lambda: VoucherApplication.objects.filter(
+        person_id=Param("person", IntegerField()),
+        state=V.APPROVED,
+        programme__valid_from__lte=Param("day", DateField()),
+        programme__valid_until__gte=Param("day", DateField()),
+    ).values_list("pk")
+)
+
+
 def _beneficiary(reservation: Reservation) -> VoucherApplication | None:
     day = timezone.localdate(reservation.start)
-    approved = VoucherApplication.objects.filter(
-        person=reservation.person,
-        state=V.APPROVED,
-        programme__valid_from__lte=day,
-        programme__valid_until__gte=day,
-    ).order_by("programme_id")
+    ids = [pk for (pk,) in _APPROVED.rows(person=reservation.person_id, day=day)]
+    if not ids:
+        return None
+    approved = VoucherApplication.objects.filter(pk__in=ids).order_by("programme_id")
     for application in approved.select_related("programme"):
         if covers_place(
             application.programme, reservation.resource.place, reservation.created_at or timezone.now()
@@ -298,15 +407,14 @@ def reserve(reservation: Reservation, at: datetime) -> LedgerEntry | None:
     budget_left = programme.budget - _counted(programme.ledger.all())
     cap_left = programme.cap_per_person_year - _counted(application.ledger.filter(year=day.year))
     amount = max(min(share, budget_left, cap_left), Decimal("0.00"))
-    note = ""
+    notes = []
     if amount < share:
+        # Kept as a code with its figures, and put into words in the reader's language when shown.
+        figures = {"left": str(amount), "share": str(share)}
         if cap_left <= budget_left:
-            note = _(
-                "Your yearly cap of %(cap)s EUR leaves %(left)s EUR for this booking instead of %(share)s EUR."
-            )
+            notes.append({"code": "cap", "cap": str(programme.cap_per_person_year), **figures})
         else:
-            note = _("The programme's budget leaves %(left)s EUR for this booking instead of %(share)s EUR.")
-        note %= {"cap": programme.cap_per_person_year, "left": amount, "share": share}
+            notes.append({"code": "budget", **figures})
     entry = LedgerEntry.objects.create(
         application=application,
         programme=programme,
@@ -316,22 +424,23 @@ def reserve(reservation: Reservation, at: datetime) -> LedgerEntry | None:
         price=price,
         share=share,
         amount=amount,
-        note=note,
+        notes=notes,
         reserved_at=at,
     )
-    if note:
+    if notes:
 
         def render():
             return _("Your voucher covers less of this booking"), "\n".join(
-                [f"{programme}", f"{day.isoformat()} {reservation.resource.place.name}", note]
+                [f"{programme}", f"{day.isoformat()} {reservation.resource.place.name}", entry.note]
             )
 
         notifications.send(reservation.person.email, render)
     return entry
 
 
-def move(reservation: Reservation, action: str, at: datetime, note: str = "") -> LedgerEntry | None:
-    """Commit or release the reservation's entry if it is in a state that allows it; otherwise leave it."""
+def move(reservation: Reservation, action: str, at: datetime, note: dict | None = None) -> LedgerEntry | None:
+    """Commit or release the reservation's entry if it is in a state that allows it; otherwise leave it.
+    `note` is a code of `models.LEDGER_NOTES` with its figures, e.g. {"code": "withdrawn"}."""
     entry = LedgerEntry.objects.select_for_update().filter(reservation=reservation).first()
     if entry is None or entry.state not in LedgerEntry.TRANSITIONS[action]:
         return entry
@@ -340,12 +449,13 @@ def move(reservation: Reservation, action: str, at: datetime, note: str = "") ->
         entry.committed_at = at
     else:
         entry.released_at = at
-        entry.note = " ".join(filter(None, [entry.note, note]))
-    entry.save(update_fields=["state", "committed_at", "released_at", "note"])
+        if note:
+            entry.notes = [*entry.notes, note]
+    entry.save(update_fields=["state", "committed_at", "released_at", "notes"])
     return entry
 
 
-def _release_all(application: VoucherApplication, at: datetime, note: str) -> None:
+def _release_all(application: VoucherApplication, at: datetime, note: dict) -> None:
     for entry in application.ledger.filter(state=L.RESERVED).select_related("reservation"):
         move(entry.reservation, "release", at, note)
 
@@ -458,3 +568,78 @@ def programme_status(programme: VoucherProgramme) -> dict[str, Decimal | int]:
 def operator_entries(organisation) -> QuerySet[LedgerEntry]:
     """The ledger entries of bookings at the places the organisation runs."""
     return LedgerEntry.objects.filter(reservation__resource__place__operator=organisation)
+
+
+# --- the funder's desk -----------------------------------------------------------------------------------------
+def counted_in_budget(programme: VoucherProgramme) -> Decimal:
+    """What the ledger holds against the programme's budget: reserved and committed subsidies."""
+    return _counted(programme.ledger.all())
+
+
+def programme_forms(data, funder, programme: VoucherProgramme | None = None, files=None):
+    """The programme's form and its required documents' formset, bound to `data` (or unbound when None)."""
+    from .forms import ProgrammeForm, RequiredDocumentFormSet
+
+    instance = programme or VoucherProgramme(funder=funder)
+    return (
+        ProgrammeForm(data, files, instance=instance),
+        RequiredDocumentFormSet(data, instance=instance, prefix="documents"),
+    )
+
+
+def _form_errors(form, formset) -> dict[str, list[str]]:
+    errors = {name: [e["message"] for e in found] for name, found in form.errors.get_json_data().items()}
+    for index, document_form in enumerate(formset.forms):
+        for name, found in document_form.errors.get_json_data().items():
+            errors[f"{formset.prefix}-{index}-{name}"] = [e["message"] for e in found]
+    if formset.non_form_errors():
+        errors[formset.prefix] = list(formset.non_form_errors())
+    return errors
+
+
+def check_programme(actor, funder, data, programme: VoucherProgramme | None = None):
+    """Whether the actor may save these terms, and whether they are valid (without saving them): refuses as
+    `save_programme` does; gives back the validated form and formset."""
+    if programme is None:
+        require(actor, Action.FUND_PROGRAMME, funder)
+    else:
+        require(actor, Action.EDIT_PROGRAMME, programme)
+    form, formset = programme_forms(data, funder, programme)
+    valid = form.is_valid()
+    if not (formset.is_valid() and valid):
+        raise ValidationError(_form_errors(form, formset))
+    return form, formset
+
+
+def save_programme(actor, funder, data, programme: VoucherProgramme | None = None) -> VoucherProgramme:
+    """Create a programme funded by `funder`, or change one (terms, eligibility, required documents,
+    reviewers). Refuses, next to the budget, to lower it below what is already reserved and committed."""
+    form, formset = check_programme(actor, funder, data, programme)
+    with transaction.atomic():
+        if programme is not None:
+            # The reservations lock this row before counting the budget: so no subsidy slips in meanwhile.
+            locked = VoucherProgramme.objects.select_for_update().get(pk=programme.pk)
+            used = counted_in_budget(locked)
+            if form.cleaned_data["budget"] < used:
+                raise ValidationError(
+                    {
+                        "budget": [
+                            _(
+                                "The budget cannot be lower than the %(used)s EUR already reserved and "
+                                "committed for bookings; enter at least that much."
+                            )
+                            % {"used": used}
+                        ]
+                    }
+                )
+        saved = form.save()
+        formset.instance = saved
+        formset.save()
+        # In the order they are listed: the kept ones first as they were, then the new ones.
+        deleted = set(map(id, formset.deleted_forms))
+        kept = [f.instance for f in formset.forms if f.instance.pk and id(f) not in deleted]
+        for order, document in enumerate(kept):
+            if document.order != order:
+                RequiredDocument.objects.filter(pk=document.pk).update(order=order)
+    saved.refresh_from_db()  # amounts as stored, to the cent
+    return saved

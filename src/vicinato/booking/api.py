@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import CharField, DateTimeField, Exists, IntegerField, OuterRef
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -15,7 +17,7 @@ from ninja import Field, Header, Query, Router, Schema
 
 from vicinato.api.auth import AUTH
 from vicinato.api.schemas import ErrorOut
-from vicinato.register.models import Place
+from vicinato.register.models import Application, Place
 from vicinato.register.permissions import Action as RegisterAction
 from vicinato.register.permissions import can as register_can
 
@@ -23,6 +25,7 @@ from . import calendar, services
 from .forms import ResourceForm, save_resource
 from .models import Block, CalendarFeed, Reservation, ReservationSeries, Resource, WaitingListEntry
 from .permissions import Action, can, require
+from .prepared import Param, Prepared
 
 router = Router(tags=["booking"])
 REFUSALS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -109,8 +112,27 @@ class WaitingListOut(Schema):
 
 
 def _listed(place: str) -> Exists:
-    """Whether the place the field `place` points to is listed: a column of the same query."""
-    return Exists(Place.objects.listed().filter(pk=OuterRef(place)))
+    """Whether the place the field `place` points to is listed now (as `Place.objects.listed()`): a column of
+    the same query."""
+    return Exists(Application.objects.listed(Param("now", DateTimeField())).filter(place_id=OuterRef(place)))
+
+
+# Prepared: the booking and availability endpoints read these on every request (see `prepared`).
+_PLACE = Prepared(
+    lambda: (
+        Place.objects.filter(public_id=Param("public_id", CharField()))
+        .annotate(listed=_listed("pk"))
+        .values_list(*services.PLACE_COLUMNS, "listed")
+    )
+)
+_RESOURCE = Prepared(
+    lambda: (
+        Resource.objects.filter(pk=Param("pk", IntegerField()), is_active=True)
+        .annotate(listed=_listed("place_id"))
+        .order_by()
+        .values_list(*services.RESOURCE_COLUMNS, "listed")
+    )
+)
 
 
 def _refuse_unlisted(request, place: Place, listed: bool) -> None:
@@ -119,16 +141,20 @@ def _refuse_unlisted(request, place: Place, listed: bool) -> None:
 
 
 def _visible_place(request, public_id: str) -> Place:
-    place = get_object_or_404(Place.objects.annotate(listed=_listed("pk")), public_id=public_id)
-    _refuse_unlisted(request, place, place.listed)
+    rows = _PLACE.rows(public_id=public_id, now=timezone.now())
+    if not rows:
+        raise Http404("No Place matches the given query.")
+    place = services.place_from_columns(rows[0])
+    _refuse_unlisted(request, place, rows[0][-1])
     return place
 
 
 def _resource(request, pk: int) -> Resource:
-    resource = get_object_or_404(
-        Resource.objects.select_related("place").annotate(listed=_listed("place_id")), pk=pk, is_active=True
-    )
-    _refuse_unlisted(request, resource.place, resource.listed)
+    rows = _RESOURCE.rows(pk=pk, now=timezone.now())
+    if not rows:
+        raise Http404("No Resource matches the given query.")
+    resource = services.resource_from_columns(rows[0])
+    _refuse_unlisted(request, resource.place, rows[0][-1])
     return resource
 
 
@@ -161,6 +187,23 @@ def _slots_out(slots: list[services.Slot]) -> list[dict]:
     return [{"resource": s.resource_id, "start": s.start, "end": s.end, "free": s.free} for s in slots]
 
 
+def _slots_response(slots: list[services.Slot]) -> HttpResponse:
+    """The JSON of `list[SlotOut]`, as the API's renderer writes it, without validating each slot again: a
+    place's week has thousands. The slots of a day share their times, each formatted once."""
+    moments: dict = {}
+    moment = DjangoJSONEncoder().default
+
+    def text(value):
+        if value not in moments:
+            moments[value] = moment(value)
+        return moments[value]
+
+    body = [
+        {"resource": s.resource_id, "start": text(s.start), "end": text(s.end), "free": s.free} for s in slots
+    ]
+    return HttpResponse(json.dumps(body), content_type="application/json; charset=utf-8")
+
+
 @router.get(
     "/places/{public_id}/resources", response=list[ResourceOut], summary="Bookable resources of a place"
 )
@@ -178,7 +221,7 @@ def list_resources(request, public_id: str):
     summary="Free units per slot of every resource of a place",
 )
 def place_availability(request, public_id: str, day: date, days: int = Query(1, ge=1, le=7)):
-    return _slots_out(services.availability(_visible_place(request, public_id), day, days))
+    return _slots_response(services.availability(_visible_place(request, public_id), day, days))
 
 
 @router.get(
@@ -187,7 +230,7 @@ def place_availability(request, public_id: str, day: date, days: int = Query(1, 
     summary="Free units per slot of a resource",
 )
 def resource_availability(request, pk: int, day: date, days: int = Query(1, ge=1, le=7)):
-    return _slots_out(services.availability(_resource(request, pk), day, days))
+    return _slots_response(services.availability(_resource(request, pk), day, days))
 
 
 @router.post("/reservations", auth=AUTH, response={201: ReservationOut, **REFUSALS}, summary="Book")

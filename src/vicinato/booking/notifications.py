@@ -1,8 +1,10 @@
 """E-mails to the person who booked, sent by background tasks once the change is committed.
 
-The receivers of the booking signals enqueue a task when the transaction commits, so a change that is rolled
-back sends nothing; the worker (`vicinato db_worker`) runs the task, which reads the booking again and sends
-one mail in Italian with English below (people have no stored language), times on Rome's wall clock."""
+The receivers of the booking signals enqueue a task that only the committed change releases, so a change
+that is rolled back sends nothing: the database queue stores it as a row of the change's own transaction (one
+commit for both), any other backend gets it when the transaction commits. The worker (`vicinato db_worker`)
+runs the task, which reads the booking again and sends one mail in Italian with English below (people have no
+stored language), times on Rome's wall clock."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import F
 from django.dispatch import receiver
 from django.template.loader import render_to_string
@@ -20,6 +22,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from . import calendar, signals
 from .models import Reservation, WaitingListEntry
@@ -146,21 +150,34 @@ def send_offer_mail(entry_id: int) -> bool:
 
 
 # --- when they are enqueued ------------------------------------------------------------------------------------
-def _after_commit(function) -> None:
-    # robust: a queue that refuses the task must not turn a committed booking into an error page.
-    transaction.on_commit(function, robust=True)
+def _enqueue(task, *args) -> None:
+    """Enqueue `task` so that only the commit of the current change releases it."""
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block and _queued_with_the_change(task):
+        # A row of the change's transaction: the worker sees it once committed, a rollback removes it, and
+        # the change and its mail cost one commit instead of two.
+        task.enqueue(*args)
+    else:
+        # robust: a queue that refuses the task must not turn a committed booking into an error page.
+        transaction.on_commit(partial(task.enqueue, *args), robust=True)
+
+
+def _queued_with_the_change(task) -> bool:
+    return (
+        isinstance(task.get_backend(), DatabaseBackend)
+        and router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
+    )
 
 
 @receiver(signals.reservation_changed, dispatch_uid="booking.notifications.reservation")
 def _on_reservation_changed(sender, reservation, action, actor=None, note="", **kwargs) -> None:
     kind = mail_kind(reservation, action, actor)
     if kind:
-        _after_commit(partial(send_reservation_mail.enqueue, reservation.pk, kind, note))
+        _enqueue(send_reservation_mail, reservation.pk, kind, note)
 
 
 @receiver(signals.offer_made, dispatch_uid="booking.notifications.offer")
 def _on_offer_made(sender, entry, **kwargs) -> None:
-    _after_commit(partial(send_offer_mail.enqueue, entry.pk))
+    _enqueue(send_offer_mail, entry.pk)
 
 
 def send_reminders(now: datetime | None = None) -> int:
@@ -180,6 +197,6 @@ def send_reminders(now: datetime | None = None) -> int:
     for pk in due.values_list("pk", flat=True):
         # The conditional update wins once even when two job runs overlap.
         if Reservation.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
-            _after_commit(partial(send_reservation_mail.enqueue, pk, "reminder"))
+            _enqueue(send_reservation_mail, pk, "reminder")
             sent += 1
     return sent

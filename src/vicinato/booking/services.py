@@ -5,11 +5,23 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
+from django.db.models import (
+    DateField,
+    DateTimeField,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    TimeField,
+    Value,
+)
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -28,6 +40,7 @@ from .models import (
     checkin_signature,
 )
 from .permissions import Action, require
+from .prepared import Param, Prepared, PreparedInsert
 
 S = Reservation.State
 W = WaitingListEntry.State
@@ -96,32 +109,189 @@ def _peak(intervals: list[tuple[datetime, datetime, int]], start: datetime, end:
     return peak
 
 
-def _held_intervals(
-    resource: Resource, start: datetime, end: datetime, now: datetime, exclude_offer: int | None = None
-) -> list[tuple[datetime, datetime, int]]:
-    """Units held in [start, end) by reservations and by open waiting-list offers, each followed by the buffer."""
-    buffer = resource.buffer
-    reservations = Reservation.objects.holding().filter(resource=resource).overlapping(start, end, buffer)
-    offers = WaitingListEntry.objects.filter(
-        resource=resource,
-        state=W.OFFERED,
-        offer_expires_at__gt=now,
-        start__lt=end + buffer,
-        end__gt=start - buffer,
-    ).exclude(pk=exclude_offer)
-    rows = (
-        reservations.order_by()
-        .values_list("start", "end", "units")
-        .union(offers.order_by().values_list("start", "end", "units"), all=True)
+_INT, _DATE, _TIME, _DATETIME = IntegerField(), DateField(), TimeField(), DateTimeField()
+_BOOKED_COLUMNS = ("resource_id", "person_id", "state", "start", "end", "units", "pk")
+
+
+def _booked_query(with_person: bool):
+    """Reservations holding units of the resource in [since, until), and its open waiting-list offers there;
+    `with_person`: also the person's bookings at the place in [week_start, week_end), for their limits."""
+    resource, since, until = Param("resource", _INT), Param("since", _DATETIME), Param("until", _DATETIME)
+    reservations = Q(
+        resource_id=resource, state__in=Reservation.HOLDING_STATES, start__lt=until, end__gt=since
     )
-    return [(s, e + buffer, units) for s, e, units in rows]
+    if with_person:
+        reservations |= Q(
+            person_id=Param("person", _INT),
+            resource_id__in=Resource.objects.filter(place_id=Param("place", _INT)).values("pk"),
+            start__gte=Param("week_start", _DATETIME),
+            start__lt=Param("week_end", _DATETIME),
+        ) & ~Q(state__in=[S.CANCELLED, S.REJECTED])
+    offers = WaitingListEntry.objects.filter(
+        resource_id=resource,
+        state=W.OFFERED,
+        offer_expires_at__gt=Param("now", _DATETIME),
+        start__lt=until,
+        end__gt=since,
+    )
+    return (
+        Reservation.objects.filter(reservations)
+        .order_by()
+        .values_list(*_BOOKED_COLUMNS)
+        .union(offers.order_by().values_list(*_BOOKED_COLUMNS), all=True)
+    )
+
+
+_BOOKED = {flag: Prepared(lambda flag=flag: _booked_query(flag)) for flag in (False, True)}
+
+
+@dataclass(frozen=True)
+class _Booked:
+    held: list[tuple[datetime, datetime, int]]  # (start, end + buffer, units) of reservations and offers
+    on_day: int = 0  # the person's bookings at the place on the day (not cancelled or rejected)
+    in_week: int = 0
+
+
+def _booked(
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    person=None,
+    exclude: int | None = None,
+    exclude_offer: int | None = None,
+) -> _Booked:
+    """In one query: the units held in [start, end) by reservations and by open waiting-list offers, each
+    followed by the buffer; with `person`, how many bookings they have at the place on the day and in the
+    week of `start` (`exclude`: a reservation not to count)."""
+    buffer = resource.buffer
+    since, until = start - buffer, end + buffer
+    values = {"resource": resource.pk, "since": since, "until": until, "now": now}
+    if person is not None:
+        day = timezone.localtime(start).date()
+        day_start, day_end = _local_midnight(day), _local_midnight(day + timedelta(days=1))
+        week_start = _local_midnight(day - timedelta(days=day.weekday()))
+        week_end = _local_midnight(week_start.date() + timedelta(days=7))
+        values |= {
+            "person": person.pk,
+            "place": resource.place_id,
+            "week_start": week_start,
+            "week_end": week_end,
+        }
+    held, on_day, in_week = [], 0, 0
+    for resource_id, person_id, state, s, e, units, pk in _BOOKED[person is not None].rows(**values):
+        if state == W.OFFERED:
+            if pk != exclude_offer:
+                held.append((s, e + buffer, units))
+            continue
+        # A row may be there for either reason: each is checked.
+        if resource_id == resource.pk and state in Reservation.HOLDING_STATES and s < until and e > since:
+            held.append((s, e + buffer, units))
+        if person is not None and person_id == person.pk and pk != exclude and week_start <= s < week_end:
+            if state not in (S.CANCELLED, S.REJECTED):
+                in_week += 1
+                on_day += day_start <= s < day_end
+    return _Booked(held, on_day, in_week)
 
 
 def free_units(resource: Resource, start: datetime, end: datetime, now: datetime | None = None) -> int:
     """Units of the resource a booking of [start, end) could still take (the buffer after it included)."""
     now = now or timezone.now()
     window_end = end + resource.buffer
-    return resource.capacity - _peak(_held_intervals(resource, start, window_end, now), start, window_end)
+    return resource.capacity - _peak(_booked(resource, start, window_end, now).held, start, window_end)
+
+
+# --- resources read by prepared queries ------------------------------------------------------------------------
+_RESOURCE_FIELDS = tuple(f.attname for f in Resource._meta.concrete_fields)
+PLACE_COLUMNS = tuple(f.attname for f in Place._meta.concrete_fields)
+RESOURCE_COLUMNS = (*_RESOURCE_FIELDS, *(f"place__{name}" for name in PLACE_COLUMNS))
+
+
+def place_from_columns(values) -> Place:
+    """The place whose row a query gave as `PLACE_COLUMNS` first (e.g. in a `Prepared` values_list)."""
+    return Place.from_db(DEFAULT_DB_ALIAS, PLACE_COLUMNS, values[: len(PLACE_COLUMNS)])
+
+
+def resource_from_columns(values) -> Resource:
+    """The resource with its place, from `RESOURCE_COLUMNS` first (as `select_related("place")` gives it)."""
+    resource = Resource.from_db(DEFAULT_DB_ALIAS, _RESOURCE_FIELDS, values[: len(_RESOURCE_FIELDS)])
+    resource.place = place_from_columns(values[len(_RESOURCE_FIELDS) :])
+    return resource
+
+
+# --- what the rules read about the period ----------------------------------------------------------------------
+class _Interval(NamedTuple):
+    opens: time
+    closes: time
+
+
+@dataclass(frozen=True)
+class _Period:
+    """What the database says about a booking's period besides the resource, read as columns of the resource's
+    own query: a booking the rules allow costs no query per rule. A refusal reads the details it explains."""
+
+    closed: bool  # a closure of the place covers the day
+    interval: _Interval | None  # the first opening interval (by opening time) that the booking starts in
+    blocked: bool  # a block of the resource meets the period
+
+    @classmethod
+    def from_columns(cls, closed, opens, closes, blocked) -> _Period:
+        return cls(bool(closed), _Interval(opens, closes) if opens is not None else None, bool(blocked))
+
+
+# When the resource's row is gone: each rule reads its details itself.
+_UNKNOWN_PERIOD = _Period(closed=True, interval=None, blocked=True)
+_PERIOD_COLUMNS = ("closed", "opens", "closes", "blocked")
+
+
+def _period_columns() -> dict:
+    """The columns of `_Period`, for a query of resources; values: `_period_values()`."""
+    day = Param("day", _DATE)
+    hours = OpeningHours.objects.filter(
+        place_id=OuterRef("place_id"),
+        weekday=Param("weekday", _INT),
+        opens__lte=Param("starts", _TIME),
+        closes__gt=Param("starts", _TIME),
+    ).order_by("opens", "pk")
+    return {
+        "closed": Exists(
+            Closure.objects.filter(place_id=OuterRef("place_id"), start_date__lte=day, end_date__gte=day)
+        ),
+        "opens": Subquery(hours.values("opens")[:1]),
+        "closes": Subquery(hours.values("closes")[:1]),
+        "blocked": Exists(
+            Block.objects.filter(
+                resource_id=OuterRef("pk"),
+                start__lt=Param("end", _DATETIME),
+                end__gt=Param("start", _DATETIME),
+            )
+        ),
+    }
+
+
+def _period_values(start: datetime, end: datetime) -> dict:
+    local = timezone.localtime(start)
+    return {
+        "day": local.date(),
+        "weekday": local.weekday(),
+        "starts": local.time(),
+        "start": start,
+        "end": end,
+    }
+
+
+_PERIOD = Prepared(
+    lambda: (
+        Resource.objects.filter(pk=Param("resource", _INT))
+        .annotate(**_period_columns())
+        .values_list(*_PERIOD_COLUMNS)
+    )
+)
+
+
+def _period(resource: Resource, start: datetime, end: datetime) -> _Period:
+    rows = _PERIOD.rows(resource=resource.pk, **_period_values(start, end))
+    return _Period.from_columns(*rows[0]) if rows else _UNKNOWN_PERIOD
 
 
 # --- the rules -------------------------------------------------------------------------------------------------
@@ -135,11 +305,20 @@ def agreement_allows(person, resource: Resource, start: datetime, end: datetime)
     return booking_refusal(person, resource, start, end)
 
 
+def is_member(person, organisations) -> bool:
+    """Staff of one of the organisations, or an employee or member it has verified (agreements app)."""
+    from vicinato.agreements.memberships import verified_member
+
+    return Membership.objects.filter(user=person, organisation__in=organisations).exists() or verified_member(
+        person, organisations
+    )
+
+
 def who_may_book_refusal(person, resource: Resource, start: datetime, end: datetime) -> str | None:
     rule = resource.who_may_book
     if rule == Resource.WhoMayBook.MEMBERS:
         organisations = list(resource.organisations.all())
-        if not Membership.objects.filter(user=person, organisation__in=organisations).exists():
+        if not is_member(person, organisations):
             return _("Only members of %(names)s may book this resource; ask your organisation to join.") % {
                 "names": ", ".join(str(o) for o in organisations)
                 or _("the organisations chosen by the place")
@@ -149,12 +328,15 @@ def who_may_book_refusal(person, resource: Resource, start: datetime, end: datet
     return None
 
 
-def _opening_refusals(resource: Resource, start: datetime, end: datetime) -> list[Refusal]:
-    place = resource.place
+def _opening_refusals(resource: Resource, start: datetime, end: datetime, period: _Period) -> list[Refusal]:
     day = start.date()
     if end.date() != day:
         return [Refusal("opening_hours", "end", _("A booking must start and end on the same day."))]
-    closure = Closure.objects.filter(place=place, start_date__lte=day, end_date__gte=day).first()
+    closure = None
+    if period.closed:
+        closure = Closure.objects.filter(
+            place_id=resource.place_id, start_date__lte=day, end_date__gte=day
+        ).first()
     if closure:
         return [
             Refusal(
@@ -168,27 +350,33 @@ def _opening_refusals(resource: Resource, start: datetime, end: datetime) -> lis
                 },
             )
         ]
-    hours = list(OpeningHours.objects.filter(place=place, weekday=day.weekday()).order_by("opens"))
-    if not hours:
-        return [
-            Refusal(
-                "opening_hours",
-                "start",
-                _("This place is closed on %(weekday)s; choose another day.")
-                % {"weekday": OpeningHours.Weekday(day.weekday()).label},
-            )
-        ]
     starts, ends = start.time(), end.time()
-    interval = next((h for h in hours if h.opens <= starts < h.closes), None)
+    interval = period.interval
     if interval is None:
-        later = [h.opens for h in hours if h.opens > starts]
-        if later:
-            message = _("This place opens at %(time)s; choose a later start.") % {"time": _hm(later[0])}
-        else:
-            message = _("This place closes at %(time)s; choose an earlier start.") % {
-                "time": _hm(hours[-1].closes)
-            }
-        return [Refusal("opening_hours", "start", message)]
+        hours = list(
+            OpeningHours.objects.filter(place_id=resource.place_id, weekday=day.weekday()).order_by(
+                "opens", "pk"
+            )
+        )
+        if not hours:
+            return [
+                Refusal(
+                    "opening_hours",
+                    "start",
+                    _("This place is closed on %(weekday)s; choose another day.")
+                    % {"weekday": OpeningHours.Weekday(day.weekday()).label},
+                )
+            ]
+        interval = next((h for h in hours if h.opens <= starts < h.closes), None)
+        if interval is None:
+            later = [h.opens for h in hours if h.opens > starts]
+            if later:
+                message = _("This place opens at %(time)s; choose a later start.") % {"time": _hm(later[0])}
+            else:
+                message = _("This place closes at %(time)s; choose an earlier start.") % {
+                    "time": _hm(hours[-1].closes)
+                }
+            return [Refusal("opening_hours", "start", message)]
     if ends > interval.closes:
         return [
             Refusal(
@@ -236,26 +424,14 @@ def opening_intervals(place: Place, day: date) -> list[tuple[datetime, datetime]
     ]
 
 
-def _limit_refusals(person, resource: Resource, start: datetime, exclude: int | None) -> list[Refusal]:
+def _limits(resource: Resource) -> bool:
+    return resource.max_per_day_per_person is not None or resource.max_per_week_per_person is not None
+
+
+def _limit_refusals(resource: Resource, booked: _Booked) -> list[Refusal]:
     per_day, per_week = resource.max_per_day_per_person, resource.max_per_week_per_person
-    if per_day is None and per_week is None:
-        return []
-    day = start.date()
-    day_start, week_start = _local_midnight(day), _local_midnight(day - timedelta(days=day.weekday()))
-    counts = (
-        Reservation.objects.filter(person=person, resource__place_id=resource.place_id)
-        .exclude(state__in=[S.CANCELLED, S.REJECTED])
-        .exclude(pk=exclude)
-        .filter(start__gte=week_start, start__lt=_local_midnight(week_start.date() + timedelta(days=7)))
-        .aggregate(
-            day=Count(
-                "pk", filter=Q(start__gte=day_start, start__lt=_local_midnight(day + timedelta(days=1)))
-            ),
-            week=Count("pk"),
-        )
-    )
     refusals = []
-    if per_day is not None and counts["day"] >= per_day:
+    if per_day is not None and booked.on_day >= per_day:
         refusals.append(
             Refusal(
                 "per_day",
@@ -268,7 +444,7 @@ def _limit_refusals(person, resource: Resource, start: datetime, exclude: int | 
                 % {"limit": per_day},
             )
         )
-    if per_week is not None and counts["week"] >= per_week:
+    if per_week is not None and booked.in_week >= per_week:
         refusals.append(
             Refusal(
                 "per_week",
@@ -296,6 +472,22 @@ def check_rules(
     """Every rule of the resource that refuses this booking (empty: the rules allow it; capacity aside).
 
     `exclude` is a reservation not to count against the person's limits (the one being checked again)."""
+    return _refusals(person, resource, start, end, units, now or timezone.now(), exclude=exclude)
+
+
+def _refusals(
+    person,
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    units: int,
+    now: datetime,
+    period: _Period | None = None,
+    booked: _Booked | None = None,
+    exclude: int | None = None,
+) -> list[Refusal]:
+    """`check_rules`, with what the database says about the period and the person's bookings when the caller
+    has read it already (`_reserve_locked` reads both with the locks)."""
     if timezone.is_naive(start) or timezone.is_naive(end):
         return [
             Refusal("time_zone", "start", _("Give the times with their offset, e.g. 2025-03-04T09:00+01:00."))
@@ -308,7 +500,6 @@ def check_rules(
                 "inactive", "resource", _("This resource is not taking bookings now; choose another one.")
             )
         ]
-    now = now or timezone.now()
     start, end = timezone.localtime(start), timezone.localtime(end)
     refusals = []
     if not 1 <= units <= resource.capacity:
@@ -368,8 +559,11 @@ def check_rules(
                 % {"duration": duration_text(resource.max_minutes)},
             )
         )
-    refusals += _opening_refusals(resource, start, end)
-    block = Block.objects.filter(resource=resource, start__lt=end, end__gt=start).first()
+    period = period or _period(resource, start, end)
+    refusals += _opening_refusals(resource, start, end, period)
+    block = None
+    if period.blocked:
+        block = Block.objects.filter(resource=resource, start__lt=end, end__gt=start).first()
     if block:
         refusals.append(
             Refusal(
@@ -386,7 +580,9 @@ def check_rules(
     message = who_may_book_refusal(person, resource, start, end)
     if message:
         refusals.append(Refusal("who_may_book", "resource", message))
-    refusals += _limit_refusals(person, resource, start, exclude)
+    if _limits(resource):
+        booked = booked or _booked(resource, start, end + resource.buffer, now, person, exclude)
+        refusals += _limit_refusals(resource, booked)
     return refusals
 
 
@@ -420,13 +616,18 @@ def _capacity_error(resource: Resource, free: int) -> BookingError:
     )
 
 
+_INSERT_EVENT = PreparedInsert(
+    ReservationEvent, ("reservation", "action", "from_state", "to_state", "actor", "at", "note")
+)
+
+
 def _record(reservation: Reservation, action: str, source: str, actor, at: datetime, note: str = "") -> None:
-    ReservationEvent.objects.create(
-        reservation=reservation,
+    _INSERT_EVENT.run(
+        reservation=reservation.pk,
         action=action,
         from_state=source,
         to_state=reservation.state,
-        actor=actor,
+        actor=actor.pk if actor is not None else None,
         at=at,
         note=note,
     )
@@ -441,6 +642,46 @@ def _record(reservation: Reservation, action: str, source: str, actor, at: datet
     )
 
 
+# The resource with its place and the columns of `_Period`. Only the resource's row is locked: locking its
+# place too would queue the bookings of all its resources.
+_LOCK_RESOURCE = Prepared(
+    lambda: (
+        Resource.objects.select_for_update(of=("self",))
+        .filter(pk=Param("resource", _INT))
+        .annotate(**_period_columns())
+        .order_by()
+        .values_list(*RESOURCE_COLUMNS, *_PERIOD_COLUMNS)
+    )
+)
+_LOCK_PERSON = Prepared(
+    lambda: get_user_model().objects.select_for_update().filter(pk=Param("person", _INT)).values_list("pk")
+)
+_INSERT_RESERVATION = PreparedInsert(
+    Reservation,
+    (
+        "resource",
+        "person",
+        "start",
+        "end",
+        "units",
+        "state",
+        "price_cents",
+        "idempotency_key",
+        "series",
+        "created_at",
+    ),
+)
+
+
+def _lock_resource(pk: int, start: datetime, end: datetime) -> tuple[Resource, _Period]:
+    """Take the resource's row lock; gives it back as it is now, with its place and its `_Period`."""
+    rows = _LOCK_RESOURCE.rows(resource=pk, **_period_values(start, end))
+    if not rows:
+        raise Resource.DoesNotExist(f"Resource {pk} does not exist.")
+    [row] = rows
+    return resource_from_columns(row), _Period.from_columns(*row[len(RESOURCE_COLUMNS) :])
+
+
 def _reserve_locked(
     person,
     resource: Resource,
@@ -452,22 +693,28 @@ def _reserve_locked(
     series: ReservationSeries | None = None,
     exclude_offer: int | None = None,
 ) -> Reservation:
-    """Check and insert a reservation; runs in a transaction that holds the resource's row lock."""
-    # Only the resource's row: locking its place too would queue the bookings of all its resources.
-    resource = Resource.objects.select_for_update(of=("self",)).select_related("place").get(pk=resource.pk)
-    if resource.max_per_day_per_person is not None or resource.max_per_week_per_person is not None:
+    """Check and insert a reservation, in a transaction: takes the resource's row lock, then reads what the
+    rules and the capacity need in two queries (one with the lock), so that a booking costs a few queries
+    whatever the number of rules."""
+    if timezone.is_naive(start) or timezone.is_naive(end) or end <= start:
+        raise _validation_error(check_rules(person, resource, start, end, units, now))  # no query needed
+    resource, period = _lock_resource(resource.pk, start, end)
+    limits = _limits(resource)
+    if limits:
         # The person's limits span the place: serialise this person's bookings too.
-        list(get_user_model().objects.select_for_update().filter(pk=person.pk).values_list("pk"))
-    refusals = check_rules(person, resource, start, end, units, now)
+        _LOCK_PERSON.rows(person=person.pk)
+    window_end = end + resource.buffer
+    booked = _booked(
+        resource, start, window_end, now, person if limits else None, exclude_offer=exclude_offer
+    )
+    refusals = _refusals(person, resource, start, end, units, now, period, booked)
     if refusals:
         raise _validation_error(refusals)
-    window_end = end + resource.buffer
-    held = _held_intervals(resource, start, window_end, now, exclude_offer)
-    free = resource.capacity - _peak(held, start, window_end)
+    free = resource.capacity - _peak(booked.held, start, window_end)
     if units > free:
         raise _capacity_error(resource, free)
     slots = -(-_minutes(start, end) // resource.slot_minutes)
-    reservation = Reservation.objects.create(
+    reservation = Reservation(
         resource=resource,
         person=person,
         start=start,
@@ -477,7 +724,15 @@ def _reserve_locked(
         price_cents=resource.price_cents_per_slot * slots * units,
         idempotency_key=idempotency_key or None,
         series=series,
+        created_at=timezone.now(),
     )
+    reservation.pk = _INSERT_RESERVATION.run(
+        **{
+            name: getattr(reservation, Reservation._meta.get_field(name).attname)
+            for name in _INSERT_RESERVATION.fields
+        }
+    )
+    reservation._state.adding, reservation._state.db = False, DEFAULT_DB_ALIAS
     _record(reservation, "create", "", person, now)
     return reservation
 
@@ -731,57 +986,103 @@ class Slot:
     free: int
 
 
+_HELD, _BLOCK = 1, 2  # the kinds of rows of the availability query
+
+
+def _availability_query(of_place: bool):
+    """The reservations and offers holding units in [since, until), and the blocks meeting [period_start,
+    period_end), of the resources of a place (`of_place`) or of one resource: (kind, resource, start, end,
+    units) rows."""
+    if of_place:
+        which = {"resource_id__in": Resource.objects.filter(place_id=Param("place", _INT)).values("pk")}
+    else:
+        which = {"resource_id": Param("resource", _INT)}
+    since, until, kind = Param("since", _DATETIME), Param("until", _DATETIME), Value(_HELD, _INT)
+    columns = ("kind", "resource_id", "start", "end", "units")
+    reservations = Reservation.objects.filter(
+        state__in=Reservation.HOLDING_STATES, start__lt=until, end__gt=since, **which
+    ).annotate(kind=kind)
+    offers = WaitingListEntry.objects.filter(
+        state=W.OFFERED, offer_expires_at__gt=Param("now", _DATETIME), start__lt=until, end__gt=since, **which
+    ).annotate(kind=kind)
+    blocks = Block.objects.filter(
+        start__lt=Param("period_end", _DATETIME), end__gt=Param("period_start", _DATETIME), **which
+    ).annotate(kind=Value(_BLOCK, _INT), units=Value(0, _INT))
+    return (
+        reservations.order_by()
+        .values_list(*columns)
+        .union(offers.order_by().values_list(*columns), blocks.order_by().values_list(*columns), all=True)
+    )
+
+
+_AVAILABILITY = {
+    of_place: Prepared(lambda of_place=of_place: _availability_query(of_place)) for of_place in (False, True)
+}
+_ACTIVE_RESOURCES = Prepared(
+    lambda: Resource.objects.filter(place_id=Param("place", _INT), is_active=True).values_list(
+        *_RESOURCE_FIELDS
+    )
+)
+_HOURS = Prepared(
+    lambda: (
+        OpeningHours.objects.filter(place_id=Param("place", _INT))
+        .order_by("opens", "pk")
+        .values_list("weekday", "opens", "closes")
+    )
+)
+_CLOSURES = Prepared(
+    lambda: Closure.objects.filter(
+        place_id=Param("place", _INT),
+        start_date__lt=Param("after", _DATE),
+        end_date__gte=Param("first", _DATE),
+    ).values_list("start_date", "end_date")
+)
+
+
 def availability(
     target: Resource | Place, first_day: date, days: int = 1, now: datetime | None = None
 ) -> list[Slot]:
     """Free units per slot of a resource, or of every active resource of a place, for `days` from `first_day`.
 
-    A fixed number of queries whatever the number of slots: one each for resources, opening hours,
-    closures, blocks, and the reservations and offers together."""
+    A fixed number of queries whatever the number of slots and resources: the resources (of a place), the
+    opening hours, the closures, and the reservations, offers and blocks together."""
     now = now or timezone.now()
     if isinstance(target, Place):
-        place, resources = target, list(target.resources.filter(is_active=True))
+        place_id = target.pk
+        resources = [
+            Resource.from_db(DEFAULT_DB_ALIAS, _RESOURCE_FIELDS, row)
+            for row in _ACTIVE_RESOURCES.rows(place=place_id)
+        ]
     else:
-        place, resources = target.place, [target]
+        place_id, resources = target.place_id, [target]
     period_start, period_end = _local_midnight(first_day), _local_midnight(first_day + timedelta(days=days))
-    hours: dict[int, list[OpeningHours]] = defaultdict(list)
-    for h in OpeningHours.objects.filter(place=place).order_by("opens"):
-        hours[h.weekday].append(h)
+    hours: dict[int, list[_Interval]] = defaultdict(list)
+    for weekday, opens, closes in _HOURS.rows(place=place_id):
+        hours[weekday].append(_Interval(opens, closes))
     closed = set()
-    for closure in Closure.objects.filter(
-        place=place, start_date__lt=first_day + timedelta(days=days), end_date__gte=first_day
+    for start_date, end_date in _CLOSURES.rows(
+        place=place_id, after=first_day + timedelta(days=days), first=first_day
     ):
-        closed |= {
-            closure.start_date + timedelta(days=d)
-            for d in range((closure.end_date - closure.start_date).days + 1)
-        }
-    ids = [r.pk for r in resources]
+        closed |= {start_date + timedelta(days=d) for d in range((end_date - start_date).days + 1)}
     margin = max((r.buffer for r in resources), default=timedelta(0))
+    values = {
+        "since": period_start - margin,
+        "until": period_end + margin,
+        "now": now,
+        "period_start": period_start,
+        "period_end": period_end,
+    }
+    if isinstance(target, Place):
+        rows = _AVAILABILITY[True].rows(place=place_id, **values)
+    else:
+        rows = _AVAILABILITY[False].rows(resource=target.pk, **values)
     held: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
-    reservations = (
-        Reservation.objects.holding()
-        .filter(resource_id__in=ids, start__lt=period_end + margin, end__gt=period_start - margin)
-        .order_by()
-        .values_list("resource_id", "start", "end", "units")
-    )
-    offers = (
-        WaitingListEntry.objects.filter(
-            resource_id__in=ids,
-            state=W.OFFERED,
-            offer_expires_at__gt=now,
-            start__lt=period_end + margin,
-            end__gt=period_start - margin,
-        )
-        .order_by()
-        .values_list("resource_id", "start", "end", "units")
-    )
-    for resource_id, s, e, units in reservations.union(offers, all=True):
-        held[resource_id].append((s, e, units))
     blocks: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for resource_id, s, e in Block.objects.filter(
-        resource_id__in=ids, start__lt=period_end, end__gt=period_start
-    ).values_list("resource_id", "start", "end"):
-        blocks[resource_id].append((s, e))
+    for kind, resource_id, s, e, units in rows:
+        if kind == _HELD:
+            held[resource_id].append((s, e, units))
+        else:
+            blocks[resource_id].append((s, e))
 
     slots = []
     tz = timezone.get_current_timezone()
@@ -915,7 +1216,10 @@ def join_waiting_list(
     """Queue for a period that is full; refused when the rules refuse it or when a unit is free."""
     now = now or timezone.now()
     with transaction.atomic():
-        resource = Resource.objects.select_for_update().select_related("place").get(pk=resource.pk)
+        # Only the resource's row (see _LOCK_RESOURCE).
+        resource = (
+            Resource.objects.select_for_update(of=("self",)).select_related("place").get(pk=resource.pk)
+        )
         refusals = check_rules(person, resource, start, end, units, now)
         if refusals:
             raise _validation_error(refusals)
@@ -937,7 +1241,10 @@ def offer_free_units(resource: Resource, now: datetime) -> list[WaitingListEntry
     for the resource's offer time."""
     offered = []
     with transaction.atomic():
-        resource = Resource.objects.select_for_update().select_related("place").get(pk=resource.pk)
+        # Only the resource's row (see _LOCK_RESOURCE).
+        resource = (
+            Resource.objects.select_for_update(of=("self",)).select_related("place").get(pk=resource.pk)
+        )
         waiting = WaitingListEntry.objects.filter(resource=resource, state=W.WAITING, end__gt=now)
         for entry in waiting.select_related("person").order_by("position"):
             # Only what the person could book now (not blocked, still ahead, within their limits).

@@ -1,0 +1,190 @@
+"""Communities (e.g. all members of a business association plus the municipality) are set up by the
+organisation that runs them, on its pages and through the API; an agreement that names a community is open
+to the people of every organisation in it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from vicinato.agreements.models import Community
+from vicinato.agreements.permissions import Action, can
+from vicinato.agreements.services import bookable_agreements
+from vicinato.register.models import Membership, Organisation
+
+from .conftest import affiliate
+from .test_api import client_for
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/agreements/communities"
+
+
+@pytest.fixture
+def association(db):
+    return Organisation.objects.create(kind=Organisation.Kind.ASSOCIATION, legal_name="Assolombarda Smart")
+
+
+@pytest.fixture
+def association_admin(user_factory, association):
+    user = user_factory("assoadmin")
+    Membership.objects.create(organisation=association, user=user, role=Membership.Role.ADMIN)
+    return user
+
+
+def test_an_association_forms_a_community_whose_people_book_under_an_agreement(
+    association, association_admin, company, city_hall, agreement, user_factory, other_organisation
+):
+    api = client_for(association_admin)
+    created = api.post(
+        URL,
+        {
+            "owner": association.pk,
+            "name": "Associati e Comune",
+            "organisations": [company.pk, city_hall.pk],
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["owner_name"], body["can_edit"], [o["name"] for o in body["organisations"]]) == (
+        "Assolombarda Smart",
+        True,
+        ["Comune di Milano", "Lombarda Software S.p.A."],
+    )
+    pk = body["id"]
+    added = api.post(
+        f"{URL}/{pk}/organisations", {"organisation": other_organisation.pk}, content_type="application/json"
+    )
+    assert [o["id"] for o in added.json()["organisations"]] == [
+        other_organisation.pk,
+        city_hall.pk,
+        company.pk,
+    ]
+    # Its people book under an agreement that names the community.
+    agreement.guests.clear()
+    agreement.communities.add(Community.objects.get(pk=pk))
+    member = user_factory("unionist")
+    affiliate(member, other_organisation)
+    assert list(bookable_agreements(member)) == [agreement]
+    removed = api.delete(f"{URL}/{pk}/organisations/{other_organisation.pk}")
+    assert removed.status_code == 200 and other_organisation.pk not in [
+        o["id"] for o in removed.json()["organisations"]
+    ]
+    assert list(bookable_agreements(member)) == []
+    again = api.delete(f"{URL}/{pk}/organisations/{other_organisation.pk}")
+    assert again.status_code == 422 and again.json()["errors"]["organisation"] == [
+        "Altro Sindacato is not a member of Associati e Comune."
+    ]
+    renamed = api.patch(f"{URL}/{pk}", {"name": "Associati, Comune"}, content_type="application/json")
+    assert (renamed.json()["name"], len(renamed.json()["organisations"])) == ("Associati, Comune", 2)
+    listed = client_for(user_factory("anyone")).get(URL, {"owner": association.pk}).json()
+    assert [(c["name"], c["can_edit"]) for c in listed] == [("Associati, Comune", False)]
+
+
+def test_only_the_owners_administrators_change_a_community(
+    association, association_admin, company_admin, user_factory, company
+):
+    staff = user_factory("assostaff")
+    Membership.objects.create(organisation=association, user=staff, role=Membership.Role.STAFF)
+    community = Community.objects.create(owner=association, name="Associati")
+    made_in_admin = Community.objects.create(name="Fatta in admin")
+    root = user_factory("root", is_superuser=True)
+    assert can(association_admin, Action.EDIT_COMMUNITY, community)
+    assert not can(staff, Action.EDIT_COMMUNITY, community)
+    assert not can(company_admin, Action.EDIT_COMMUNITY, community)
+    assert not can(association_admin, Action.EDIT_COMMUNITY, made_in_admin)
+    assert can(root, Action.EDIT_COMMUNITY, made_in_admin)
+    for user in (staff, company_admin):
+        api = client_for(user)
+        assert (
+            api.patch(f"{URL}/{community.pk}", {"name": "X"}, content_type="application/json").status_code
+            == 403
+        )
+        assert (
+            api.post(
+                f"{URL}/{community.pk}/organisations",
+                {"organisation": company.pk},
+                content_type="application/json",
+            ).status_code
+            == 403
+        )
+        assert (
+            api.post(
+                URL, {"owner": association.pk, "name": "Mia"}, content_type="application/json"
+            ).status_code
+            == 403
+        )
+    assert (
+        client_for(association_admin)
+        .patch(f"{URL}/{made_in_admin.pk}", {"name": "X"}, content_type="application/json")
+        .status_code
+        == 403
+    )
+    assert client_for(association_admin).post(URL, {"name": "Mia"}, content_type="application/json").json()[
+        "errors"
+    ] == {"owner": ["Give the id of the organisation that runs the community."]}
+
+
+def test_refusals_of_communities_say_what_to_fix(association, association_admin, company):
+    api = client_for(association_admin)
+    bad = api.post(
+        URL,
+        {"owner": association.pk, "name": "", "organisations": [company.pk, 2**64]},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == {
+        "name": ["This field is required."],
+        "organisations": [f"Select a valid choice. {2**64} is not one of the available choices."],
+    }
+    community = Community.objects.create(owner=association, name="Associati")
+    unknown = api.post(
+        f"{URL}/{community.pk}/organisations", {"organisation": 2**64}, content_type="application/json"
+    )
+    assert unknown.status_code == 422 and unknown.json()["errors"] == {
+        "organisation": ["No organisation has this id."]
+    }
+    assert api.delete(f"{URL}/{community.pk}/organisations/{2**64}").status_code == 404
+    assert api.get(f"{URL}/{2**64}").status_code == 404
+
+
+def test_the_community_pages(client, association, association_admin, company, city_hall):
+    client.force_login(association_admin)
+    listing = client.get(f"/en/organizzazioni/{association.pk}/comunita/").content.decode()
+    assert "Communities we run" in listing and "New community" in listing
+    italian = client.get(f"/organizzazioni/{association.pk}/comunita/nuova/").content.decode()
+    assert 'lang="it"' in italian and "Nuova comunità gestita da Assolombarda Smart" in italian
+    refused = client.post(f"/en/organizzazioni/{association.pk}/comunita/nuova/", {"name": ""})
+    text = refused.content.decode()
+    assert "The community was not saved" in text
+    assert re.search(r'id="id_name"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="id_name"', text)
+    assert re.search(r'id="id_name-error">This field is required.', text)
+    answer = client.post(
+        f"/en/organizzazioni/{association.pk}/comunita/nuova/",
+        {"name": "Associati e Comune", "organisations": [company.pk, city_hall.pk]},
+    )
+    community = Community.objects.get()
+    assert answer.status_code == 302 and community.owner == association
+    assert set(community.organisations.all()) == {company, city_hall}
+    client.post(
+        f"/en/comunita/{community.pk}/modifica/", {"name": "Associati", "organisations": [company.pk]}
+    )
+    assert list(community.organisations.all()) == [company]
+    huge = client.post(f"/en/comunita/{community.pk}/modifica/", {"name": "A", "organisations": [str(2**64)]})
+    assert huge.status_code == 200 and "is not one of the available choices" in huge.content.decode()
+    member_view = client.get(f"/en/organizzazioni/{association.pk}/comunita/").content.decode()
+    assert "Associati" in member_view and "Lombarda Software S.p.A." in member_view
+
+
+def test_community_pages_are_for_the_owners_administrators(
+    client, association, company_admin, user_factory, company
+):
+    community = Community.objects.create(owner=association, name="Associati")
+    community.organisations.add(company)
+    client.force_login(company_admin)
+    assert client.get(f"/en/organizzazioni/{association.pk}/comunita/nuova/").status_code == 403
+    assert client.get(f"/en/comunita/{community.pk}/modifica/").status_code == 403
+    # A member organisation sees the communities it belongs to.
+    belongs = client.get(f"/en/organizzazioni/{company.pk}/comunita/").content.decode()
+    assert "Associati (run by Assolombarda Smart)" in belongs and "New community" in belongs
