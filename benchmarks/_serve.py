@@ -70,15 +70,20 @@ def free_port() -> int:
 class Server:
     """gunicorn on loopback; `cpu_seconds()` is the CPU time its processes used so far."""
 
-    def __init__(self, env: dict, workers: int, threads: int, worker_class: str = "gthread") -> None:
+    def __init__(
+        self, env: dict, workers: int, threads: int, worker_class: str = "gthread", app: str = "vicinato.wsgi"
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.workers, self.threads = workers, threads
-        # gthread keeps connections alive between requests (sync closes each one); threads=1 still does.
+        self.workers, self.threads, self.app = workers, threads, app
+        # sync closes each connection after its answer (the clients connect again: one accept queue shared by
+        # the workers); gthread keeps connections alive, threads=1 too. gunicorn runs sync with threads as gthread.
         self.worker_class = "gthread" if threads > 1 else worker_class
-        command = [BIN / "gunicorn", "vicinato.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", str(workers)]
+        command = [BIN / "gunicorn", app, "-b", f"127.0.0.1:{self.port}", "-w", str(workers)]
         command += ["-k", self.worker_class, "--threads", str(threads)]
         command += ["--preload", "--keep-alive", "30", "--backlog", "2048", "--log-level", "warning"]
+        if app != "vicinato.wsgi":  # a benchmark's own application (benchmarks/_floor.py)
+            command += ["--pythonpath", str(Path(__file__).resolve().parent)]
         self.process = subprocess.Popen(command, env=env, cwd=ROOT)
 
     def wait(self, path: str) -> None:
@@ -127,7 +132,12 @@ class Server:
         return total / os.sysconf("SC_CLK_TCK")
 
     def settings(self) -> dict:
-        return {"workers": self.workers, "threads": self.threads, "worker_class": self.worker_class}
+        return {
+            "app": self.app,
+            "workers": self.workers,
+            "threads": self.threads,
+            "worker_class": self.worker_class,
+        }
 
 
 def status(base: str, path: str) -> int:

@@ -1,14 +1,23 @@
 """Benchmark: the nearby-search API (/api/v1/places/nearby) under 20 concurrent clients, served by gunicorn on loopback.
 
-Run: .venv/bin/python benchmarks/nearby_api.py [--duration 20] [--clients 20] [--workers 2] [--threads 2] [--rate 150]
+Run: .venv/bin/python benchmarks/nearby_api.py [--duration 20] [--clients 20] [--workers 2] [--worker-class sync]
+     [--threads 1] [--rate 150] [--no-floor]
 
 Target (issue 3): p95 under 30 ms with 20 concurrent clients. It prints one JSON document with:
-- closed_loop: `--clients` connections each sending its next search as soon as the last is answered (wrk when
+- closed_loop: `--clients` clients each sending its next search as soon as the last is answered (wrk when
   installed, `apt-get install wrk`; a Python client otherwise): requests per second and latency p50/p95/p99/max;
-  a saturated closed loop measures mostly the queue, so latency ≈ clients / throughput;
+  a saturated closed loop measures mostly the queue, so mean latency ≈ clients / throughput;
 - fixed_rate: searches sent at `--rate` per second (open loop, latency counted from when each was due): the
   latency one person sees when the server is busy but not saturated;
-- server CPU milliseconds per request, and the load average before each phase (the machine may be shared).
+- floor: the same closed loop against a bare WSGI application (benchmarks/_floor.py: a fixed JSON answer of the
+  same size, no Django, no search) under the same gunicorn settings: what the server, the client and the kernel
+  alone cost on this machine, the best any endpoint could do;
+- server CPU milliseconds per request, and the load average before each phase (the machine may be shared: repeat
+  when it was busy).
+
+gunicorn runs 2 sync workers by default: each takes the next connection from the one queue they share, so no
+client waits behind a busy worker while another is free (gthread workers keep each connection on the worker that
+accepted it; `--worker-class gthread --threads 2` measures that).
 
 The searches go from random points on the demo city's street map (one of the first `--origins` points inside
 45.44-45.50 N, 9.14-9.24 E that the API answers), by bike within 15 minutes unless --mode/--minutes say otherwise.
@@ -55,11 +64,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20, help="seconds of each phase")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    # On 2 cores: 2 processes (one per core) with 2 threads each answered most; gthread keeps connections alive.
-    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
-    parser.add_argument(
-        "--worker-class", choices=["gthread", "sync"], default="gthread", help="with --threads 1"
-    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (more than 1: gthread)")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
     parser.add_argument(
         "--rate", type=float, default=150, help="requests per second of the fixed-rate phase (0: skip)"
     )
@@ -69,6 +75,12 @@ def main() -> None:
     parser.add_argument("--client", choices=["wrk", "python"], default=_serve.default_client())
     parser.add_argument("--data-dir", type=Path, default=_serve.ROOT / "var" / "bench-speed")
     parser.add_argument("--setup", action="store_true", help="migrate and load the demo even if present")
+    parser.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the bare WSGI floor (benchmarks/_floor.py)",
+    )
     args = parser.parse_args()
 
     env = _serve.demo_env(args.data_dir, args.setup)
@@ -87,6 +99,15 @@ def main() -> None:
         )
     finally:
         server.stop()
+    floor = None
+    if args.floor:
+        bare = _serve.Server(env, args.workers, args.threads, args.worker_class, app="_floor:application")
+        try:
+            bare.wait("/")
+            _serve.closed_loop(bare, paths, args.clients, min(5.0, args.duration), args.client)
+            floor = _serve.closed_loop(bare, paths, args.clients, args.duration, args.client)
+        finally:
+            bare.stop()
     p95 = closed["latency_ms"]["p95"]
     print(
         json.dumps(
@@ -95,6 +116,7 @@ def main() -> None:
                 "search": {"mode": args.mode, "minutes": args.minutes, "origins": len(paths)},
                 "closed_loop": closed,
                 "fixed_rate": fixed,
+                "floor": floor,
                 "target": {
                     "p95_ms": TARGET_P95_MS,
                     "clients": args.clients,

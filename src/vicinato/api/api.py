@@ -220,7 +220,7 @@ class _NearbyRecords:
 
 
 nearby_records = _NearbyRecords()
-_FILTERS = tuple(PlaceFilterForm.base_fields)
+_FILTERS = frozenset(PlaceFilterForm.base_fields)
 
 
 @places_router.get(
@@ -230,18 +230,20 @@ def nearby_places(request: HttpRequest, lat: float, lon: float, mode: str = "wal
     """Listed places reachable from (lat, lon) within `minutes` on foot or by bike over the street network,
     nearest first; combine with the register filters (kind, amenity, audience, register, district, ...)."""
     _travel_params(mode, minutes, lat, lon)
-    filtered = any(value for name in _FILTERS for value in request.GET.getlist(name))
+    # Only the filters present in the query (usually none) are looked at; empty ones, as forms send them, are none.
+    filtered = any(value for name, values in request.GET.lists() if name in _FILTERS for value in values)
     if filtered:
         form = PlaceFilterForm(request.GET)
         if not form.is_valid():
             raise ValidationError(
                 {field: [e["message"] for e in errs] for field, errs in form.errors.get_json_data().items()}
             )
+    index = travel.reach_index(mode)
     try:
-        reached = travel.reachable_places(lat, lon, mode, minutes)
+        reached = travel.reachable_places(lat, lon, mode, minutes, index=index)
     except travel.TravelError as error:
         raise ValidationError({"lat": [str(error)]}) from error
-    fragments = nearby_records.get(travel.reach_index(mode))
+    fragments = nearby_records.get(index)
     if filtered and reached:
         kept = set(
             filter_places(Place.objects.filter(public_id__in=reached), form.cleaned_data).values_list(
@@ -250,8 +252,9 @@ def nearby_places(request: HttpRequest, lat: float, lon: float, mode: str = "wal
         )
         reached = {k: v for k, v in reached.items() if k in kept}
     # Answered directly, in the documented shape: validating the records again would cost more than the search.
+    # %a of a float is its shortest repr, as JSON writes it.
     answers = sorted((m, pid) for pid, m in reached.items() if pid in fragments)
-    body = b", ".join(fragments[pid] + b', "minutes": ' + json.dumps(m).encode() + b"}" for m, pid in answers)
+    body = b", ".join(b'%b, "minutes": %a}' % (fragments[pid], m) for m, pid in answers)
     return HttpResponse(b"[" + body + b"]", content_type="application/json")
 
 

@@ -208,9 +208,15 @@ def check_minutes(minutes: int) -> int:
     return minutes
 
 
-def reachable_places(lat: float, lon: float, mode: str, minutes: int) -> dict[str, float]:
-    """Listed places reachable within `minutes`, as {public_id: minutes}, nearest first."""
-    index = reach_index(mode)
+def reachable_places(
+    lat: float, lon: float, mode: str, minutes: int, *, index: ReachIndex | None = None
+) -> dict[str, float]:
+    """Listed places reachable within `minutes`, as {public_id: minutes}, nearest first.
+
+    `index`: the mode's reach_index(), when the caller already holds it (one look-up per request).
+    """
+    if index is None:
+        index = reach_index(mode)
     try:
         reached = index.reachable(lat, lon, within_s=check_minutes(minutes) * 60)
     except RoutingError as error:

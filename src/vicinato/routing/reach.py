@@ -3,15 +3,18 @@
 Each place gets one bounded reverse search (towards the place, on the transposed graph for the
 directed bike mode) up to `max_time_s`; the index keeps, per place, the sparse set of search states
 within that time and their time to the place (states are junctions, or with turn costs the
-directions of the streets: see graph.py). A query snaps the origin, reads the time at the two
-states it starts at (the two ends of its street) for every place in one vectorised lookup, and adds
-the partial street costs. Adding, moving or removing one place runs at most one search and never
-touches the others.
+directions of the streets: see graph.py). For queries the same pairs are also kept the other way
+round, per state: the places reachable from it and their times (built on first query after a change).
+A query snaps the origin, reads the rows of the states it starts at (the two ends of its street),
+adds the partial street costs, and checks the trips that need no search against the few places on
+its own street or around its junctions, instead of looking every place up. Adding, moving or
+removing one place runs at most one search and never touches the others.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Hashable, Iterable
@@ -22,13 +25,80 @@ from typing import Literal
 import numpy as np
 
 from .errors import CutoffTooLargeError, PointTooFarError, StaleIndexError
-from .graph import ModeGraph, SnappedPoints
+from .graph import SNAP_CANDIDATES, ModeGraph, SnappedPoints
 
 PlaceId = Hashable
 
 # Times are stored as float32 (about 0.1 ms of rounding at 30 minutes); queries allow this slack.
 INDEX_TOLERANCE_S = 1e-3
 INDEX_FORMAT_VERSION = 2
+
+
+@dataclass(frozen=True)
+class _QueryData:
+    """What queries read, built from the per-place data (see ReachIndex._query_data)."""
+
+    ids: list  # the indexed places, in slot order; "positions" below index this list
+    ptr: np.ndarray  # CSR over search states: the entries of state s are ptr[s]:ptr[s + 1]
+    place: np.ndarray  # int32 position of each entry's place
+    times: np.ndarray  # float32 seconds from the entry's state to its place
+    snapped: SnappedPoints  # the places snapped onto their streets, by position
+    by_chain: dict[int, list[int]]  # chain -> positions of the places on it
+    by_junction: dict[int, list[int]]  # junction -> positions of the places on a chain ending there
+
+
+def _subset(points: SnappedPoints, rows: np.ndarray) -> SnappedPoints:
+    return SnappedPoints(
+        *(np.asarray(getattr(points, f))[rows] for f in ("lat", "lon", "seg", "frac", "dist_m", "ok"))
+    )
+
+
+@dataclass(frozen=True)
+class _PointSnapper:
+    """The arrays graph.snap_many reads (its k-d tree of points sampled along the segments), for one point."""
+
+    graph: ModeGraph
+    tree: object
+    sample_seg: np.ndarray
+    seg_xy: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    k: int
+
+    @classmethod
+    def of(cls, graph: ModeGraph) -> _PointSnapper | Literal[False]:
+        try:
+            tree = graph._snap_index()
+            sample_seg, seg_xy = graph._sample_seg, graph._seg_xy
+        except AttributeError:
+            return False
+        if sample_seg is None or seg_xy is None or len(seg_xy) != 4:
+            return False
+        return cls(graph, tree, sample_seg, tuple(seg_xy), min(SNAP_CANDIDATES, tree.n))  # type: ignore[attr-defined]
+
+    def snap(self, lat: float, lon: float) -> SnappedPoints | None:
+        """The point snapped exactly as snap_many snaps it, or None when it is beyond the snapping limit."""
+        g = self.graph
+        lat_a, lon_a = np.array([lat], dtype=np.float64), np.array([lon], dtype=np.float64)
+        x, y = g.projection.to_xy(lon_a, lat_a)
+        _, idx = self.tree.query(np.array([[x[0], y[0]]]), k=self.k)  # type: ignore[attr-defined]
+        cand = self.sample_seg[np.asarray(idx).reshape(-1)]
+        xu, yu, dx, dy = (arr[cand] for arr in self.seg_xy)
+        px = x[0] - xu
+        py = y[0] - yu
+        len2 = dx * dx + dy * dy
+        t = np.divide(px * dx + py * dy, len2, out=np.zeros(len(cand)), where=len2 > 0)
+        t = np.clip(t, 0.0, 1.0)
+        dist = np.hypot(px - t * dx, py - t * dy)
+        best = int(np.argmin(dist))
+        if not dist[best] <= g.settings.max_snap_m:
+            return None
+        return SnappedPoints(
+            lat_a,
+            lon_a,
+            cand[best : best + 1].astype(np.int64),
+            t[best : best + 1],
+            dist[best : best + 1],
+            np.ones(1, dtype=bool),
+        )
 
 
 @dataclass(frozen=True)
@@ -57,6 +127,8 @@ class ReachIndex:
         self._nodes: list[np.ndarray | None] = []
         self._times: list[np.ndarray | None] = []
         self._merged: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._query: _QueryData | None = None
+        self._snapper: _PointSnapper | Literal[False] | None = None
         self.skipped: dict[PlaceId, str] = {}
 
     # ----- building and updating -------------------------------------------------------------
@@ -137,6 +209,7 @@ class ReachIndex:
 
         self.graph.reverse_search(heads, costs, self.max_time_s + INDEX_TOLERANCE_S, keep)
         self._merged = None
+        self._query = None
 
     def add(self, place_id: PlaceId, lat: float, lon: float) -> None:
         """Add a place, or move it if the id is already indexed; PointTooFarError if off the map."""
@@ -154,6 +227,7 @@ class ReachIndex:
         self._nodes[slot] = None
         self._times[slot] = None
         self._merged = None
+        self._query = None
         if len(self._slot_of) * 2 < len(self._place):
             self._compact()
         return True
@@ -166,6 +240,7 @@ class ReachIndex:
             setattr(self, name, [values[slot] for slot in alive])
         self._slot_of = {place: slot for slot, place in enumerate(self._place)}
         self._merged = None
+        self._query = None
 
     def __len__(self) -> int:
         return len(self._slot_of)
@@ -200,17 +275,53 @@ class ReachIndex:
             self._merged = (slots, keys, times)
         return self._merged
 
-    def _lookup(self, slots: np.ndarray, keys: np.ndarray, times: np.ndarray, node: int) -> np.ndarray:
-        wanted = slots * self.graph.state_count + node
-        pos = np.searchsorted(keys, wanted)
-        pos_c = np.minimum(pos, max(len(keys) - 1, 0))
-        found = (pos < len(keys)) & (keys[pos_c] == wanted) if len(keys) else np.zeros(len(slots), bool)
-        return np.where(found, times[pos_c].astype(np.float64) if len(keys) else np.inf, np.inf)
+    def _query_data(self) -> _QueryData:
+        """The index turned around for queries (rebuilt after changes): per search state, the places reachable
+        from it and their times, so that a query reads the one or two rows of the states it starts at."""
+        if self._query is None:
+            slots = np.asarray([s for s, p in enumerate(self._place) if p is not None], dtype=np.int64)
+            pick = slots.tolist()
+            n = self.graph.state_count
+            if pick:
+                sizes = np.asarray([len(self._nodes[s]) for s in pick], dtype=np.int64)  # type: ignore[arg-type]
+                nodes = np.concatenate([self._nodes[s] for s in pick])  # type: ignore[misc]
+                times = np.concatenate([self._times[s] for s in pick])  # type: ignore[misc]
+                # Grouped by state, the places of a state in the order of their slots.
+                order = np.argsort(nodes, kind="stable")
+                ptr = np.zeros(n + 1, dtype=np.int64)
+                np.cumsum(np.bincount(nodes, minlength=n), out=ptr[1:])
+                place = np.repeat(np.arange(len(pick), dtype=np.int32), sizes)[order]
+                times = times[order]
+            else:
+                ptr = np.zeros(n + 1, dtype=np.int64)
+                place, times = np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+            snapped = self._snapped(slots)
+            g = self.graph
+            chain = g.seg_chain[snapped.seg]
+            by_chain: dict[int, list[int]] = {}
+            by_junction: dict[int, list[int]] = {}
+            for i, (c, a, b) in enumerate(
+                zip(chain.tolist(), g.chain_a[chain].tolist(), g.chain_b[chain].tolist(), strict=True)
+            ):
+                by_chain.setdefault(c, []).append(i)
+                by_junction.setdefault(a, []).append(i)
+                if b != a:
+                    by_junction.setdefault(b, []).append(i)
+            self._query = _QueryData(
+                ids=[self._place[s] for s in pick],
+                ptr=ptr,
+                place=place,
+                times=times,
+                snapped=snapped,
+                by_chain=by_chain,
+                by_junction=by_junction,
+            )
+        return self._query
 
     def times_from(self, lat: float, lon: float) -> dict[PlaceId, float]:
         """Seconds from a point to every place reachable within max_time_s."""
-        slots, seconds = self._times_from(lat, lon, self.max_time_s)
-        return {self._place[s]: float(t) for s, t in zip(slots.tolist(), seconds.tolist(), strict=True)}
+        ids, positions, seconds = self._times_from(lat, lon, self.max_time_s)
+        return {ids[i]: float(t) for i, t in zip(positions.tolist(), seconds.tolist(), strict=True)}
 
     def reachable(self, lat: float, lon: float, within_s: float) -> list[ReachablePlace]:
         """Places reachable from (lat, lon) within `within_s` seconds, nearest first."""
@@ -219,27 +330,58 @@ class ReachIndex:
                 f"This index knows travel times up to {self.max_time_s / 60:g} minutes, not {within_s / 60:g}; "
                 "ask for less or rebuild the index with a larger max_time_s."
             )
-        slots, seconds = self._times_from(lat, lon, within_s)
+        ids, positions, seconds = self._times_from(lat, lon, within_s)
         order = np.argsort(seconds, kind="stable")
-        return [ReachablePlace(self._place[slots[i]], float(seconds[i])) for i in order.tolist()]
+        return [
+            ReachablePlace(ids[i], t)
+            for i, t in zip(positions[order].tolist(), seconds[order].tolist(), strict=True)
+        ]
 
-    def _times_from(self, lat: float, lon: float, within_s: float) -> tuple[np.ndarray, np.ndarray]:
+    def _times_from(self, lat: float, lon: float, within_s: float) -> tuple[list, np.ndarray, np.ndarray]:
+        """(ids, positions in ids, seconds) of the places reachable within within_s, in the order of ids."""
         g = self.graph
-        origin = g.snap_many([(lat, lon)])
-        slots, keys, times = self._merge()
-        if len(slots) == 0:
-            return slots, np.empty(0)
+        origin = self._snap_origin(lat, lon)
+        q = self._query_data()
+        if not q.ids:
+            return q.ids, np.empty(0, dtype=np.int64), np.empty(0)
         heads, costs = g._heads_out(origin)
-        best = np.full(len(slots), np.inf)
+        best = np.full(len(q.ids), np.inf)
         for head, cost in zip(heads[0].tolist(), costs[0].tolist(), strict=True):
-            if np.isfinite(cost):
-                best = np.minimum(best, cost + self._lookup(slots, keys, times, head))
-        # Trips that need no search: along the origin's street, or onto a street leaving the
-        # junction the origin stands on.
-        _, di, direct = g.direct_trips(origin, self._snapped(slots))
-        np.minimum.at(best, di, direct)
-        hit = best <= within_s + INDEX_TOLERANCE_S
-        return slots[hit], best[hit]
+            if math.isfinite(cost):
+                lo, hi = int(q.ptr[head]), int(q.ptr[head + 1])
+                if hi > lo:
+                    # A place appears at most once per state: a plain gather and scatter.
+                    place = q.place[lo:hi]
+                    best[place] = np.minimum(best[place], cost + q.times[lo:hi].astype(np.float64))
+        # Trips that need no search: along the origin's street, or onto a street leaving the junction the
+        # origin stands on. Only the places on the origin's street or on a street sharing one of its end
+        # junctions can have one; direct_trips sees just those.
+        chain = int(g.seg_chain[origin.seg[0]])
+        near = set(q.by_chain.get(chain, ()))
+        for junction in (int(g.chain_a[chain]), int(g.chain_b[chain])):
+            near.update(q.by_junction.get(junction, ()))
+        if near:
+            candidates = np.asarray(sorted(near), dtype=np.int64)
+            _, di, direct = g.direct_trips(origin, _subset(q.snapped, candidates))
+            np.minimum.at(best, candidates[di], direct)
+        positions = np.flatnonzero(best <= within_s + INDEX_TOLERANCE_S)
+        return q.ids, positions, best[positions]
+
+    def _snap_origin(self, lat: float, lon: float) -> SnappedPoints:
+        """graph.snap_many([(lat, lon)]) for one point, with the same result, in a fraction of the time.
+
+        snap_many is made for batches: on one point its two dozen array operations cost more than the k-d tree
+        query itself. This reads the same snapping index and takes the same steps on the candidates of one
+        point; anything unusual (a point off the map or not finite, a graph without that index) goes to
+        snap_many, which raises the usual errors.
+        """
+        if self._snapper is None:
+            self._snapper = _PointSnapper.of(self.graph)
+        if self._snapper and math.isfinite(lat) and math.isfinite(lon):
+            snapped = self._snapper.snap(lat, lon)
+            if snapped is not None:
+                return snapped
+        return self.graph.snap_many([(lat, lon)])
 
     def _snapped(self, slots: np.ndarray) -> SnappedPoints:
         """The places in these slots as snapped points."""
