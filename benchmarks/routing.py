@@ -10,8 +10,12 @@ speed ratio and the agreement between the two engines.
 Origins and places are random points ON the street network of each mode (uniform per metre of
 street, seeded): both engines then snap them with no walk to the street, so the agreement measures
 routing, not the snapping policy (ours adds the walk to the street at walking speed, OSRM does not).
-Our tables run 3 times (median reported and compared, each run listed); OSRM's time is its Table()
-calls in one process, and the wall time with --osrm-processes processes. Agreement counts cells both
+Our tables run 3 times (median reported and compared, each run listed), on the graph's default
+threads (`threads`: one per core, at most 4; the compiled searches release the GIL) and, for the
+default settings, once more on 1 thread (`default_1_thread`); OSRM's time is its Table() calls in
+one process (one request per chunk of origins), and the wall time with --osrm-processes
+processes. `jit_first_calls` times the first calls needing the compiled kernels in fresh
+processes, with an empty numba cache (a fresh checkout) and then a warm one. Agreement counts cells both
 engines reach within the cutoff, for our default settings and for OSRM-like speeds
 (RoutingSettings.osrm_like(), with the default turn and traffic-signal costs, which are OSRM's),
 against OSRM's stock profiles; and, for bikes, our OSRM-like speeds without any turn or signal
@@ -130,6 +134,51 @@ def _load(pbf: Path, cache_dir: Path, settings: RoutingSettings) -> dict[str, An
     }
 
 
+def _first_calls(pbf: Path, cache_dir: Path) -> dict[str, Any]:
+    """In a fresh process: the first calls that need the compiled kernels (numba's import, and
+    either compiling them or loading them from its cache), each then timed a second time."""
+    started = time.perf_counter()
+    network = Network.load(cache_dir / "bench.npz", RoutingSettings())
+    result: dict[str, Any] = {"load_s": round(time.perf_counter() - started, 3)}
+    rng = np.random.default_rng(1)
+    for mode in ("walk", "bike"):
+        graph = network.graph(mode)
+        graph._snap_index()
+        points = sample_on_streets(graph, 20, rng)
+        for name in ("table_float32", "table_float64", "isochrone"):
+            for attempt in ("first", "second"):
+                started = time.perf_counter()
+                if name == "isochrone":
+                    graph.isochrone(*points[0], 600)
+                else:
+                    dtype = np.float32 if name == "table_float32" else np.float64
+                    graph.table(points[:10], points[10:], 1800, dtype=dtype)
+                result[f"{mode}_{name}_{attempt}_s"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def jit_times(pbf: Path, cache_dir: Path) -> dict[str, Any]:
+    """First-call times in fresh processes, with an empty numba cache (a fresh checkout: compiles
+    and writes the cache) and then with that cache (every later process)."""
+    numba_cache = cache_dir / "numba"
+    before = os.environ.get("NUMBA_CACHE_DIR")
+    os.environ["NUMBA_CACHE_DIR"] = str(numba_cache)  # inherited by the spawned processes
+    try:
+        cold = _in_child(_first_calls, pbf, cache_dir)
+        warm = _in_child(_first_calls, pbf, cache_dir)
+    finally:
+        if before is None:
+            os.environ.pop("NUMBA_CACHE_DIR", None)
+        else:
+            os.environ["NUMBA_CACHE_DIR"] = before
+    cache_files = list(numba_cache.rglob("*")) if numba_cache.exists() else []
+    return {
+        "empty_cache": cold,
+        "warm_cache": warm,
+        "cache_kb": round(sum(f.stat().st_size for f in cache_files if f.is_file()) / 1024),
+    }
+
+
 def _readable(settings: RoutingSettings) -> dict[str, Any]:
     return {k: dict(v) if isinstance(v, tuple) else v for k, v in settings.to_dict().items()}
 
@@ -149,8 +198,10 @@ def our_table(
 ) -> tuple[np.ndarray, dict]:
     """graph.table() (snapping included) timed `runs` times; the median is compared with OSRM.
 
-    snap_s is snapping both sides on its own, timed once more separately for reference.
+    The searches run on graph.workers threads (they release the GIL). snap_s is snapping both
+    sides on its own, timed once more separately for reference.
     """
+    graph.table(origins[:10], places[:10], cutoff_s, strict=False, dtype=np.float32)  # JIT: see jit_times()
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -163,6 +214,7 @@ def our_table(
     d = graph.snap_many(places, strict=False)
     snap_s = time.perf_counter() - started
     return table, {
+        "threads": graph.workers,
         "total_s": round(median[0], 3),
         "total_s_each_run": [round(t[0], 3) for t in timings],
         "total_s_best": round(min(t[0] for t in timings), 3),
@@ -237,16 +289,16 @@ def agreement(ours: np.ndarray, ref: np.ndarray, cutoff_s: float) -> dict[str, A
 
 
 def _find_python312() -> str | None:
-    found = shutil.which("python3.12")
-    if found:
-        return found
+    """A Python 3.12 that runs (a pyenv shim on PATH may not, when 3.12 is not its selected version)."""
+    candidates = [shutil.which("python3.12")]
     for pattern in (
         "/root/.pyenv/versions/3.12*/bin/python3.12",
         os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12"),
     ):
-        matches = sorted(glob.glob(pattern))
-        if matches:
-            return matches[-1]
+        candidates += sorted(glob.glob(pattern), reverse=True)
+    for candidate in candidates:
+        if candidate and subprocess.run([candidate, "--version"], capture_output=True).returncode == 0:
+            return candidate
     return None
 
 
@@ -384,6 +436,8 @@ def main() -> int:
             }
         for label, settings in SETTINGS.items():
             networks[label] = Network.load(Path(tmp) / label / "bench.npz", settings)
+        say("first calls of the compiled kernels (fresh processes, empty then warm numba cache)")
+        out["jit_first_calls"] = jit_times(pbf, Path(tmp) / "default")
 
     rng = np.random.default_rng(args.seed)
     points: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -401,10 +455,18 @@ def main() -> int:
                 continue
             g = network.graph(mode)
             g._snap_index()  # built lazily on first use; part of loading, timed above
-            say(f"our {mode} table {args.origins} × {args.places} ({label} settings)")
+            say(f"our {mode} table {args.origins} × {args.places} ({label} settings, {g.workers} threads)")
             table, timing = our_table(g, *points[mode], cutoff_s)
             ours[label][mode] = table
             out["ours"][mode][label] = timing
+            if label == "default" and g.workers > 1:
+                threads = g.workers
+                g.workers = 1
+                say(f"our {mode} table {args.origins} × {args.places} ({label} settings, 1 thread)")
+                one, timing = our_table(g, *points[mode], cutoff_s)
+                g.workers = threads
+                timing["same_cells_as_with_threads"] = bool(np.array_equal(one, table))
+                out["ours"][mode][f"{label}_1_thread"] = timing
         queries = sample_on_streets(graph, args.reach_queries, rng)
         say(f"ReachIndex latency ({mode})")
         out["ours"][mode]["reach_index"] = reach_latency(graph, points[mode][1], queries, within_s=900)
@@ -475,6 +537,12 @@ def run_osrm(
                     ours_s = float(our_times[mode]["default"]["total_s"])  # median of 3 runs
                     osrm_s = float(timing["table_calls_s"] if processes == 1 else timing["table_wall_s"])
                     entry[f"speed_ratio_osrm_{processes}_process_over_ours"] = round(osrm_s / ours_s, 1)
+                    entry["our_threads"] = our_times[mode]["default"].get("threads")
+                    single = our_times[mode].get("default_1_thread")
+                    if single:
+                        entry[f"speed_ratio_osrm_{processes}_process_over_ours_1_thread"] = round(
+                            osrm_s / float(single["total_s"]), 1
+                        )
                     if processes == 1:
                         # CPU seconds on both sides: much less sensitive to other work on the machine.
                         ours_cpu = float(our_times[mode]["default"]["cpu_s"])

@@ -1,7 +1,7 @@
 """Routing engine of Vicinato: walk and bike graphs from OpenStreetMap, travel times and isochrones.
 
-Pure Python (numpy, scipy, shapely, pyosmium); no Django. Start with Network.load_or_build();
-README.md beside this file describes the API, the cache and the rules.
+Python (numpy, scipy, shapely, pyosmium; searches compiled with numba); no Django. Start with
+Network.load_or_build(); README.md beside this file describes the API, the cache and the rules.
 """
 
 from .coverage import coverage_share, node_weights_from_polygons

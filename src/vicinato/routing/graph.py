@@ -38,7 +38,6 @@ states are `state_count` junctions or directions.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
@@ -50,7 +49,15 @@ from scipy.spatial import cKDTree
 
 from .errors import PointTooFarError
 from .projection import LocalProjection
-from .search import TIME_TOLERANCE_S, build_csr, multi_source_search, transpose_csr
+from .search import (
+    TIME_TOLERANCE_S,
+    build_csr,
+    default_workers,
+    kernels,
+    multi_source_search,
+    search_table,
+    transpose_csr,
+)
 from .settings import RoutingSettings
 from .turns import chain_bearings, turn_list
 
@@ -93,11 +100,8 @@ STORED_ARRAYS = (
 )
 
 Points = Sequence[tuple[float, float]] | np.ndarray
-
-
-def default_workers() -> int:
-    """Threads used for batches of searches (scipy's Dijkstra releases the GIL while it runs)."""
-    return max(1, min(4, os.cpu_count() or 1))
+# Sparse extra entries of a table's readers: (reader, state, cost) arrays.
+Extras = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass
@@ -502,30 +506,29 @@ class ModeGraph:
         # Querying in spatial order (250 m cells) keeps the tree's nodes in cache: 3-4x faster for
         # large batches of scattered points.
         order = np.lexsort((np.floor(y / 250.0), np.floor(x / 250.0)))
-        _, sorted_idx = tree.query(np.column_stack([x[order], y[order]]), k=k, workers=self.workers)
-        idx = np.empty((len(x), k), dtype=np.int64)
-        idx[order] = np.asarray(sorted_idx).reshape(len(x), k)
-        cand = self._sample_seg[idx]
-        xu, yu, dx, dy = (arr[cand] for arr in self._seg_xy)
-        px = x[:, None] - xu
-        py = y[:, None] - yu
-        len2 = dx * dx + dy * dy
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.where(len2 > 0, (px * dx + py * dy) / len2, 0.0)
-        t = np.clip(t, 0.0, 1.0)
-        dist = np.hypot(px - t * dx, py - t * dy)
-        best = np.argmin(dist, axis=1)
-        rows = np.arange(len(x))
-        seg = cand[rows, best]
-        frac = t[rows, best]
-        dist_m = dist[rows, best]
+        _, neighbours = tree.query(np.column_stack([x[order], y[order]]), k=k, workers=self.workers)
+        # The nearest of each point's candidate segments (the perpendicular foot on each, compiled).
+        seg = np.empty(len(x), dtype=np.int64)
+        frac = np.empty(len(x))
+        dist_m = np.empty(len(x))
+        kernels().nearest_segments(
+            np.ascontiguousarray(x, dtype=np.float64),
+            np.ascontiguousarray(y, dtype=np.float64),
+            order,
+            np.asarray(neighbours, dtype=np.int64).reshape(len(x), k),
+            self._sample_seg,
+            *self._seg_xy,
+            seg,
+            frac,
+            dist_m,
+        )
         ok = dist_m <= self.settings.max_snap_m
         if strict and not ok.all():
             bad = int(np.flatnonzero(~ok)[0])
             raise PointTooFarError(
                 float(lat[bad]), float(lon[bad]), float(dist_m[bad]), self.settings.max_snap_m, self.mode
             )
-        return SnappedPoints(lat, lon, seg.astype(np.int64), frac, dist_m, ok)
+        return SnappedPoints(lat, lon, seg, frac, dist_m, ok)
 
     def snap(self, lat: float, lon: float) -> Snap:
         """Snap one point onto the nearest street; PointTooFarError if it is too far from any."""
@@ -581,6 +584,38 @@ class ModeGraph:
                 heads = np.column_stack([heads, arcs])
                 costs = np.column_stack([costs, np.where(at[:, None], arc_costs, np.inf)])
         return heads, costs + snap
+
+    def _leaving(self, snapped: SnappedPoints) -> tuple[np.ndarray, np.ndarray, Extras]:
+        """_heads_out() as tables read it: the point's two states, (K, 2) heads and costs, and
+        sparsely the extra ones of points exactly at a junction, as (point, state, cost) arrays
+        (the same states and costs, without a padded column per possible direction)."""
+        seg = snapped.seg
+        to_a, to_b = self.exits(seg, snapped.frac)
+        chain = self.seg_chain[seg]
+        snap = self.snap_cost(snapped)
+        none = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0))
+        if not self.turn_costs:
+            heads = np.column_stack([self.chain_a[chain], self.chain_b[chain]])
+            return heads, np.column_stack([to_a + snap, to_b + snap]), none
+        heads = np.column_stack([2 * chain, 2 * chain + 1])
+        costs = np.column_stack([to_b + snap, to_a + snap])
+        at_a, at_b = self._at_junctions(snapped)
+        parts = [none]
+        for at, junction in ((at_a, self.chain_a[chain]), (at_b, self.chain_b[chain])):
+            points = np.flatnonzero(at)
+            if len(points):
+                start = self._out_ptr[junction[points]]
+                count = self._out_ptr[junction[points] + 1] - start
+                rows = np.repeat(points, count)
+                within = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+                arcs = self._out_arcs[np.repeat(start, count) + within]
+                parts.append((rows, arcs, self.arc_cost[arcs] + snap[rows]))
+        extras = (
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+        )
+        return heads, costs, extras
 
     def _heads_in(self, snapped: SnappedPoints) -> tuple[np.ndarray, np.ndarray]:
         """States a backward search towards each point starts at, and the cost from them: (K, h).
@@ -785,29 +820,38 @@ class ModeGraph:
             return np.full((len(o), len(d)), np.inf, dtype=dtype)
         limit = cutoff_s + TIME_TOLERANCE_S
         reverse = len(d) <= len(o)
+        read_extras = None
         if reverse:
             # Backwards from each destination, then each origin reads the states it starts at.
             heads, costs = self._heads_in(d)
-            read_heads, read_costs = self._heads_out(o)
+            read_heads, read_costs, read_extras = self._leaving(o)
         else:
             heads, costs = self._heads_out(o)
             read_heads, read_costs = self._heads_in(d)
-        reading = _Readers(read_heads, read_costs, len(heads), np.dtype(dtype), self.turn_costs)
+        left_out: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         if reverse and self.turn_costs:
             # Only the states left out of the search that some origin starts on get their times.
-            needed = self._left_out_needed(np.unique(read_heads[np.isfinite(read_costs)]))
-            self.reverse_search(heads, costs, limit, lambda part, t: reading.fill(part, t, limit), needed)
-        else:
-            graph = self.csr_t if reverse else self.csr
-            multi_source_search(
-                graph,
-                heads,
-                costs,
-                limit,
-                workers=self.workers,
-                consume=lambda part, t: reading.fill(part, t, limit),
-            )
-        result = reading.out.T if reverse else reading.out
+            assert read_extras is not None
+            read = [read_heads[np.isfinite(read_costs)], read_extras[1][np.isfinite(read_extras[2])]]
+            needed = self._left_out_needed(np.unique(np.concatenate(read)))
+            heads, costs = self._lift(heads, costs)
+            left_out = [
+                (states[pick], nxt[pick], cost[pick])
+                for (states, nxt, cost), pick in zip(self._left_out, needed, strict=True)
+            ]
+        table = search_table(
+            self.csr_t if reverse else self.csr,
+            heads,
+            costs,
+            limit,
+            read_heads,
+            read_costs,
+            read_extras=read_extras,
+            dtype=dtype,
+            left_out=left_out,
+            workers=self.workers,
+        )
+        result = table.T if reverse else table
         self._apply_same_chain(o, d, result, limit)
         if not o.ok.all():
             result[~o.ok, :] = np.inf
@@ -856,74 +900,6 @@ class ModeGraph:
         from .isochrone import isochrone
 
         return isochrone(self, lat, lon, time_s, **options)
-
-
-class _Readers:
-    """The points whose times a table reads off each batch of searches, and the array it fills.
-
-    `out` has one row per searched point and one column per reader, so that each batch of
-    searches fills whole rows (the table is `out`, or its transpose after reverse searches).
-    """
-
-    def __init__(
-        self, heads: np.ndarray, costs: np.ndarray, searched: int, dtype: np.dtype, directions: bool
-    ) -> None:
-        self.out = np.empty((searched, len(heads)), dtype=dtype)
-        dtype = self.out.dtype
-        self.dtype = dtype
-        # Readers go in the order of the states they read (numbered spatially), so that the reads
-        # sweep each row of times forwards; the writes go back to the readers' own order.
-        self.order = np.argsort(heads[:, 0], kind="stable")
-        heads = heads[self.order]
-        costs = costs[self.order].astype(dtype)
-        # Columns most readers use are read for all; the rest (points exactly at a junction) only
-        # for the readers that have them.
-        used = np.isfinite(costs)
-        dense = [j for j in range(heads.shape[1]) if j < 2 or used[:, j].mean() >= 0.25]
-        self.heads = [np.ascontiguousarray(heads[:, j]) for j in dense]
-        self.costs = [np.ascontiguousarray(costs[:, j]) for j in dense]
-        self.sparse = [
-            (which, heads[which, j], costs[which, j])
-            for j in range(heads.shape[1])
-            if j not in dense
-            for which in [np.flatnonzero(used[:, j])]
-        ]
-        # With turn costs a reader's two states are the two directions 2c and 2c+1 of its street,
-        # side by side in memory: one gather of the pair (as a complex number) reads both.
-        first = self.heads[0]
-        self.pairs = (
-            first // 2
-            if directions
-            and len(dense) == 2
-            and bool(np.all((first % 2 == 0) & (self.heads[1] == first + 1)))
-            else None
-        )
-        self.pair_type = np.complex64 if dtype == np.float32 else np.complex128
-
-    def fill(self, part: slice, times: np.ndarray, limit: float) -> None:
-        """Write one batch of search times (K, states) into rows `part` of `out`.
-
-        Runs in the worker threads, overlapping the next batch's search (numpy releases the GIL).
-        """
-        block = np.ascontiguousarray(times, dtype=self.dtype)
-        rows = self.out[part]
-        pairs = block.view(self.pair_type) if self.pairs is not None else None
-        for r in range(block.shape[0]):
-            if pairs is not None:
-                both = pairs[r][self.pairs]
-                best = both.real + self.costs[0]
-                other = both.imag + self.costs[1]
-                np.minimum(best, other, out=best)
-            else:
-                best = block[r][self.heads[0]] + self.costs[0]
-                for heads, costs in zip(self.heads[1:], self.costs[1:], strict=True):
-                    other = block[r][heads]
-                    other += costs
-                    np.minimum(best, other, out=best)
-            for which, heads, costs in self.sparse:
-                best[which] = np.minimum(best[which], block[r][heads] + costs)
-            best[best > limit] = np.inf
-            rows[r][self.order] = best
 
 
 @dataclass

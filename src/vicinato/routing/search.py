@@ -1,35 +1,71 @@
-"""Compact graphs (CSR arrays) and bounded shortest-path searches on them with scipy's Dijkstra."""
+"""Compact graphs (CSR arrays) and bounded shortest-path searches on them (compiled: _kernels.py)."""
 
 from __future__ import annotations
 
+import math
+import os
+import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from types import ModuleType
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 
 # Times are compared with this slack (seconds) so that a place exactly at the cutoff is reached
 # whatever the order in which floating-point costs were added up.
 TIME_TOLERANCE_S = 1e-6
 
-# Upper bound on the dense distance block one search batch may allocate (bytes). Below glibc's
-# largest mmap threshold (32 MiB) freed blocks are reused by the next batch instead of being
-# mapped afresh, which on this kind of virtual machine costs more in page faults than the search.
+# Width of the buckets of the bucket queue (seconds): most street arcs are longer, so states are
+# seldom expanded twice, and a 30-minute search scans under a thousand buckets. Searches whose
+# limit would need more than MAX_BUCKETS buckets (or have none) use the binary heap instead.
+BUCKET_WIDTH_S = 2.0
+MAX_BUCKETS = 1 << 16
+
+# Upper bound on the dense block of times one batch of searches may allocate (bytes), for the
+# callers that consume whole rows of times (ReachIndex, isochrones).
 _BLOCK_BYTES = 24 * 1024 * 1024
+
+_kernels_module: ModuleType | None = None
+_kernels_lock = threading.Lock()
+
+
+def kernels() -> ModuleType:
+    """The compiled kernels, imported (and compiled, or loaded from numba's cache) on first use, so
+    that importing vicinato.routing stays cheap for the processes that never search. numba caches
+    beside _kernels.py, else in the user's cache directory (NUMBA_CACHE_DIR overrides both); where
+    neither is writable, in the system's temporary directory."""
+    global _kernels_module
+    if _kernels_module is None:
+        with _kernels_lock:
+            if _kernels_module is None:
+                try:
+                    from . import _kernels
+                except RuntimeError as error:  # numba found no writable place for its cache
+                    if "no locator available" not in str(error):
+                        raise
+                    import numba
+
+                    numba.config.CACHE_DIR = os.path.join(tempfile.gettempdir(), "vicinato-numba-cache")
+                    from . import _kernels
+                _kernels_module = _kernels
+    return _kernels_module
 
 
 def build_csr(n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> sp.csr_matrix:
     """An n×n CSR matrix of directed edges, keeping the cheapest of parallel edges.
 
     scipy would add up duplicate entries; for travel times the right merge is the minimum.
-    Zero weights stay explicit edges (scipy's csgraph treats explicit zeros as edges).
+    Zero weights stay explicit edges (the searches follow every stored edge).
     """
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     weights = np.asarray(weights, dtype=np.float64)
     keep = np.isfinite(weights)
     rows, cols, weights = rows[keep], cols[keep], weights[keep]
+    if len(weights) and weights.min() < 0:
+        raise ValueError("Travel times cannot be negative.")
     order = np.lexsort((weights, cols, rows))
     rows, cols, weights = rows[order], cols[order], weights[order]
     if len(rows):
@@ -48,6 +84,63 @@ def transpose_csr(graph: sp.csr_matrix) -> sp.csr_matrix:
     return build_csr(n, graph.indices, rows, graph.data)
 
 
+def _arrays(graph: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The CSR arrays with the dtypes the kernels are compiled for (no copy when they have them)."""
+    index = np.int32 if graph.nnz < 2**31 else np.int64
+    data = np.asarray(graph.data, dtype=np.float64)
+    if len(data) and data.min() < 0:  # the searches rely on it (a bucket never lies behind)
+        raise ValueError("Travel times cannot be negative.")
+    return (np.asarray(graph.indptr, dtype=index), np.asarray(graph.indices, dtype=index), data)
+
+
+def _buckets(limit: float) -> tuple[float, int]:
+    """(scale, number of buckets) for a search up to `limit`: a time t goes to bucket
+    int(t * scale), computed the same way in the kernels. 0 buckets: the heap."""
+    scale = 1.0 / BUCKET_WIDTH_S
+    if not math.isfinite(limit) or limit < 0 or limit * scale >= MAX_BUCKETS:
+        return scale, 0
+    return scale, int(limit * scale) + 1
+
+
+def _rows(values: np.ndarray | Sequence, dtype: type) -> np.ndarray:
+    """values as a contiguous 2-D array, one row per item (a 1-D input: one value per row)."""
+    array = np.asarray(values, dtype=dtype)
+    return np.ascontiguousarray(array.reshape(len(array), -1) if len(array) else array.reshape(0, 1))
+
+
+def _sources(heads: np.ndarray, head_costs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    heads = _rows(heads, np.int64)
+    head_costs = np.ascontiguousarray(np.asarray(head_costs, dtype=np.float64).reshape(heads.shape))
+    if heads.size and (heads.min() < 0 or heads.max() >= n):
+        raise ValueError(f"Search heads must be states of the graph (0 to {n - 1}).")
+    if np.any(head_costs < 0):
+        raise ValueError("Travel times cannot be negative.")
+    return heads, head_costs
+
+
+def _chunks(total: int, workers: int, most: int) -> list[slice]:
+    """Slices of range(total), several per worker (the searches do not all take as long), each at
+    most `most` long."""
+    size = max(1, min(most, -(-total // (4 * workers)) if workers > 1 else most))
+    return [slice(start, min(total, start + size)) for start in range(0, total, size)]
+
+
+def _run(task: Callable[[slice], None], parts: list[slice], workers: int) -> None:
+    """task(part) for every part, on `workers` threads (the kernels release the GIL)."""
+    if workers > 1 and len(parts) > 1:
+        with ThreadPoolExecutor(max_workers=min(workers, len(parts))) as pool:
+            for _ in pool.map(task, parts):
+                pass
+    else:
+        for part in parts:
+            task(part)
+
+
+def default_workers() -> int:
+    """Threads for batches of searches: the searches release the GIL, so one per core (at most 4)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def multi_source_search(
     graph: sp.csr_matrix,
     heads: np.ndarray,
@@ -57,57 +150,156 @@ def multi_source_search(
     workers: int = 1,
     consume: Callable[[slice, np.ndarray], None] | None = None,
 ) -> np.ndarray | None:
-    """Bounded Dijkstra from K virtual sources, each joined to a few graph nodes at given costs.
+    """Bounded searches from K sources, each starting at a few graph nodes at given costs.
 
     heads[k] are the graph nodes source k starts from, head_costs[k] what it costs to get there
     (inf for a head that cannot be used). This is how a point in the middle of a street starts a
-    search: from both ends of its street, each at its partial cost. Each batch of sources becomes a
-    few extra rows appended to the CSR arrays (no copy of the graph is modified), and one scipy
-    call searches them, stopping at `limit` seconds.
+    search: from both ends of its street, each at its partial cost. Searches stop at `limit`.
 
     Returns the (K, n) times, inf beyond the limit, or, when `consume` is given, calls
-    consume(batch_slice, times_block) per batch and returns None (to keep memory bounded).
-    scipy's Dijkstra holds the GIL, so `workers` threads overlap one batch's search with the
-    numpy work of the others (the consumers), not two searches.
+    consume(batch_slice, times_block) per batch (in the worker threads, which run `workers`
+    batches at once) and returns None, to keep memory bounded.
     """
-    heads = np.asarray(heads, dtype=np.int64).reshape(len(heads), -1)
-    head_costs = np.asarray(head_costs, dtype=np.float64).reshape(heads.shape)
     n = graph.shape[0]
+    heads, head_costs = _sources(heads, head_costs, n)
+    arrays = _arrays(graph)
+    scale, n_buckets = _buckets(limit)
     k_total = len(heads)
-    batch = max(1, min(256, _BLOCK_BYTES // (8 * (n + 256))))
-    if workers > 1:
-        # Give every worker something to do even for a few hundred sources.
-        batch = max(1, min(batch, -(-k_total // (2 * workers))))
-    batches = [slice(start, min(k_total, start + batch)) for start in range(0, k_total, batch)]
     out = None if consume is not None else np.empty((k_total, n))
-    base_end = graph.indptr[-1]
+    most = k_total if consume is None else max(1, _BLOCK_BYTES // (8 * max(n, 1)))
+    search_rows = kernels().search_rows
 
     def run(part: slice) -> None:
-        h = heads[part]
-        c = head_costs[part]
-        k = len(h)
-        valid = np.isfinite(c)
-        indptr = np.concatenate([graph.indptr, base_end + np.cumsum(valid.sum(axis=1))]).astype(np.int32)
-        indices = np.concatenate([graph.indices, h[valid]]).astype(np.int32)
-        data = np.concatenate([graph.data, c[valid]])
-        augmented = sp.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
-        times = dijkstra(augmented, directed=True, indices=np.arange(n, n + k), limit=limit)[:, :n]
-        # Consumers run in the worker thread too: numpy's gathers and ufuncs release the GIL,
-        # and every batch writes its own slice of the output.
+        block = out[part] if out is not None else np.empty((part.stop - part.start, n))
+        search_rows(arrays, heads[part], head_costs[part], limit, scale, n_buckets, block, -1)
         if consume is not None:
-            consume(part, times)
-        else:
-            assert out is not None
-            out[part] = times
+            consume(part, block)
 
-    if workers > 1 and len(batches) > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for _ in pool.map(run, batches):
-                pass
-    else:
-        for part in batches:
-            run(part)
+    _run(run, _chunks(k_total, workers, most), workers)
     return out
+
+
+# A group of states left out of a search and completed afterwards (see kernels.complete):
+# (states, where each leads (states × width), at what cost).
+LeftOut = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def search_table(
+    graph: sp.csr_matrix,
+    heads: np.ndarray,
+    head_costs: np.ndarray,
+    limit: float,
+    read_heads: np.ndarray,
+    read_costs: np.ndarray,
+    *,
+    read_extras: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    dtype: type[np.floating] | np.dtype = np.float64,
+    left_out: Sequence[LeftOut] = (),
+    workers: int = 1,
+) -> np.ndarray:
+    """(K, R) table: one bounded search per source k (as multi_source_search), read by R readers.
+
+    Reader r reads states read_heads[r] at read_costs[r] (inf: not used), and the entries
+    (r, state, cost) of read_extras: its cell is the minimum of the state's time, converted to
+    `dtype`, plus the cost, also in `dtype`; inf past `limit`.
+    `left_out` (at most two groups, completed in order after each search) gives states the
+    search graph lacks their times before they are read. Nothing of size K × states is kept.
+    """
+    n = graph.shape[0]
+    heads, head_costs = _sources(heads, head_costs, n)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"Tables are float32 or float64, not {dtype}.")
+    if len(left_out) > 2:
+        raise ValueError("At most two groups of left-out states.")
+    left: list[np.ndarray] = []
+    for group in [*left_out, *[None] * (2 - len(left_out))]:
+        states, nxt, cost = group if group is not None else (np.empty(0), np.empty((0, 1)), np.empty((0, 1)))
+        states = np.ascontiguousarray(states, dtype=np.int64)
+        left.append(states)
+        nxt = _rows(nxt, np.int64) if len(states) else np.empty((0, 1), dtype=np.int64)
+        if len(states) != len(nxt) or (
+            len(states) and (min(states.min(), nxt.min()) < 0 or max(states.max(), nxt.max()) >= n)
+        ):
+            raise ValueError(f"Left-out states must be states of the graph (0 to {n - 1}).")
+        left.append(nxt)
+        left.append(np.ascontiguousarray(np.asarray(cost, dtype=np.float64).reshape(nxt.shape)))
+    readers, extras = _readers(read_heads, read_costs, read_extras, n, dtype)
+    out = np.empty((len(heads), len(readers[0])), dtype=dtype)
+    arrays = _arrays(graph)
+    scale, n_buckets = _buckets(limit)
+    table_rows = kernels().table_rows
+    # numpy compares a float32 array with a Python float in float32, and with a NumPy float64 in
+    # float64: the cells past the limit are the same as those `table[table > limit] = inf` clears.
+    out_limit = np.result_type(dtype, limit).type(limit)
+
+    def run(part: slice) -> None:
+        table_rows(
+            arrays,
+            heads[part],
+            head_costs[part],
+            limit,
+            scale,
+            n_buckets,
+            tuple(left),
+            readers,
+            extras,
+            out_limit,
+            out[part],
+        )
+
+    _run(run, _chunks(len(heads), workers, len(heads)), workers)
+    return out
+
+
+def _readers(
+    read_heads: np.ndarray,
+    read_costs: np.ndarray,
+    read_extras: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+    n: int,
+    dtype: np.dtype,
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """The readers of a table as the kernel takes them: (state0, cost0, state1, cost1, position)
+    per reader and (position, state, cost) per extra entry.
+
+    Readers go in the order of the first state they read (states are numbered spatially), so that
+    the reads sweep each search's times forwards; `position` is where the cell goes. Each reader's
+    first two entries are read for all (an unused one costs inf; a point leaves or enters its
+    street by two states); further finite ones (points exactly at a junction, or arriving by
+    several turns) are extras.
+    """
+    read_heads = _rows(read_heads, np.int64)
+    read_costs = np.asarray(read_costs, dtype=np.float64).reshape(read_heads.shape)
+    if read_heads.size and (read_heads.min() < 0 or read_heads.max() >= n):
+        raise ValueError(f"Read states must be states of the graph (0 to {n - 1}).")
+    if read_heads.shape[1] < 2:
+        pad = 2 - read_heads.shape[1]
+        read_heads = np.column_stack([read_heads, np.zeros((len(read_heads), pad), dtype=np.int64)])
+        read_costs = np.column_stack([read_costs, np.full((len(read_costs), pad), np.inf)])
+    order = np.argsort(read_heads[:, 0], kind="stable")
+    read_heads, read_costs = read_heads[order], read_costs[order]
+    state_type = np.int32 if n < 2**31 else np.int64
+    readers = (
+        np.ascontiguousarray(read_heads[:, 0], dtype=state_type),
+        np.ascontiguousarray(read_costs[:, 0], dtype=dtype),
+        np.ascontiguousarray(read_heads[:, 1], dtype=state_type),
+        np.ascontiguousarray(read_costs[:, 1], dtype=dtype),
+        order,
+    )
+    extra = np.isfinite(read_costs[:, 2:])
+    rows, states, costs = read_extras if read_extras is not None else (np.empty(0), np.empty(0), np.empty(0))
+    rows, states = np.asarray(rows, dtype=np.int64), np.asarray(states, dtype=np.int64)
+    if len(states) and (states.min() < 0 or states.max() >= n):
+        raise ValueError(f"Read states must be states of the graph (0 to {n - 1}).")
+    if len(rows) and (rows.min() < 0 or rows.max() >= len(order)):
+        raise ValueError(f"Extra entries must belong to readers (0 to {len(order) - 1}).")
+    given = np.isfinite(costs)
+    extras = (
+        np.concatenate([order[np.nonzero(extra)[0]], rows[given]]),
+        np.concatenate([read_heads[:, 2:][extra], states[given]]).astype(state_type),
+        np.concatenate([read_costs[:, 2:][extra], np.asarray(costs, dtype=np.float64)[given]]).astype(dtype),
+    )
+    return readers, extras
 
 
 def node_table(
@@ -131,19 +323,15 @@ def node_table(
     if reverse is None:
         reverse = len(targets) <= len(origins)
     limit = cutoff_s + TIME_TOLERANCE_S
-    if reverse:
-        transposed = graph_t if graph_t is not None else transpose_csr(graph)
-        times = multi_source_search(
-            transposed, targets[:, None], np.zeros((len(targets), 1)), limit, workers=workers
-        )
-        assert times is not None
-        table = times[:, origins].T
-    else:
-        times = multi_source_search(
-            graph, origins[:, None], np.zeros((len(origins), 1)), limit, workers=workers
-        )
-        assert times is not None
-        table = times[:, targets]
-    table = np.ascontiguousarray(table)
-    table[table > limit] = np.inf
-    return table
+    searched, read = (targets, origins) if reverse else (origins, targets)
+    transposed = (graph_t if graph_t is not None else transpose_csr(graph)) if reverse else graph
+    table = search_table(
+        transposed,
+        searched[:, None],
+        np.zeros((len(searched), 1)),
+        limit,
+        read[:, None],
+        np.zeros((len(read), 1)),
+        workers=workers,
+    )
+    return np.ascontiguousarray(table.T) if reverse else table
