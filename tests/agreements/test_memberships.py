@@ -14,10 +14,10 @@ from django.utils import timezone, translation
 from vicinato.agreements import memberships
 from vicinato.agreements.errors import ConflictError
 from vicinato.agreements.models import Affiliation, AllowedDomain
-from vicinato.booking.models import Reservation
+from vicinato.booking.models import Reservation, Resource
 from vicinato.booking.services import check_rules, reserve
 
-from .conftest import NOW, TUESDAY, affiliate, at
+from .conftest import NOW, TUESDAY, affiliate, at, make_resource
 
 pytestmark = pytest.mark.django_db
 AS = Affiliation.State
@@ -184,6 +184,28 @@ def test_leaving_cancels_the_bookings_it_allowed_and_says_so(
     # The rights end with it.
     refusals = {r.rule: r.message for r in check_rules(employee, desks, at("11:00"), at("12:00"), now=NOW)}
     assert "ask your employer or association" in refusals["who_may_book"]
+
+
+def test_leaving_ends_members_only_bookings_unless_another_membership_covers_them(
+    place, company, city_hall, employee
+):
+    lounge = make_resource(place, capacity=2, who_may_book=Resource.WhoMayBook.MEMBERS, name_en="Lounge")
+    lounge.organisations.add(company, city_hall)
+    first = reserve(employee, lounge, at("09:00"), at("10:00"), now=NOW)
+    second = reserve(employee, lounge, at("11:00"), at("12:00"), now=NOW)
+    company_affiliation = Affiliation.objects.get(person=employee, organisation=company)
+    assert spoken(memberships.leaving_consequences(company_affiliation, NOW)) == [
+        (first, "cancelled"),
+        (second, "cancelled"),
+    ]
+    # A second membership among the resource's organisations keeps them; ending that one too cancels them.
+    city = affiliate(employee, city_hall)
+    leaving = memberships.end_affiliation(company_affiliation, employee, now=NOW)
+    assert leaving.cancelled == [] and {r.pk for r, _ in leaving.kept} == {first.pk, second.pk}
+    leaving = memberships.end_affiliation(city, employee, now=NOW)
+    assert sorted(r.pk for r in leaving.cancelled) == [first.pk, second.pk]
+    refusals = {r.rule for r in check_rules(employee, lounge, at("14:00"), at("15:00"), now=NOW)}
+    assert "who_may_book" in refusals
 
 
 def test_a_booking_another_membership_covers_is_kept_and_moves_to_it(agreement, desks, employee, city_hall):

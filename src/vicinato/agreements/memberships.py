@@ -12,10 +12,11 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vicinato.booking.models import Reservation
+from vicinato.booking.models import Reservation, Resource
 from vicinato.booking.services import BookingError, cancel
 from vicinato.register.models import Membership, Organisation
 
@@ -343,21 +344,43 @@ class Leaving:
 
 
 def _depending_bookings(affiliation: Affiliation, now: datetime):
-    """The person's bookings yet to start that were made through this organisation's guest rights."""
-    return Reservation.objects.filter(
-        person=affiliation.person,
-        agreement_booking__guest=affiliation.organisation,
-        state__in=[Reservation.State.REQUESTED, Reservation.State.CONFIRMED],
-        start__gte=now,
-    ).select_related("resource__place", "agreement_booking__agreement")
+    """The person's bookings yet to start that this membership allowed: made through the organisation's guest
+    rights under an agreement, or of a resource that only the organisation's members may book."""
+    members_only = Q(
+        resource__who_may_book=Resource.WhoMayBook.MEMBERS, resource__organisations=affiliation.organisation
+    )
+    return (
+        Reservation.objects.filter(
+            Q(agreement_booking__guest=affiliation.organisation) | members_only,
+            person=affiliation.person,
+            state__in=[Reservation.State.REQUESTED, Reservation.State.CONFIRMED],
+            start__gte=now,
+        )
+        .distinct()
+        .select_related("resource__place", "agreement_booking__agreement")
+        .order_by("start", "pk")
+    )
 
 
-def _other_guest(affiliation: Affiliation, reservation: Reservation):
-    """Another organisation of the person that is a guest of the same agreement, if any."""
+def _other_cover(affiliation: Affiliation, reservation: Reservation):
+    """Another of the person's organisations that still allows the booking, if any: a guest of the same
+    agreement, or one whose members may book the resource."""
     from .services import eligible_guests
 
+    try:
+        agreement = reservation.agreement_booking.agreement
+    except AgreementBooking.DoesNotExist:
+        person = affiliation.person
+        return (
+            reservation.resource.organisations.exclude(pk=affiliation.organisation_id)
+            .filter(
+                Q(memberships__user=person) | Q(affiliations__person=person, affiliations__state=AS.ACTIVE)
+            )
+            .order_by("pk")
+            .first()
+        )
     return (
-        eligible_guests(affiliation.person, reservation.agreement_booking.agreement)
+        eligible_guests(affiliation.person, agreement)
         .exclude(pk=affiliation.organisation_id)
         .order_by("pk")
         .first()
@@ -376,7 +399,7 @@ def leaving_consequences(
     now = now or timezone.now()
     outcomes = []
     for reservation in _depending_bookings(affiliation, now):
-        other = _other_guest(affiliation, reservation)
+        other = _other_cover(affiliation, reservation)
         if other:
             outcome = Outcome(Outcome.KEPT_BY_OTHER, other.legal_name)
         elif _past_deadline(reservation, now):
@@ -429,9 +452,9 @@ def end_affiliation(affiliation: Affiliation, actor, note: str = "", now: dateti
     # Stored with the cancelled booking, which people of either language read: both languages.
     reason = notifications.in_both_languages(lambda: _leaving_reason(affiliation, now))
     for reservation in _depending_bookings(affiliation, now):
-        other = _other_guest(affiliation, reservation)
+        other = _other_cover(affiliation, reservation)
         if other:
-            AgreementBooking.objects.filter(pk=reservation.agreement_booking.pk).update(guest=other)
+            AgreementBooking.objects.filter(reservation=reservation).update(guest=other)
             leaving.kept.append((reservation, Outcome(Outcome.KEPT_BY_OTHER, other.legal_name)))
             continue
         if _past_deadline(reservation, now):
