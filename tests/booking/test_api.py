@@ -161,3 +161,22 @@ def test_join_the_waiting_list_and_accept_the_offer(listed, single, person, othe
     accepted = waiting.post(f"{URL}/waiting-list/{entry.json()['id']}/accept")
     assert accepted.status_code == 201 and accepted.json()["state"] == "confirmed"
     assert client_for(person).post(f"{URL}/waiting-list/{entry.json()['id']}/accept").status_code == 403
+
+
+@pytest.mark.parametrize("code", ["²-ABCDEFGH", "99999999999999999999999-ABCDEFGH", "٣-ABCDEFGH"])
+def test_odd_check_in_codes_are_refused_not_a_crash(listed, staff, code):
+    response = client_for(staff).post(f"{URL}/check-in", {"code": code}, content_type="application/json")
+    assert response.status_code == 422 and "not valid" in str(response.json())
+
+
+@pytest.mark.parametrize("far", ["9999-12-31", "0001-01-01"])
+def test_far_dates_are_a_422_not_a_crash(client, listed, resource, person, far):
+    for path in (f"places/{listed.public_id}/availability", f"resources/{resource.pk}/availability"):
+        response = client.get(f"{URL}/{path}", {"day": far, "days": 7})
+        assert response.status_code in (200, 422), (path, response.status_code)
+    start = f"{far}T09:00:00+01:00"
+    end = f"{far}T10:00:00+01:00"
+    payload = {"resource": resource.pk, "start": start, "end": end}
+    response = client_for(person).post(f"{URL}/reservations", payload, content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert not Reservation.objects.exists()

@@ -70,6 +70,17 @@ def on_validation_error(request, exc: ValidationError):
     return _error(request, 422, _("Some fields are not valid; see the messages per field."), errors)
 
 
+@api.exception_handler(OverflowError)
+def on_overflow(request, exc: OverflowError):
+    """Dates or amounts so far out (year 9999, year 1) that time arithmetic on them overflows."""
+    return _error(
+        request,
+        422,
+        _("Some fields are not valid; see the messages per field."),
+        {"__all__": [_("A date or number is out of range; choose a date within the next few years.")]},
+    )
+
+
 @api.exception_handler(WorkflowError)
 def on_workflow_error(request, exc: WorkflowError):
     failures = [

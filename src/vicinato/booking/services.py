@@ -865,7 +865,13 @@ def check_in(code: str, operator, now: datetime | None = None, place: Place | No
     only a booking at that place (the place's check-in desk)."""
     pk, _sep, signature = code.strip().upper().replace(" ", "").partition("-")
     reservation = None
-    if pk.isdigit() and constant_time_compare(signature, checkin_signature(int(pk))):
+    # ASCII digits only ("²".isdigit() is true), and no more than a database id holds.
+    if (
+        pk.isascii()
+        and pk.isdigit()
+        and len(pk) <= 18
+        and constant_time_compare(signature, checkin_signature(int(pk)))
+    ):
         reservation = Reservation.objects.select_related("resource__place").filter(pk=int(pk)).first()
     if reservation is None:
         raise ValidationError({"code": [_("This check-in code is not valid; check it and type it again.")]})
