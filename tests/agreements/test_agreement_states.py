@@ -141,7 +141,9 @@ def test_suspension_may_keep_the_bookings_and_still_tells_the_people(
     with django_capture_on_commit_callbacks(execute=True):
         change = services.change_agreement_state(agreement, "suspend", host_admin, "Audit", now=NOW)
     assert change.cancelled == [] and [r for r, _reason in change.kept] == [coming]
-    assert "kept: the host honours bookings already made" in mailoutbox[-1].body
+    italian, english = mailoutbox[-1].body.split("----------")
+    assert "mantenuta: l'ente ospitante rispetta le prenotazioni già fatte" in italian
+    assert "kept: the host honours bookings already made" in english
 
 
 def test_resume_and_end_and_what_cannot_move(agreement, host_admin, desks, clerk):
@@ -165,7 +167,10 @@ def test_the_scheduled_job_ends_agreements_after_their_last_day(agreement, host,
     assert services.end_finished_agreements(now=NOW) == 0
     assert services.end_finished_agreements(now=NOW + timedelta(days=61)) == 1
     agreement.refresh_from_db()
-    assert agreement.state == A.ENDED and agreement.events.get().note == "The agreement reached its last day."
+    # The job's own note is stored in both languages: people of either read the agreement's history.
+    assert agreement.state == A.ENDED and agreement.events.get().note == (
+        "La convenzione ha raggiunto l'ultimo giorno. / The agreement reached its last day."
+    )
 
 
 def test_a_person_sees_the_agreements_they_may_book_under(

@@ -188,3 +188,44 @@ def test_community_pages_are_for_the_owners_administrators(
     # A member organisation sees the communities it belongs to.
     belongs = client.get(f"/en/organizzazioni/{company.pk}/comunita/").content.decode()
     assert "Associati (run by Assolombarda Smart)" in belongs and "New community" in belongs
+
+
+def test_the_administrators_of_an_organisation_put_in_or_taken_out_are_told(
+    association,
+    association_admin,
+    company,
+    company_admin,
+    city_hall,
+    agreement,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    api = client_for(association_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        pk = api.post(
+            URL,
+            {"owner": association.pk, "name": "Associati", "organisations": [company.pk]},
+            content_type="application/json",
+        ).json()["id"]
+    agreement.communities.add(Community.objects.get(pk=pk))
+    [joined] = mailoutbox
+    italian, english = joined.body.split("----------")
+    assert joined.to == ["companyadmin@example.org"]
+    assert joined.subject == (
+        "Lombarda Software S.p.A. è entrata nella comunità Associati / "
+        "Lombarda Software S.p.A. has joined the community Associati"
+    )
+    assert "Assolombarda Smart ha aggiunto Lombarda Software S.p.A." in italian
+    assert "Assolombarda Smart added Lombarda Software S.p.A. to the community Associati" in english
+    # Adding a member again, or saving without changing the members, tells nobody.
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"{URL}/{pk}/organisations", {"organisation": company.pk}, content_type="application/json")
+        api.patch(f"{URL}/{pk}", {"name": "Associati Smart"}, content_type="application/json")
+    assert len(mailoutbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        api.delete(f"{URL}/{pk}/organisations/{company.pk}")
+    left = mailoutbox[-1]
+    assert (
+        left.to == ["companyadmin@example.org"] and "has left the community Associati Smart" in left.subject
+    )
+    assert "bookings already made stay" in left.body

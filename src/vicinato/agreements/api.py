@@ -418,7 +418,7 @@ def _outcomes(pairs) -> list[dict]:
             "reservation": r.pk,
             "start": timezone.localtime(r.start),
             "place": r.resource.place.public_id,
-            "outcome": str(outcome),  # in the request's language
+            "outcome": services.reason_text(outcome),  # in the request's language
         }
         for r, outcome in pairs
     ]

@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 
 from vicinato.register.models import Organisation
 
-from .models import Community
+from . import notifications
+from .memberships import admin_emails
+from .models import Agreement, Community
 from .permissions import Action, require
 
 
@@ -29,16 +31,25 @@ def save_community(actor, owner: Organisation | None, data, community: Community
         require(actor, Action.FORM_COMMUNITY, owner)
     else:
         require(actor, Action.EDIT_COMMUNITY, community)
+    before = set(community.organisations.all()) if community is not None else set()
     form = CommunityForm(data, instance=community or Community(owner=owner))
     if not form.is_valid():
         raise _errors(form)
     with transaction.atomic():
-        return form.save()
+        saved = form.save()
+        after = set(saved.organisations.all())
+        for organisation in after - before:
+            _tell_admins(saved, organisation, joined=True)
+        for organisation in before - after:
+            _tell_admins(saved, organisation, joined=False)
+        return saved
 
 
 def add_member(actor, community: Community, organisation: Organisation) -> Community:
     require(actor, Action.EDIT_COMMUNITY, community)
-    community.organisations.add(organisation)
+    if not community.organisations.filter(pk=organisation.pk).exists():
+        community.organisations.add(organisation)
+        _tell_admins(community, organisation, joined=True)
     return community
 
 
@@ -56,4 +67,37 @@ def remove_member(actor, community: Community, organisation: Organisation) -> Co
             }
         )
     community.organisations.remove(organisation)
+    _tell_admins(community, organisation, joined=False)
     return community
+
+
+def _tell_admins(community: Community, organisation: Organisation, joined: bool) -> None:
+    """Tell the organisation's administrators that it was put into, or taken out of, a community: their
+    people gain or lose the community's agreements, and they did not make the change themselves."""
+
+    def render():
+        names = {"organisation": organisation.legal_name, "community": community.name}
+        runner = community.owner.legal_name if community.owner else _("the site's administrators")
+        if joined:
+            subject = _("%(organisation)s has joined the community %(community)s") % names
+            body = _(
+                "%(runner)s added %(organisation)s to the community %(community)s. Its employees and members "
+                "may book under the agreements open to the community: %(agreements)s. If this is a mistake, "
+                "write to %(runner)s."
+            ) % {
+                **names,
+                "runner": runner,
+                "agreements": ", ".join(
+                    a.name for a in community.agreements.filter(state=Agreement.State.ACTIVE)
+                )
+                or _("none active yet"),
+            }
+        else:
+            subject = _("%(organisation)s has left the community %(community)s") % names
+            body = _(
+                "%(runner)s took %(organisation)s out of the community %(community)s. Its people no longer "
+                "book under the community's agreements; bookings already made stay."
+            ) % {**names, "runner": runner}
+        return subject, body
+
+    notifications.send(admin_emails(organisation), render)

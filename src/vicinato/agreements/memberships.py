@@ -49,7 +49,7 @@ def _already(affiliation: Affiliation) -> ConflictError:
     )
 
 
-def _admin_emails(organisation: Organisation) -> list[str]:
+def admin_emails(organisation: Organisation) -> list[str]:
     return list(
         organisation.memberships.filter(role=Membership.Role.ADMIN).values_list("user__email", flat=True)
     )
@@ -87,7 +87,7 @@ def request_affiliation(
             "url": notifications.link("agreements:members", pk=organisation.pk)
         }
 
-    notifications.send(_admin_emails(organisation), render)
+    notifications.send(admin_emails(organisation), render)
     return affiliation
 
 

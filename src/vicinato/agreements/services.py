@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -328,7 +329,9 @@ def change_agreement_state(
 def _move(
     agreement: Agreement, action: str, actor, note: str, cancel_bookings: bool, now: datetime
 ) -> StateChange:
-    note = (note or "").strip()
+    # A note given lazily (a job's own words) is stored in both languages and put into each mail's language.
+    spoken = note if isinstance(note, Promise) else None
+    note = notifications.in_both_languages(lambda: spoken) if spoken is not None else (note or "").strip()
     # The move commits before any booking is cancelled: bookings lock the agreement after their resource,
     # and cancelling locks resources, so the two never wait for each other.
     with transaction.atomic():
@@ -370,17 +373,27 @@ def _move(
         change.affected = affected_bookings(agreement, now)
         for reservation in change.affected:
             if not cancel_bookings:
-                change.kept.append((reservation, _("kept: the host honours bookings already made")))
+                change.kept.append((reservation, KEPT_BY_HOST))
                 continue
             try:
                 change.cancelled.append(cancel(reservation, actor, note, now))
             except (ValidationError, BookingError, PermissionDenied) as error:
-                change.kept.append((reservation, " ".join(getattr(error, "messages", [str(error)]))))
-        _tell_people(change, note)
+                change.kept.append((reservation, error))
+        _tell_people(change, spoken if spoken is not None else note)
     return change
 
 
-def _tell_people(change: StateChange, note: str) -> None:
+KEPT_BY_HOST = gettext_lazy("kept: the host honours bookings already made")
+
+
+def reason_text(reason) -> str:
+    """Why a booking was kept, in the active language: lazy texts and refusals are put into words here."""
+    if isinstance(reason, Exception):
+        return " ".join(getattr(reason, "messages", [str(reason)]))
+    return str(reason)
+
+
+def _tell_people(change: StateChange, note) -> None:
     by_person: dict = defaultdict(list)
     for reservation in change.cancelled:
         by_person[reservation.person].append((reservation, None))
@@ -398,7 +411,7 @@ def _tell_people(change: StateChange, note: str) -> None:
             lines = [subject, _("Note from %(host)s: %(note)s") % {"host": agreement.host, "note": note}, ""]
             for reservation, reason in bookings:
                 start = timezone.localtime(reservation.start)
-                outcome = _("cancelled") if reason is None else reason
+                outcome = _("cancelled") if reason is None else reason_text(reason)
                 lines.append(f"{start:%Y-%m-%d %H:%M} {reservation.resource.place.name}: {outcome}")
             return subject, "\n".join(lines)
 
@@ -412,7 +425,7 @@ def end_finished_agreements(now: datetime | None = None) -> int:
         state__in=[A.ACTIVE, A.SUSPENDED], ends_on__lt=timezone.localdate(now)
     )
     for agreement in finished:
-        _move(agreement, "end", None, _("The agreement reached its last day."), False, now)
+        _move(agreement, "end", None, gettext_lazy("The agreement reached its last day."), False, now)
     return len(finished)
 
 
