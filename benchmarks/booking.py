@@ -13,11 +13,12 @@ What it does, in one run:
 1. drops and creates the database `vicinato_bench` (`--database`), migrates it and seeds `--resources`
    resources (10 per listed place, open 07:00-23:00 every day, hourly slots, a per-day limit per person,
    half of them priced) and `--people` people, each with an API token;
-2. serves the app with gunicorn on 127.0.0.1: `--workers` processes of `--threads` threads (gthread; the
-   threads let many bookings wait for their commit's disk flush together), DEBUG off, persistent
-   connections (CONN_MAX_AGE), the app's default of prepared statements for its hot queries
-   (DATABASE_PREPARE_THRESHOLD); no server setting of PostgreSQL is changed; `--preload` imports every view
-   once in the master (vicinato.wsgi), and reads warm every worker first;
+2. serves the app with gunicorn on 127.0.0.1 with the deployment's settings (gunicorn.conf.py: one worker
+   process more than the cores, 8 threads each, gthread; the threads let many bookings wait for their
+   commit's disk flush together; preload imports every view once in the master, see vicinato.wsgi), or `--workers`
+   processes of `--threads` threads; DEBUG off, persistent connections (CONN_MAX_AGE), the app's default of
+   prepared statements for its hot queries (DATABASE_PREPARE_THRESHOLD); no server setting of PostgreSQL is
+   changed; reads warm every worker first;
 3. booking phase: `--clients` concurrent clients POST /api/v1/booking/reservations for `--duration` seconds,
    each with a random person, resource, day (the next 14) and 1-2 hour slot and a new Idempotency-Key;
    `--hot` of the requests go to 4 small "hot" resources (3 units) at 09:00-12:00 on one day: they race
@@ -536,14 +537,30 @@ class CpuMeter:
 
 
 # --- the server ------------------------------------------------------------------------------------------------
-def start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
+GUNICORN_CONF = ROOT / "gunicorn.conf.py"
+
+
+def gunicorn_settings(workers: int | None, threads: int | None) -> dict:
+    """The deployment's settings (gunicorn.conf.py, with this environment), but for --workers and --threads."""
+    import runpy
+
+    conf = runpy.run_path(str(GUNICORN_CONF))
+    workers, threads = workers or conf["workers"], threads or conf["threads"]
+    return {
+        "config": GUNICORN_CONF.name,
+        "workers": workers,
+        "threads": threads,
+        "worker_class": conf["worker_class"] if threads > 1 else "sync",
+    }
+
+
+def start_gunicorn(env: dict, port: int, settings: dict) -> subprocess.Popen:
     gunicorn = BIN / "gunicorn"
     if not gunicorn.exists():
         fail(f"gunicorn is not installed in {BIN}; run `.venv/bin/pip install -e .` first.")
-    command = [gunicorn, "vicinato.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "--preload"]
-    if threads > 1:
-        command += ["-k", "gthread", "--threads", str(threads)]
-    command += ["--keep-alive", "30", "--backlog", "2048", "--log-level", "warning"]
+    command = [gunicorn, "vicinato.wsgi", "-c", GUNICORN_CONF, "-b", f"127.0.0.1:{port}"]
+    command += ["-w", str(settings["workers"]), "-k", settings["worker_class"]]
+    command += ["--threads", str(settings["threads"]), "--log-level", "warning"]
     # Django logs every refused booking (409, 422) as a warning: into a file, read when gunicorn fails.
     log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log", delete=False)
     server = subprocess.Popen(command, env=env, cwd=ROOT, stderr=log)
@@ -624,8 +641,12 @@ def main() -> None:
     parser.add_argument(
         "--light-clients", type=int, default=4, help="clients of the light availability phase"
     )
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker (>1: gthread workers)")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn worker processes (default: gunicorn.conf.py's, cores + 1)"
+    )
+    parser.add_argument(
+        "--threads", type=int, help="threads per worker (default: gunicorn.conf.py's; 1: sync workers)"
+    )
     parser.add_argument("--conn-max-age", type=int, default=300)
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     parser.add_argument("--database", default="vicinato_bench")
@@ -665,7 +686,8 @@ def main() -> None:
     run = f"bench{int(time.time())}"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(env, port, args.workers, args.threads)
+    served = gunicorn_settings(args.workers, args.threads)
+    server = start_gunicorn(env, port, served)
     phases = {}
     try:
         wait_until_up(
@@ -793,11 +815,7 @@ def main() -> None:
                     "people": args.people,
                     "hot_share": args.hot,
                     "hot_capacity": HOT_CAPACITY,
-                    "gunicorn": {
-                        "workers": args.workers,
-                        "threads": args.threads,
-                        "worker_class": "gthread" if args.threads > 1 else "sync",
-                    },
+                    "gunicorn": served,
                     "conn_max_age": args.conn_max_age,
                     "database": args.database,
                     "cpu_count": os.cpu_count(),

@@ -52,16 +52,27 @@ INSTALLED_APPS = [
     "vicinato.api",
 ]
 
+# Requests under /api/ go through API_MIDDLEWARE instead (vicinato.api.middleware.ApiStackMiddleware).
 MIDDLEWARE = [
+    "vicinato.api.middleware.ApiStackMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "vicinato.api.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+# MIDDLEWARE without static files, messages and the pages' language: the API negotiates its own.
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "vicinato.api.middleware.ApiLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -96,6 +107,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check of kept connections that needs no query (vicinato.postgres.base).
+    DATABASES["default"]["ENGINE"] = "vicinato.postgres"
     # The server keeps the plan of a statement run this often on a connection: only the booking engine's
     # hot queries (vicinato.booking.prepared) use it. 0 turns it off, e.g. behind a pooler in transaction mode.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (

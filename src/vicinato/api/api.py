@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from vicinato.agreements.api import router as agreements_router
+from vicinato.booking.api import RULE_CODES
 from vicinato.booking.api import router as booking_router
 from vicinato.booking.services import BookingError
 from vicinato.geo import travel
@@ -53,32 +54,64 @@ def _error(request, status: int, detail: str, errors: dict | None = None, **extr
     return api.create_response(request, {"detail": detail, "errors": errors or {}, **extra}, status=status)
 
 
+# The error answers, in the API's description (docs at /api/v1/docs).
+ERRORS_DOC = """
+
+## Errors
+
+Refusals answer `{"detail": ..., "errors": {field: [messages]}}`, in the language asked for
+(`Accept-Language`: it, en): 401 sign in; 403 not allowed; 404 not found (also what is another person's);
+409 the state or the capacity refuses (e.g. no unit free); 422 a field or a rule refuses.
+
+A 422 also gives `"codes": {field: [codes]}`, one code per message, in the same order, for programs to act on:
+
+- the booking rules: %(rules)s;
+- the shape of a field (wrong type, missing, out of bounds): the validator's error type, e.g. `missing`,
+  `int_parsing`, `datetime_from_date_parsing`, `greater_than_equal`, `less_than_equal`;
+- `out_of_range`: a date or number so far out that it cannot be used (e.g. year 9999);
+- `invalid`: any other refusal (read its message).
+"""
+api.description += ERRORS_DOC % {
+    "rules": ", ".join(f"`{code}` ({text})" for code, text in RULE_CODES.items())
+}
+
+
+def _invalid(request, errors: dict[str, list[str]], codes: dict[str, list[str]]):
+    detail = _("Some fields are not valid; see the messages per field.")
+    return _error(request, 422, detail, errors, codes=codes)
+
+
 @api.exception_handler(NinjaValidationError)
 def on_schema_error(request, exc: NinjaValidationError):
     errors: dict[str, list[str]] = {}
+    codes: dict[str, list[str]] = {}
     for error in exc.errors:
         location = [
             str(p) for p in error.get("loc", []) if p not in ("body", "query", "path", "payload", "filters")
         ]
-        errors.setdefault(".".join(location) or "__all__", []).append(error.get("msg", _("Invalid value.")))
-    return _error(request, 422, _("Some fields are not valid; see the messages per field."), errors)
+        field = ".".join(location) or "__all__"
+        errors.setdefault(field, []).append(error.get("msg", _("Invalid value.")))
+        codes.setdefault(field, []).append(error.get("type") or "invalid")
+    return _invalid(request, errors, codes)
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return _error(request, 422, _("Some fields are not valid; see the messages per field."), errors)
+    """The messages per field, and their codes: the refusing rule's (`Refusal.rule`), else 'invalid'."""
+    if hasattr(exc, "error_dict"):
+        errors = exc.message_dict
+        codes = {field: [e.code or "invalid" for e in found] for field, found in exc.error_dict.items()}
+    else:
+        errors = {"__all__": exc.messages}
+        codes = {"__all__": [e.code or "invalid" for e in exc.error_list]}
+    return _invalid(request, errors, codes)
 
 
 @api.exception_handler(OverflowError)
 def on_overflow(request, exc: OverflowError):
     """Dates or amounts so far out (year 9999, year 1) that time arithmetic on them overflows."""
-    return _error(
-        request,
-        422,
-        _("Some fields are not valid; see the messages per field."),
-        {"__all__": [_("A date or number is out of range; choose a date within the next few years.")]},
-    )
+    message = _("A date or number is out of range; choose a date within the next few years.")
+    return _invalid(request, {"__all__": [message]}, {"__all__": ["out_of_range"]})
 
 
 @api.exception_handler(WorkflowError)

@@ -14,6 +14,9 @@ warnings.filterwarnings("ignore", message='Field name "register"', category=User
 class ErrorOut(Schema):
     detail: str
     errors: dict[str, list[str]] = Field(default_factory=dict, description="Messages per field")
+    codes: dict[str, list[str]] | None = Field(
+        None, description="422 only: a machine-readable code per message, e.g. the booking rule that refused"
+    )
 
 
 class RegisterOut(Schema):

@@ -16,15 +16,15 @@ from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema
 
 from vicinato.api.auth import AUTH
-from vicinato.api.schemas import ErrorOut
+from vicinato.api.schemas import ErrorOut, OpeningInterval
 from vicinato.register.models import Application, Place
 from vicinato.register.permissions import Action as RegisterAction
 from vicinato.register.permissions import can as register_can
 
-from . import calendar, services
+from . import calendar, queries, services, units
 from .forms import ResourceForm, save_resource
-from .models import Block, CalendarFeed, Reservation, ReservationSeries, Resource, WaitingListEntry
-from .permissions import Action, can, require
+from .models import Block, CalendarFeed, Reservation, ReservationSeries, Resource, Unit, WaitingListEntry
+from .permissions import Action, can, is_operator, require
 from .prepared import Param, Prepared
 
 router = Router(tags=["booking"])
@@ -52,6 +52,13 @@ class ResourceOut(Schema):
     who_may_book: str
     organisations: list[int] = Field(description="Ids of the organisations whose members may book")
     price_cents_per_slot: int
+    price_cents_per_day: int | None = Field(
+        description="A day pass: no booking costs more for each Rome calendar day it covers; with no price per "
+        "slot, each day costs this. null: no price per day"
+    )
+    has_named_units: bool = Field(
+        description="Its units have names (see /resources/{id}/units): a booking holds one, chosen or any free"
+    )
     offer_minutes: int
     is_active: bool
     name_it: str
@@ -63,6 +70,9 @@ class SlotOut(Schema):
     start: datetime
     end: datetime
     free: int
+    units: list[int] | None = Field(
+        None, description="Of a resource with named units: the ids of those free for the whole slot"
+    )
 
 
 class ReservationIn(Schema):
@@ -70,6 +80,9 @@ class ReservationIn(Schema):
     start: datetime
     end: datetime
     units: int = 1
+    unit: int | None = Field(
+        None, description="Of a resource with named units: the id of the one to book; null: any free one"
+    )
 
 
 class ReservationOut(Schema):
@@ -79,6 +92,8 @@ class ReservationOut(Schema):
     start: datetime
     end: datetime
     units: int
+    unit: int | None = Field(None, description="The named unit it holds, if the resource has named units")
+    unit_name: str | None = None
     state: str
     price_cents: int
     series: int | None
@@ -103,12 +118,20 @@ class WaitingListIn(Schema):
 class WaitingListOut(Schema):
     id: int
     resource: int
+    place: str
+    resource_name: str
     start: datetime
     end: datetime
     units: int
-    position: int
-    state: str
+    position: int = Field(
+        description="Order of joining the resource's waiting list (a counter, not the rank)"
+    )
+    line_position: int | None = Field(
+        description="1 = next to get an offer, among those waiting for an overlapping time; null unless waiting"
+    )
+    state: str = Field(description="waiting, offered (accept before offer_expires_at), accepted or expired")
     offer_expires_at: datetime | None
+    reservation: int | None = Field(description="The booking made by accepting the offer")
 
 
 def _listed(place: str) -> Exists:
@@ -176,6 +199,8 @@ def _reservation_out(request, reservation: Reservation) -> dict:
         "start": timezone.localtime(reservation.start),
         "end": timezone.localtime(reservation.end),
         "units": reservation.units,
+        "unit": reservation.unit_id,
+        "unit_name": reservation.unit.name if reservation.unit_id else None,
         "state": reservation.state,
         "price_cents": reservation.price_cents,
         "series": reservation.series_id,
@@ -183,8 +208,15 @@ def _reservation_out(request, reservation: Reservation) -> dict:
     }
 
 
+def _slot_units(slot: services.Slot) -> list[int] | None:
+    return None if slot.units is None else [u.pk for u in slot.units]
+
+
 def _slots_out(slots: list[services.Slot]) -> list[dict]:
-    return [{"resource": s.resource_id, "start": s.start, "end": s.end, "free": s.free} for s in slots]
+    return [
+        {"resource": s.resource_id, "start": s.start, "end": s.end, "free": s.free, "units": _slot_units(s)}
+        for s in slots
+    ]
 
 
 def _slots_response(slots: list[services.Slot]) -> HttpResponse:
@@ -199,7 +231,14 @@ def _slots_response(slots: list[services.Slot]) -> HttpResponse:
         return moments[value]
 
     body = [
-        {"resource": s.resource_id, "start": text(s.start), "end": text(s.end), "free": s.free} for s in slots
+        {
+            "resource": s.resource_id,
+            "start": text(s.start),
+            "end": text(s.end),
+            "free": s.free,
+            "units": _slot_units(s),
+        }
+        for s in slots
     ]
     return HttpResponse(json.dumps(body), content_type="application/json; charset=utf-8")
 
@@ -243,17 +282,37 @@ def create_reservation(
         raise ValidationError({"idempotency_key": [_("Send an Idempotency-Key of 1 to 100 characters.")]})
     resource = _resource(request, payload.resource)
     reservation = services.reserve(
-        request.user, resource, payload.start, payload.end, payload.units, idempotency_key
+        request.user, resource, payload.start, payload.end, payload.units, idempotency_key, unit=payload.unit
     )
-    return 201, _reservation_out(request, reservation)
+    # Written as the API writes a ReservationOut (tests/booking/test_booking_answer.py), without validating
+    # the answer again: the hot path of the bookings.
+    out = _reservation_out(request, reservation)
+    body = json.dumps({name: out[name] for name in ReservationOut.model_fields}, cls=DjangoJSONEncoder)
+    return HttpResponse(body, status=201, content_type="application/json; charset=utf-8")
 
 
-@router.get("/reservations", auth=AUTH, response=list[ReservationOut], summary="My reservations")
-def my_reservations(request, state: Reservation.State | None = None):
+# The time filter and the paging of the lists (see `queries`).
+WHEN = Query(None, description="upcoming: not ended yet, soonest first; past: ended, latest first")
+PAGE_OFFSET = Query(0, ge=0, le=10**9, description="How many to skip")
+
+
+@router.get(
+    "/reservations", auth=AUTH, response={200: list[ReservationOut], 422: ErrorOut}, summary="My reservations"
+)
+def my_reservations(
+    request,
+    response: HttpResponse,
+    state: Reservation.State | None = None,
+    when: queries.When | None = WHEN,
+    limit: int | None = Query(None, ge=1, le=1000, description="Page size; without it, every reservation"),
+    offset: int = PAGE_OFFSET,
+):
+    """Sorted by start (past: latest first). The header `X-Total-Count` gives how many match in all."""
     reservations = Reservation.objects.filter(person=request.user).select_related("resource__place")
     if state:
         reservations = reservations.filter(state=state)
-    return [_reservation_out(request, r) for r in reservations]
+    reservations = queries.when_filter(reservations, when, timezone.now())
+    return [_reservation_out(request, r) for r in _paged(response, reservations, limit, offset)]
 
 
 def _visible_reservation(request, pk: int) -> Reservation:
@@ -311,15 +370,20 @@ def accept_offer(request, pk: int):
 
 
 def _waiting_out(entry: WaitingListEntry) -> dict:
+    waiting = entry.state == WaitingListEntry.State.WAITING
     return {
         "id": entry.pk,
         "resource": entry.resource_id,
+        "place": entry.resource.place.public_id,
+        "resource_name": entry.resource.name,
         "start": timezone.localtime(entry.start),
         "end": timezone.localtime(entry.end),
         "units": entry.units,
         "position": entry.position,
+        "line_position": services.line_position(entry) if waiting else None,
         "state": entry.state,
         "offer_expires_at": entry.offer_expires_at,
+        "reservation": entry.reservation_id,
     }
 
 
@@ -385,6 +449,7 @@ class ResourceIn(Schema):
     requires_approval: bool | None = None
     offer_minutes: int | None = None
     price_cents_per_slot: int | None = None
+    price_cents_per_day: int | None = Field(None, description="null: no price per day")
 
 
 class OperatorReservationOut(ReservationOut):
@@ -481,9 +546,7 @@ def _save_resource(request, place: Place, payload: ResourceIn, resource: Resourc
     form = ResourceForm(data, instance=instance)
     saved = save_resource(request.user, form)
     if saved is None:
-        raise ValidationError(
-            {field: [e["message"] for e in errors] for field, errors in form.errors.get_json_data().items()}
-        )
+        raise ValidationError(form.errors.as_data())  # the messages with their codes (e.g. "min_value")
     return _resource_out(saved)
 
 
@@ -522,6 +585,105 @@ def update_resource(request, pk: int, payload: ResourceIn):
     resource = get_object_or_404(Resource.objects.select_related("place"), pk=pk)
     require(request.user, Action.MANAGE_RESOURCES, resource)
     return _save_resource(request, resource.place, payload, resource)
+
+
+# --- named units (desks "A1", "Window 3") ----------------------------------------------------------------------
+class UnitOut(Schema):
+    id: int
+    resource: int
+    name: str
+    name_it: str
+    name_en: str
+    order: int = Field(description="Lower first; a booking without a unit takes the first free one")
+    is_active: bool
+
+
+class UnitIn(Schema):
+    name_it: str = Field(max_length=100)
+    name_en: str = Field("", max_length=100)
+
+
+class UnitPatchIn(Schema):
+    """The fields sent change; the others keep their value."""
+
+    name_it: str | None = Field(None, max_length=100)
+    name_en: str | None = Field(None, max_length=100)
+    order: int | None = None
+    is_active: bool | None = None
+    move_bookings: bool = Field(
+        False, description="On deactivating: move its bookings ahead to other free units (else 422 if any)"
+    )
+
+
+class UnitChangedOut(UnitOut):
+    moved: list[int] = Field(description="The reservations moved to another unit")
+
+
+def _unit_out(unit: Unit) -> dict:
+    return {
+        "id": unit.pk,
+        "resource": unit.resource_id,
+        "name": unit.name,
+        "name_it": unit.name_it,
+        "name_en": unit.name_en,
+        "order": unit.order,
+        "is_active": unit.is_active,
+    }
+
+
+@router.get(
+    "/resources/{pk}/units",
+    response={200: list[UnitOut], 404: ErrorOut},
+    summary="The named units of a resource taking bookings (empty: identical units)",
+)
+def list_units(request, pk: int):
+    return [_unit_out(u) for u in units.units_of(_resource(request, pk))]
+
+
+@router.get(
+    "/resources/{pk}/units/all",
+    auth=AUTH,
+    response={200: list[UnitOut], **REFUSALS},
+    summary="Every named unit of a resource, also those not taking bookings (place's staff)",
+)
+def all_units(request, pk: int):
+    resource = get_object_or_404(Resource.objects.select_related("place"), pk=pk)
+    require(request.user, Action.VIEW_PLACE_BOOKINGS, resource)
+    return [_unit_out(u) for u in units.units_of(resource, with_inactive=True)]
+
+
+@router.post(
+    "/resources/{pk}/units",
+    auth=AUTH,
+    response={201: UnitOut, **REFUSALS},
+    summary="Add a named unit, after the others (place's administrators)",
+)
+def add_unit(request, pk: int, payload: UnitIn):
+    """The first named unit turns identical units into named ones: the capacity becomes the number of named
+    units, and each booking ahead gets one (422 when they hold more at once than are named)."""
+    resource = get_object_or_404(Resource.objects.select_related("place"), pk=pk)
+    try:
+        [unit] = units.add_units(resource, request.user, [(payload.name_it, payload.name_en)])
+    except ValidationError as error:
+        raise ValidationError(
+            {"name_it" if f == "names" else f: m for f, m in error.message_dict.items()}
+        ) from error
+    return 201, _unit_out(unit)
+
+
+@router.patch(
+    "/units/{pk}",
+    auth=AUTH,
+    response={200: UnitChangedOut, **REFUSALS},
+    summary="Rename, reorder, deactivate or reactivate a named unit (place's administrators)",
+)
+def update_unit(request, pk: int, payload: UnitPatchIn):
+    """Deactivating a unit that bookings ahead hold is refused (422, `is_active`) unless `move_bookings`
+    moves each to another free unit; the resource's capacity follows its active units."""
+    unit = get_object_or_404(Unit.objects.select_related("resource__place"), pk=pk)
+    values = payload.dict(exclude_unset=True, exclude={"move_bookings"})
+    unit, moved = units.update_unit(unit, request.user, move_bookings=payload.move_bookings, **values)
+    return {**_unit_out(unit), "moved": [r.pk for r in moved]}
 
 
 @router.post(
@@ -698,3 +860,334 @@ def cancel_series(request, pk: int, payload: SeriesCancelIn):
         raise Http404(_("No series of yours has id %(id)d.") % {"id": pk})
     cancelled, kept = services.cancel_series(series, request.user, payload.from_date, payload.reason)
     return _cancelled_out(request, cancelled, kept)
+
+
+# The codes of the booking rules (`services.Refusal.rule`), as 422 answers give them in `codes`.
+RULE_CODES = {
+    "opening_hours": "the place is closed on that weekday or at that time, or the booking spans two days",
+    "closure": "a dated closure of the place (holiday, works) covers the day",
+    "slot": "the start or the end is not on the resource's slots",
+    "past": "the start has passed",
+    "notice": "booked too short a time ahead (min_notice_minutes)",
+    "days_ahead": "booked too far ahead (max_days_ahead)",
+    "min_duration": "shorter than min_minutes",
+    "max_duration": "longer than max_minutes",
+    "units": "more units than the resource has",
+    "unit": "a named unit asked for where the resource has none",
+    "block": "the place's staff blocked the resource then",
+    "who_may_book": "only members of given organisations, or holders of an agreement, may book it",
+    "per_day": "the person's bookings a day at this place (max_per_day_per_person)",
+    "per_week": "the person's bookings a week at this place (max_per_week_per_person)",
+    "inactive": "the resource is not taking bookings",
+    "order": "the end does not come after the start",
+    "time_zone": "a time without its offset",
+}
+
+
+# --- people's lists and histories, the operators' views of them, opening days ---------------------------------
+# Lists answer one page (`limit`, `offset`) and the header `X-Total-Count`. What is not the caller's to see is
+# "not found" (404), as for reservations; a place's lists are for its staff (403 for others).
+PAGE_LIMIT = Query(100, ge=1, le=1000, description="Page size")
+SERIES_WHEN = Query(None, description="upcoming: its last date has not passed; past: it has")
+FIRST_DAY = Query(None, description="The first day; default today")
+RESOURCE_FILTER = Query(None, ge=1, le=2**63 - 1, description="Only this resource's list")
+
+
+def _paged(response: HttpResponse, queryset, limit: int | None, offset: int) -> list:
+    if limit is None:
+        items = list(queryset[offset:])
+        response["X-Total-Count"] = str(offset + len(items) if items else queryset.count())
+        return items
+    items, total = queries.page(queryset, limit, offset)
+    response["X-Total-Count"] = str(total)
+    return items
+
+
+def _person_name(person) -> str:
+    return person.get_full_name() or person.get_username()
+
+
+class OperatorWaitingListOut(WaitingListOut):
+    person: str = Field(description="The name of the person waiting")
+
+
+class ReservationEventOut(Schema):
+    action: str = Field(description="create, confirm, reject, cancel, check_in, no_show, complete")
+    from_state: str | None
+    to_state: str
+    state_label: str = Field(description="The state after the change, in the request's language")
+    at: datetime
+    by: queries.By = Field(description="person (who booked), place (its staff) or system (the platform)")
+    actor: str | None = Field(description="The name of who made the change: for the place's staff only")
+    note: str = Field(description="The reason given, if any")
+
+
+class SeriesSummaryOut(Schema):
+    id: int
+    resource: int
+    place: str
+    resource_name: str
+    weekdays: list[int] = Field(description="0 = Monday … 6 = Sunday")
+    start_time: time
+    end_time: time
+    first_date: date
+    until_date: date
+    states: dict[str, int] = Field(description="How many of its dates are in each state")
+
+
+class SeriesDetailOut(SeriesSummaryOut):
+    reservations: list[ReservationOut] = Field(description="Its dates, by start")
+
+
+class OperatorSeriesOut(SeriesSummaryOut):
+    person: str = Field(description="The name of the person who booked")
+
+
+class ClosureOut(Schema):
+    start_date: date
+    end_date: date = Field(description="Included")
+    reason: str
+
+
+class IntervalOut(Schema):
+    opens: datetime
+    closes: datetime
+
+
+class OpeningDayOut(Schema):
+    day: date
+    intervals: list[IntervalOut] = Field(description="When bookings may be made; none: closed all day")
+    closure: ClosureOut | None = Field(description="The dated closure that closes the day, if any")
+
+
+class OpeningOut(Schema):
+    place: str
+    weekly: list[OpeningInterval] = Field(description="The usual opening hours per weekday")
+    closures: list[ClosureOut] = Field(description="Dated closures (holidays, works) meeting the period")
+    days: list[OpeningDayOut]
+
+
+def _visible_entry(request, pk: int) -> WaitingListEntry:
+    """An entry the caller may see: their own, or one at a place they operate."""
+    entry = get_object_or_404(WaitingListEntry.objects.select_related("resource__place", "person"), pk=pk)
+    if not (can(request.user, Action.ACCEPT_OFFER, entry) or is_operator(request.user, entry)):
+        raise Http404(_("No waiting-list entry of yours has id %(id)d.") % {"id": pk})
+    return entry
+
+
+@router.get(
+    "/waiting-list",
+    auth=AUTH,
+    response={200: list[WaitingListOut], 422: ErrorOut},
+    summary="My waiting-list entries",
+)
+def my_waiting_list(
+    request,
+    response: HttpResponse,
+    state: WaitingListEntry.State | None = None,
+    when: queries.When | None = WHEN,
+    limit: int = PAGE_LIMIT,
+    offset: int = PAGE_OFFSET,
+):
+    """Each entry with its state, its rank in line (`line_position`) and, when offered, the offer's expiry.
+    Accept an offer with POST /waiting-list/{id}/accept; leave the line with DELETE /waiting-list/{id}.
+    Header `X-Total-Count`: how many match in all."""
+    entries = WaitingListEntry.objects.filter(person=request.user).select_related("resource__place")
+    if state:
+        entries = entries.filter(state=state)
+    entries = queries.when_filter(entries, when, timezone.now())
+    return [_waiting_out(e) for e in _paged(response, entries, limit, offset)]
+
+
+@router.get(
+    "/waiting-list/{pk}",
+    auth=AUTH,
+    response={200: WaitingListOut, 404: ErrorOut},
+    summary="One waiting-list entry (yours, or at a place you operate)",
+)
+def get_waiting_list_entry(request, pk: int):
+    return _waiting_out(_visible_entry(request, pk))
+
+
+@router.delete(
+    "/waiting-list/{pk}",
+    auth=AUTH,
+    response={204: None, **REFUSALS},
+    summary="Leave the waiting list",
+)
+def leave_waiting_list(request, pk: int):
+    """An open offer of yours goes to the next in line. Refused (409) once the entry is accepted or expired."""
+    entry = _visible_entry(request, pk)
+    require(request.user, Action.ACCEPT_OFFER, entry)
+    if entry.state not in (WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED):
+        raise services.BookingError(
+            _("This entry is no longer in line (%(state)s); there is nothing to leave.")
+            % {"state": entry.get_state_display()}
+        )
+    services.leave_waiting_list(entry, request.user)
+    return 204, None
+
+
+@router.get(
+    "/places/{public_id}/waiting-list",
+    auth=AUTH,
+    response={200: list[OperatorWaitingListOut], **REFUSALS},
+    summary="The waiting lists of a place's resources (place's staff)",
+)
+def place_waiting_list(
+    request,
+    response: HttpResponse,
+    public_id: str,
+    resource: int | None = RESOURCE_FILTER,
+    state: WaitingListEntry.State | None = None,
+    when: queries.When | None = WHEN,
+    limit: int = PAGE_LIMIT,
+    offset: int = PAGE_OFFSET,
+):
+    """In line order per time (`line_position`), with the person's name. Header `X-Total-Count`: how many."""
+    place = _operated_place(request, public_id, Action.VIEW_PLACE_BOOKINGS)
+    entries = WaitingListEntry.objects.filter(resource__place=place).select_related(
+        "resource__place", "person"
+    )
+    if resource is not None:
+        entries = entries.filter(resource_id=resource)
+    if state:
+        entries = entries.filter(state=state)
+    entries = queries.when_filter(entries, when, timezone.now())
+    return [
+        {**_waiting_out(e), "person": _person_name(e.person)}
+        for e in _paged(response, entries, limit, offset)
+    ]
+
+
+@router.get(
+    "/reservations/{pk}/events",
+    auth=AUTH,
+    response={200: list[ReservationEventOut], 404: ErrorOut},
+    summary="The history of a reservation: who changed it, when, and why",
+)
+def reservation_events(request, pk: int):
+    """For the person who booked and the place's staff; only the staff see the names of who acted."""
+    reservation = _visible_reservation(request, pk)
+    names = is_operator(request.user, reservation)
+    states = dict(Reservation.State.choices)
+    return [
+        {
+            "action": event.action,
+            "from_state": event.from_state or None,
+            "to_state": event.to_state,
+            "state_label": str(states.get(event.to_state, event.to_state)),
+            "at": timezone.localtime(event.at),
+            "by": by,
+            "actor": _person_name(event.actor) if names and event.actor else None,
+            "note": event.note,
+        }
+        for event, by in queries.history(reservation)
+    ]
+
+
+def _series_summaries(series_list: list[ReservationSeries]) -> list[dict]:
+    states = queries.series_states([s.pk for s in series_list])
+    return [
+        {
+            **{f: getattr(s, f) for f in ("weekdays", "start_time", "end_time", "first_date", "until_date")},
+            "id": s.pk,
+            "resource": s.resource_id,
+            "place": s.resource.place.public_id,
+            "resource_name": s.resource.name,
+            "states": states.get(s.pk, {}),
+        }
+        for s in series_list
+    ]
+
+
+@router.get("/series", auth=AUTH, response={200: list[SeriesSummaryOut], 422: ErrorOut}, summary="My series")
+def my_series(
+    request,
+    response: HttpResponse,
+    when: queries.When | None = SERIES_WHEN,
+    limit: int = PAGE_LIMIT,
+    offset: int = PAGE_OFFSET,
+):
+    """With how many of their dates are in each state; the dates: GET /series/{id}. Header `X-Total-Count`."""
+    series = ReservationSeries.objects.filter(person=request.user).select_related("resource__place")
+    series = queries.series_when_filter(series, when, timezone.localdate())
+    return _series_summaries(_paged(response, series, limit, offset))
+
+
+@router.get(
+    "/series/{pk}",
+    auth=AUTH,
+    response={200: SeriesDetailOut, 404: ErrorOut},
+    summary="One series with its dates and their states",
+)
+def get_series(request, pk: int):
+    series = get_object_or_404(ReservationSeries.objects.select_related("resource__place"), pk=pk)
+    if not can(request.user, Action.VIEW_RESERVATION, series):
+        raise Http404(_("No series of yours has id %(id)d.") % {"id": pk})
+    reservations = series.reservations.select_related("resource__place").order_by("start", "pk")
+    return {
+        **_series_summaries([series])[0],
+        "reservations": [_reservation_out(request, r) for r in reservations],
+    }
+
+
+@router.get(
+    "/places/{public_id}/series",
+    auth=AUTH,
+    response={200: list[OperatorSeriesOut], **REFUSALS},
+    summary="The series booked at a place (place's staff)",
+)
+def place_series(
+    request,
+    response: HttpResponse,
+    public_id: str,
+    when: queries.When | None = SERIES_WHEN,
+    limit: int = PAGE_LIMIT,
+    offset: int = PAGE_OFFSET,
+):
+    """With the person's name and how many dates are in each state. Header `X-Total-Count`: how many."""
+    place = _operated_place(request, public_id, Action.VIEW_PLACE_BOOKINGS)
+    series = ReservationSeries.objects.filter(resource__place=place).select_related(
+        "resource__place", "person"
+    )
+    series = queries.series_when_filter(series, when, timezone.localdate())
+    page = _paged(response, series, limit, offset)
+    return [
+        {**summary, "person": _person_name(s.person)}
+        for s, summary in zip(page, _series_summaries(page), strict=True)
+    ]
+
+
+def _closure_out(closure) -> dict:
+    return {"start_date": closure.start_date, "end_date": closure.end_date, "reason": closure.reason}
+
+
+@router.get(
+    "/places/{public_id}/opening",
+    response={200: OpeningOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Opening hours and dated closures of a place, day by day",
+)
+def place_opening(
+    request,
+    public_id: str,
+    day: date | None = FIRST_DAY,
+    days: int = Query(7, ge=1, le=queries.MAX_OPENING_DAYS),
+):
+    """As the booking engine sees them: on a day a closure covers, the place is closed all day; otherwise it
+    opens at the weekday's hours. The resources' own blocks show in their availability (free: 0)."""
+    place = _visible_place(request, public_id)
+    opening = queries.opening(place, day or timezone.localdate(), days)
+    return {
+        "place": place.public_id,
+        "weekly": [{"weekday": h.weekday, "opens": h.opens, "closes": h.closes} for h in opening.weekly],
+        "closures": [_closure_out(c) for c in opening.closures],
+        "days": [
+            {
+                "day": d.day,
+                "intervals": [{"opens": o, "closes": c} for o, c in d.intervals],
+                "closure": _closure_out(d.closure) if d.closure else None,
+            }
+            for d in opening.days
+        ],
+    }

@@ -38,7 +38,8 @@ def _event(reservation: Reservation) -> Event:
     # UTC times are exact and every client converts them; the feed names Europe/Rome as its zone.
     event.add("dtstart", reservation.start.astimezone(UTC))
     event.add("dtend", reservation.end.astimezone(UTC))
-    event.add("summary", f"{reservation.resource.name} — {place.name_it}")
+    unit = f" {reservation.unit.name}" if reservation.unit_id else ""
+    event.add("summary", f"{reservation.resource.name}{unit} — {place.name_it}")
     event.add("location", f"{place.address}, {place.municipality.name}")
     event.add("geo", (place.lat, place.lon))
     event.add("url", settings.SITE_URL.rstrip("/") + place.get_absolute_url())
@@ -58,7 +59,7 @@ def feed_ics(feed: CalendarFeed) -> bytes:
     calendar = _calendar("Vicinato")
     reservations = Reservation.objects.filter(
         person=feed.person, state__in=FEED_STATES, end__gte=timezone.now() - timedelta(days=30)
-    ).select_related("resource__place__municipality")
+    ).select_related("resource__place__municipality", "unit")
     for reservation in reservations:
         calendar.add_component(_event(reservation))
     return calendar.to_ical()

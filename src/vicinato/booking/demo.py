@@ -12,7 +12,7 @@ from django.utils import timezone
 from vicinato.register.models import Place
 
 from . import services
-from .models import Reservation, Resource
+from .models import Reservation, Resource, Unit
 
 K = Resource.Kind
 
@@ -99,11 +99,40 @@ RESOURCES = [
 ]
 
 
+# The desks of one coworking of the demo operator ("operatore") have names, so that people choose one.
+NAMED_DESKS = [(f"A{n}", f"A{n}") for n in range(1, 7)] + [
+    ("Finestra 1", "Window 1"),
+    ("Finestra 2", "Window 2"),
+]
+
+
 def _desk_rules(place: Place) -> dict:
     rules = {"capacity": max(1, place.desks or 1), "max_days_ahead": 60}
     if place.kind == "coworking":
+        # € 2 an hour, at most € 12 a day (a day pass).
         rules["price_cents_per_slot"] = 200
+        rules["price_cents_per_day"] = 1200
     return rules
+
+
+def _name_desks() -> Resource | None:
+    """Name the desks of the demo operator's first listed place (before any booking: nothing to move)."""
+    desks = Resource.objects.filter(
+        place__is_demo=True,
+        kind=K.DESK,
+        place__operator__memberships__user__username="operatore",
+        place__operator__memberships__role="admin",
+    ).order_by("place__name_it")
+    resource = desks.filter(place__in=Place.objects.listed()).first() or desks.first()
+    if resource is None:
+        return None
+    Unit.objects.bulk_create(
+        Unit(resource=resource, name_it=it, name_en=en, order=order)
+        for order, (it, en) in enumerate(NAMED_DESKS, start=1)
+    )
+    resource.capacity, resource.has_named_units = len(NAMED_DESKS), True
+    resource.save(update_fields=["capacity", "has_named_units"])
+    return resource
 
 
 def load_resources() -> int:
@@ -119,6 +148,7 @@ def load_resources() -> int:
             values = {**rules, **(_desk_rules(place) if kind == K.DESK else {})}
             created.append(Resource(place=place, kind=kind, name_it=name_it, name_en=name_en, **values))
     Resource.objects.bulk_create(created)
+    _name_desks()
     return len(created)
 
 

@@ -33,7 +33,7 @@ FIELDSETS = [
         gettext_lazy("Who may book, and how"),
         ["who_may_book", "organisations", "requires_approval", "offer_minutes"],
     ),
-    (gettext_lazy("Price"), ["price_cents_per_slot"]),
+    (gettext_lazy("Price"), ["price_cents_per_slot", "price_cents_per_day"]),
 ]
 
 
@@ -76,8 +76,20 @@ class ResourceForm(forms.ModelForm):
                 "When a unit frees up, the first in the waiting list has this long to take it."
             ),
             "price_cents_per_slot": gettext_lazy("In euro cents: 250 is € 2.50; 0 is free of charge."),
+            "price_cents_per_day": gettext_lazy(
+                "In euro cents. A day pass: no booking costs more than this for each day it covers; with "
+                "no price per slot, each day costs this. Empty: no price per day."
+            ),
         }
         widgets = {"who_may_book": forms.Select(attrs={"data-shows-organisations": W.MEMBERS})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.has_named_units:
+            # Its capacity follows its named units (`units.py`); a page may show it disabled.
+            self.fields["capacity"].help_text = gettext_lazy(
+                "The number of its named units taking bookings: add or deactivate units to change it."
+            )
 
     def fieldsets(self):
         """(legend, bound fields) of each group, for the template."""
@@ -104,6 +116,14 @@ class ResourceForm(forms.ModelForm):
 
     def clean_capacity(self):
         capacity = self.cleaned_data.get("capacity")
+        if self.instance.has_named_units and capacity != self.instance.capacity:
+            raise forms.ValidationError(
+                _(
+                    "This resource has %(count)d named units taking bookings, and that is its capacity; add or "
+                    "deactivate named units to change it."
+                )
+                % {"count": self.instance.capacity}
+            )
         if capacity is not None and self.instance.pk:
             peak = services.peak_held_from(self.instance, timezone.now())
             if capacity < peak:

@@ -18,7 +18,9 @@ CHECKIN_SALT = "vicinato.booking.checkin"
 
 
 class Resource(models.Model):
-    """Something bookable at a place: `capacity` identical units (desks of a room, lockers, ...)."""
+    """Something bookable at a place: `capacity` identical units (desks of a room, lockers, ...), or named
+    units (`Unit`: desks "A1", "Window 3") that people choose one at a time; then `capacity` is the number
+    of its active units, kept by `units.py`."""
 
     class Kind(models.TextChoices):
         DESK = "desk", _("Desk")
@@ -44,6 +46,12 @@ class Resource(models.Model):
     name_it = models.CharField(_("name (Italian)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     capacity = models.PositiveIntegerField(_("identical units"), default=1, validators=[MinValueValidator(1)])
+    has_named_units = models.BooleanField(
+        _("units have names"),
+        default=False,
+        editable=False,
+        help_text=_("Set when its units are named: each booking then holds one named unit."),
+    )
     # The rules; a booking is checked against all of them by `services.check_rules`.
     slot_minutes = models.PositiveIntegerField(
         _("slot length (minutes)"),
@@ -85,6 +93,15 @@ class Resource(models.Model):
         verbose_name=_("organisations whose members may book"),
     )
     price_cents_per_slot = models.PositiveIntegerField(_("price per slot (cents)"), default=0)
+    price_cents_per_day = models.PositiveIntegerField(
+        _("price per day (cents)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A day pass: a booking never costs more than this for each calendar day it covers (Rome time); "
+            "with no price per slot, it costs this for each day. Empty: no price per day; 0: free."
+        ),
+    )
     offer_minutes = models.PositiveIntegerField(
         _("time to accept a waiting-list offer (minutes)"), default=30, validators=[MinValueValidator(1)]
     )
@@ -111,6 +128,40 @@ class Resource(models.Model):
     @property
     def buffer(self) -> timedelta:
         return timedelta(minutes=self.buffer_minutes)
+
+    @property
+    def unit_label(self) -> str:
+        """What one named unit is called on the pages: a desk, or a unit of another kind."""
+        return _("Desk") if self.kind == self.Kind.DESK else _("Unit")
+
+    @property
+    def any_unit_label(self) -> str:
+        return _("Any free desk") if self.kind == self.Kind.DESK else _("Any free unit")
+
+
+class Unit(models.Model):
+    """One named unit of a resource (desk "A1", "Window 3"), held by one booking at a time."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="units")
+    name_it = models.CharField(_("name (Italian)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    order = models.PositiveIntegerField(
+        _("order"), default=0, help_text=_("Lower first; “any free” takes the first free unit in this order.")
+    )
+    is_active = models.BooleanField(_("taking bookings"), default=True)
+
+    class Meta:
+        verbose_name = _("named unit")
+        verbose_name_plural = _("named units")
+        ordering = ["resource", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["resource", "name_it"], name="unique_unit_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return translated(self, "name")
 
 
 class Block(models.Model):
@@ -199,6 +250,15 @@ class Reservation(models.Model):
     start = models.DateTimeField(_("from"))
     end = models.DateTimeField(_("until"))
     units = models.PositiveIntegerField(_("units"), default=1)
+    # The named unit it holds, for a resource with named units (then `units` is 1).
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reservations",
+        verbose_name=_("named unit"),
+    )
     state = models.CharField(_("state"), max_length=20, choices=State.choices)
     price_cents = models.PositiveIntegerField(_("price (cents)"), default=0)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
@@ -277,6 +337,10 @@ class WaitingListEntry(models.Model):
     units = models.PositiveIntegerField(_("units"), default=1)
     position = models.PositiveIntegerField(_("position in line"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.WAITING)
+    # The named unit an open offer holds (resources with named units; people wait for any free one).
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("named unit")
+    )
     offer_expires_at = models.DateTimeField(_("offer valid until"), null=True, blank=True)
     reservation = models.OneToOneField(
         Reservation, on_delete=models.SET_NULL, null=True, blank=True, related_name="waiting_list_entry"

@@ -47,23 +47,45 @@ def _bind(params: Sequence, values: dict, connection) -> list:
 
 
 def _cursor(connection):
-    """A cursor of the connection, wrapped (and logged) as Django's; on PostgreSQL, one that binds the values
-    on the server, so that psycopg can prepare its statements."""
+    """A cursor of the connection, wrapped (and logged) as Django's, for a `with` block.
+
+    On PostgreSQL (psycopg 3) it binds the values on the server, so that psycopg can prepare its statements, and
+    it is the same cursor for every prepared query on the connection, left open: creating a cursor and looking
+    up the adapters of its values again cost more than running the statement."""
     if connection.vendor != "postgresql":
         return connection.cursor()
     from django.db.backends.postgresql.psycopg_any import is_psycopg3
 
     if not is_psycopg3:
         return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
+    # What connection.cursor() does before creating a cursor.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = connection.connection
-    default, raw.cursor_factory = raw.cursor_factory, ServerBindingCursor
-    try:
-        return connection.cursor()
-    finally:
-        raw.cursor_factory = default
+    kept = getattr(connection, "_prepared_cursor", None)
+    if kept is None or kept[0] is not raw or kept[1].closed:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        default, raw.cursor_factory = raw.cursor_factory, ServerBindingCursor
+        try:
+            with connection.wrap_database_errors:
+                kept = connection._prepared_cursor = (raw, connection.create_cursor())
+        finally:
+            raw.cursor_factory = default
+    return _Kept(connection._prepare_cursor(kept[1]))
+
+
+class _Kept:
+    """A cursor for a `with` block that leaves it open."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def __enter__(self):
+        return self.cursor
+
+    def __exit__(self, *exc) -> None:
+        pass
 
 
 def _execute(connection, cursor, sql: str, params: list) -> None:

@@ -36,6 +36,7 @@ from .models import (
     ReservationEvent,
     ReservationSeries,
     Resource,
+    Unit,
     WaitingListEntry,
     checkin_signature,
 )
@@ -110,7 +111,7 @@ def _peak(intervals: list[tuple[datetime, datetime, int]], start: datetime, end:
 
 
 _INT, _DATE, _TIME, _DATETIME = IntegerField(), DateField(), TimeField(), DateTimeField()
-_BOOKED_COLUMNS = ("resource_id", "person_id", "state", "start", "end", "units", "pk")
+_BOOKED_COLUMNS = ("resource_id", "person_id", "state", "start", "end", "units", "pk", "unit_id")
 
 
 def _booked_query(with_person: bool):
@@ -148,6 +149,9 @@ _BOOKED = {flag: Prepared(lambda flag=flag: _booked_query(flag)) for flag in (Fa
 @dataclass(frozen=True)
 class _Booked:
     held: list[tuple[datetime, datetime, int]]  # (start, end + buffer, units) of reservations and offers
+    by_unit: dict[int, list[tuple[datetime, datetime]]] = field(
+        default_factory=dict
+    )  # the same, per named unit
     on_day: int = 0  # the person's bookings at the place on the day (not cancelled or rejected)
     in_week: int = 0
 
@@ -178,27 +182,144 @@ def _booked(
             "week_start": week_start,
             "week_end": week_end,
         }
-    held, on_day, in_week = [], 0, 0
-    for resource_id, person_id, state, s, e, units, pk in _BOOKED[person is not None].rows(**values):
+    held, by_unit, on_day, in_week = [], defaultdict(list), 0, 0
+    for resource_id, person_id, state, s, e, units, pk, unit in _BOOKED[person is not None].rows(**values):
         if state == W.OFFERED:
             if pk != exclude_offer:
                 held.append((s, e + buffer, units))
+                if unit is not None:
+                    by_unit[unit].append((s, e + buffer))
             continue
         # A row may be there for either reason: each is checked.
         if resource_id == resource.pk and state in Reservation.HOLDING_STATES and s < until and e > since:
             held.append((s, e + buffer, units))
+            if unit is not None:
+                by_unit[unit].append((s, e + buffer))
         if person is not None and person_id == person.pk and pk != exclude and week_start <= s < week_end:
             if state not in (S.CANCELLED, S.REJECTED):
                 in_week += 1
                 on_day += day_start <= s < day_end
-    return _Booked(held, on_day, in_week)
+    return _Booked(held, dict(by_unit), on_day, in_week)
 
 
 def free_units(resource: Resource, start: datetime, end: datetime, now: datetime | None = None) -> int:
-    """Units of the resource a booking of [start, end) could still take (the buffer after it included)."""
+    """Units of the resource a booking of [start, end) could still take (the buffer after it included); of a
+    resource with named units, those free for the whole period."""
     now = now or timezone.now()
     window_end = end + resource.buffer
-    return resource.capacity - _peak(_booked(resource, start, window_end, now).held, start, window_end)
+    booked = _booked(resource, start, window_end, now)
+    if resource.has_named_units:
+        return len(_free_of(active_units(resource), booked.by_unit, start, window_end))
+    return resource.capacity - _peak(booked.held, start, window_end)
+
+
+# --- named units -----------------------------------------------------------------------------------------------
+_UNIT_FIELDS = tuple(f.attname for f in Unit._meta.concrete_fields)
+_ACTIVE_UNITS = {
+    of_place: Prepared(
+        lambda of_place=of_place: (
+            Unit.objects.filter(
+                **(
+                    {"resource__place_id": Param("place", _INT), "resource__has_named_units": True}
+                    if of_place
+                    else {"resource_id": Param("resource", _INT)}
+                ),
+                is_active=True,
+            )
+            .order_by("resource_id", "order", "pk")
+            .values_list(*_UNIT_FIELDS)
+        )
+    )
+    for of_place in (False, True)
+}
+
+
+def active_units(resource: Resource) -> list[Unit]:
+    """The resource's named units taking bookings, in their order (one query)."""
+    return [
+        Unit.from_db(DEFAULT_DB_ALIAS, _UNIT_FIELDS, row)
+        for row in _ACTIVE_UNITS[False].rows(resource=resource.pk)
+    ]
+
+
+def _unit_free(held: list[tuple[datetime, datetime]], start: datetime, window_end: datetime) -> bool:
+    """Whether a unit holding `held` ((start, end + buffer) each) is free in [start, window_end): back-to-back
+    bookings share it, as in `_peak`."""
+    return not any(s < window_end and e > start for s, e in held)
+
+
+def _free_of(units: list[Unit], by_unit: dict, start: datetime, window_end: datetime) -> list[Unit]:
+    return [u for u in units if _unit_free(by_unit.get(u.pk, []), start, window_end)]
+
+
+def _desk_text(resource: Resource, desk: str, other: str) -> str:
+    """The message about desks for a resource of desks, else the same about units of another kind."""
+    return desk if resource.kind == Resource.Kind.DESK else other
+
+
+def _choose_unit(
+    resource: Resource,
+    units: list[Unit],
+    by_unit: dict,
+    start: datetime,
+    window_end: datetime,
+    wanted: int | None,
+    prefer: int | None = None,
+) -> Unit:
+    """The named unit a booking of [start, window_end) takes: `wanted` if it is free, else (None) `prefer`
+    if it is free, else the first free one in the units' order; refused with the free ones to choose."""
+    free = _free_of(units, by_unit, start, window_end)
+    if wanted is not None:
+        unit = next((u for u in units if u.pk == wanted), None)
+        if unit is None:
+            raise ValidationError(
+                {
+                    "unit": [
+                        _desk_text(
+                            resource,
+                            _("This desk is not bookable here; choose one of %(names)s, or any free desk."),
+                            _("This unit is not bookable here; choose one of %(names)s, or any free unit."),
+                        )
+                        % {"names": ", ".join(u.name for u in units)}
+                    ]
+                }
+            )
+        if unit in free:
+            return unit
+        others = [u for u in free if u.pk != wanted]
+        if others:
+            raise BookingError(
+                _desk_text(
+                    resource,
+                    _("Desk %(unit)s is taken at that time; choose desk %(other)s or any free desk."),
+                    _("%(unit)s is taken at that time; choose %(other)s or any free unit."),
+                )
+                % {"unit": unit.name, "other": others[0].name}
+            )
+        raise BookingError(
+            _desk_text(
+                resource,
+                _(
+                    "Desk %(unit)s is taken at that time and no other desk is free; choose another time or "
+                    "join the waiting list."
+                ),
+                _(
+                    "%(unit)s is taken at that time and no other unit is free; choose another time or join "
+                    "the waiting list."
+                ),
+            )
+            % {"unit": unit.name}
+        )
+    preferred = next((u for u in free if u.pk == prefer), None)
+    if preferred or free:
+        return preferred or free[0]
+    raise BookingError(
+        _desk_text(
+            resource,
+            _("No desk is free for the whole period; choose another time or join the waiting list."),
+            _("No unit is free for the whole period; choose another time or join the waiting list."),
+        )
+    )
 
 
 # --- resources read by prepared queries ------------------------------------------------------------------------
@@ -502,7 +623,19 @@ def _refusals(
         ]
     start, end = timezone.localtime(start), timezone.localtime(end)
     refusals = []
-    if not 1 <= units <= resource.capacity:
+    if resource.has_named_units and units != 1:
+        refusals.append(
+            Refusal(
+                "units",
+                "units",
+                _desk_text(
+                    resource,
+                    _("Desks are booked one at a time: book 1, choosing a desk or any free desk."),
+                    _("These units are booked one at a time: book 1, choosing one or any free unit."),
+                ),
+            )
+        )
+    elif not 1 <= units <= resource.capacity:
         refusals.append(
             Refusal(
                 "units",
@@ -587,18 +720,47 @@ def _refusals(
 
 
 # --- reserving -------------------------------------------------------------------------------------------------
-def _replay(person, key: str, resource: Resource, start, end, units: int) -> Reservation | None:
+def _replay(
+    person, key: str, resource: Resource, start, end, units: int, unit: int | None = None
+) -> Reservation | None:
     existing = Reservation.objects.filter(person=person, idempotency_key=key).first()
-    if existing and (existing.resource_id, existing.start, existing.end, existing.units) != (
-        resource.pk,
-        start,
-        end,
-        units,
+    if existing and (
+        (existing.resource_id, existing.start, existing.end, existing.units)
+        != (resource.pk, start, end, units)
+        or (unit is not None and existing.unit_id != unit)
     ):
         raise ValidationError(
             {"idempotency_key": [_("This Idempotency-Key was used for another booking; send a new key.")]}
         )
     return existing
+
+
+def _day_slots(resource: Resource, start: datetime, end: datetime) -> list[int]:
+    """The slots a booking of [start, end) lasts on each Rome calendar day it covers (a slot begun counts)."""
+    slot, counts = resource.slot_minutes, []
+    moment, end = timezone.localtime(start), timezone.localtime(end)
+    while moment < end:
+        midnight = _local_midnight(moment.date() + timedelta(days=1))
+        part_end = min(end, midnight)
+        counts.append(-(-_minutes(moment, part_end) // slot))
+        moment = part_end
+    return counts
+
+
+def price_cents(resource: Resource, start: datetime, end: datetime, units: int = 1) -> int:
+    """What a booking costs: the price per slot for each slot, but for each Rome calendar day it covers never
+    more than the price per day (a day pass); with a price per day and none per slot, the price per day for
+    each day. Times `units`."""
+    per_slot, per_day = resource.price_cents_per_slot, resource.price_cents_per_day
+    total = 0
+    for slots in _day_slots(resource, start, end):
+        if per_day is None:
+            total += per_slot * slots
+        elif per_slot:
+            total += min(per_slot * slots, per_day)
+        else:
+            total += per_day
+    return total * units
 
 
 def _capacity_error(resource: Resource, free: int) -> BookingError:
@@ -664,6 +826,7 @@ _INSERT_RESERVATION = PreparedInsert(
         "start",
         "end",
         "units",
+        "unit",
         "state",
         "price_cents",
         "idempotency_key",
@@ -692,10 +855,14 @@ def _reserve_locked(
     idempotency_key: str | None = None,
     series: ReservationSeries | None = None,
     exclude_offer: int | None = None,
+    unit: int | None = None,
+    prefer: int | None = None,
 ) -> Reservation:
     """Check and insert a reservation, in a transaction: takes the resource's row lock, then reads what the
     rules and the capacity need in two queries (one with the lock), so that a booking costs a few queries
-    whatever the number of rules."""
+    whatever the number of rules. A resource with named units reads them too (one more query) and the
+    booking takes `unit` if it is free, else (None) `prefer` or the first free one: the lock serialises the
+    bookings of the resource, so two never take the same unit."""
     if timezone.is_naive(start) or timezone.is_naive(end) or end <= start:
         raise _validation_error(check_rules(person, resource, start, end, units, now))  # no query needed
     resource, period = _lock_resource(resource.pk, start, end)
@@ -708,20 +875,29 @@ def _reserve_locked(
         resource, start, window_end, now, person if limits else None, exclude_offer=exclude_offer
     )
     refusals = _refusals(person, resource, start, end, units, now, period, booked)
+    if unit is not None and not resource.has_named_units:
+        refusals.append(
+            Refusal("unit", "unit", _("This resource has no named units; leave the unit out to book one."))
+        )
     if refusals:
         raise _validation_error(refusals)
-    free = resource.capacity - _peak(booked.held, start, window_end)
-    if units > free:
-        raise _capacity_error(resource, free)
-    slots = -(-_minutes(start, end) // resource.slot_minutes)
+    held_unit = None
+    if resource.has_named_units:
+        units_here = active_units(resource)
+        held_unit = _choose_unit(resource, units_here, booked.by_unit, start, window_end, unit, prefer)
+    else:
+        free = resource.capacity - _peak(booked.held, start, window_end)
+        if units > free:
+            raise _capacity_error(resource, free)
     reservation = Reservation(
         resource=resource,
         person=person,
         start=start,
         end=end,
         units=units,
+        unit=held_unit,
         state=S.REQUESTED if resource.requires_approval else S.CONFIRMED,
-        price_cents=resource.price_cents_per_slot * slots * units,
+        price_cents=price_cents(resource, start, end, units),
         idempotency_key=idempotency_key or None,
         series=series,
         created_at=timezone.now(),
@@ -746,19 +922,28 @@ def reserve(
     idempotency_key: str | None = None,
     *,
     series: ReservationSeries | None = None,
+    unit: int | None = None,
+    prefer: int | None = None,
     now: datetime | None = None,
 ) -> Reservation:
     """Book `units` of `resource` from `start` to `end`, or refuse: ValidationError naming the rule (422),
-    BookingError when no unit is free (409). The same idempotency key gives back the same reservation."""
+    BookingError when no unit is free (409). The same idempotency key gives back the same reservation.
+
+    A resource with named units is booked one unit at a time: `unit` (its id) if it is free, or, without
+    it, `prefer` if free, else the first free one in the units' order."""
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            return _reserve_locked(person, resource, start, end, units, now, idempotency_key, series)
+            return _reserve_locked(
+                person, resource, start, end, units, now, idempotency_key, series, unit=unit, prefer=prefer
+            )
     except (IntegrityError, ValidationError, BookingError):
         # A key already used: its booking stands. The unique key refused this insert, or the rules or the
         # capacity (which count that booking) refused it first. Looked up on failures only: new keys, the
         # usual case, cost no query.
-        if idempotency_key and (existing := _replay(person, idempotency_key, resource, start, end, units)):
+        if idempotency_key and (
+            existing := _replay(person, idempotency_key, resource, start, end, units, unit)
+        ):
             return existing
         raise
 
@@ -945,7 +1130,7 @@ def bookings_in_block(block: Block):
         Reservation.objects.holding()
         .filter(resource_id=block.resource_id)
         .overlapping(block.start, block.end)
-        .select_related("person", "resource__place")
+        .select_related("person", "resource__place", "unit")
     )
 
 
@@ -990,6 +1175,7 @@ class Slot:
     start: datetime
     end: datetime
     free: int
+    units: tuple[Unit, ...] | None = None  # of a resource with named units: those free for the whole slot
 
 
 _HELD, _BLOCK = 1, 2  # the kinds of rows of the availability query
@@ -998,13 +1184,13 @@ _HELD, _BLOCK = 1, 2  # the kinds of rows of the availability query
 def _availability_query(of_place: bool):
     """The reservations and offers holding units in [since, until), and the blocks meeting [period_start,
     period_end), of the resources of a place (`of_place`) or of one resource: (kind, resource, start, end,
-    units) rows."""
+    units, named unit) rows."""
     if of_place:
         which = {"resource_id__in": Resource.objects.filter(place_id=Param("place", _INT)).values("pk")}
     else:
         which = {"resource_id": Param("resource", _INT)}
     since, until, kind = Param("since", _DATETIME), Param("until", _DATETIME), Value(_HELD, _INT)
-    columns = ("kind", "resource_id", "start", "end", "units")
+    columns = ("kind", "resource_id", "start", "end", "units", "unit_id")
     reservations = Reservation.objects.filter(
         state__in=Reservation.HOLDING_STATES, start__lt=until, end__gt=since, **which
     ).annotate(kind=kind)
@@ -1013,7 +1199,7 @@ def _availability_query(of_place: bool):
     ).annotate(kind=kind)
     blocks = Block.objects.filter(
         start__lt=Param("period_end", _DATETIME), end__gt=Param("period_start", _DATETIME), **which
-    ).annotate(kind=Value(_BLOCK, _INT), units=Value(0, _INT))
+    ).annotate(kind=Value(_BLOCK, _INT), units=Value(0, _INT), unit_id=Value(None, _INT))
     return (
         reservations.order_by()
         .values_list(*columns)
@@ -1048,10 +1234,12 @@ _CLOSURES = Prepared(
 def availability(
     target: Resource | Place, first_day: date, days: int = 1, now: datetime | None = None
 ) -> list[Slot]:
-    """Free units per slot of a resource, or of every active resource of a place, for `days` from `first_day`.
+    """Free units per slot of a resource, or of every active resource of a place, for `days` from `first_day`;
+    of a resource with named units, also which are free for the whole slot.
 
     A fixed number of queries whatever the number of slots and resources: the resources (of a place), the
-    opening hours, the closures, and the reservations, offers and blocks together."""
+    opening hours, the closures, the reservations, offers and blocks together, and the named units when a
+    resource has them."""
     now = now or timezone.now()
     if isinstance(target, Place):
         place_id = target.pk
@@ -1084,17 +1272,32 @@ def availability(
         rows = _AVAILABILITY[False].rows(resource=target.pk, **values)
     held: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
     blocks: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for kind, resource_id, s, e, units in rows:
+    by_unit: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)  # (start, end) per named unit
+    for kind, resource_id, s, e, units, unit in rows:
         if kind == _HELD:
             held[resource_id].append((s, e, units))
+            if unit is not None:
+                by_unit[unit].append((s, e))
         else:
             blocks[resource_id].append((s, e))
+    named: dict[int, list[Unit]] = defaultdict(list)
+    if any(r.has_named_units for r in resources):
+        query, key = (
+            (_ACTIVE_UNITS[True], "place")
+            if isinstance(target, Place)
+            else (_ACTIVE_UNITS[False], "resource")
+        )
+        for row in query.rows(**{key: target.pk}):
+            unit = Unit.from_db(DEFAULT_DB_ALIAS, _UNIT_FIELDS, row)
+            named[unit.resource_id].append(unit)
 
     slots = []
     tz = timezone.get_current_timezone()
     for resource in resources:
         step = timedelta(minutes=resource.slot_minutes)
         intervals = [(s, e + resource.buffer, units) for s, e, units in held[resource.pk]]
+        units_here = named[resource.pk] if resource.has_named_units else None
+        unit_held = {u.pk: [(s, e + resource.buffer) for s, e in by_unit[u.pk]] for u in units_here or ()}
         for offset in range(days):
             day = first_day + timedelta(days=offset)
             if day in closed:
@@ -1104,11 +1307,18 @@ def availability(
                 closes = datetime.combine(day, h.closes, tzinfo=tz)
                 while slot_start + step <= closes:
                     slot_end = slot_start + step
+                    free_named = None
                     if any(s < slot_end and e > slot_start for s, e in blocks[resource.pk]):
                         free = 0
+                        free_named = () if units_here is not None else None
+                    elif units_here is not None:
+                        free_named = tuple(
+                            _free_of(units_here, unit_held, slot_start, slot_end + resource.buffer)
+                        )
+                        free = len(free_named)
                     else:
                         free = resource.capacity - _peak(intervals, slot_start, slot_end + resource.buffer)
-                    slots.append(Slot(resource.pk, slot_start, slot_end, max(free, 0)))
+                    slots.append(Slot(resource.pk, slot_start, slot_end, max(free, 0), free_named))
                     slot_start = slot_end
     return slots
 
@@ -1127,7 +1337,7 @@ def day_plan(place: Place, day: date, actor, now: datetime | None = None) -> Day
     start, end = _local_midnight(day), _local_midnight(day + timedelta(days=1))
     reservations = (
         Reservation.objects.filter(resource__place=place, start__lt=end, end__gt=start)
-        .select_related("person", "resource__place")
+        .select_related("person", "resource__place", "unit")
         .order_by("start", "pk")
     )
     blocks = Block.objects.filter(resource__place=place, start__lt=end, end__gt=start).order_by("start")
@@ -1158,9 +1368,14 @@ def create_series(
     first_date: date,
     until_date: date,
     now: datetime | None = None,
+    unit: int | None = None,
 ) -> SeriesResult:
     """Book every chosen weekday from `first_date` to `until_date`; the dates that cannot be booked are
-    reported with their reason instead of failing the whole series."""
+    reported with their reason instead of failing the whole series.
+
+    Of a resource with named units, every date takes `unit`; without it, the unit free on the most dates
+    (the first in order on a tie), so that the person keeps one desk when they can, and another free one on
+    the dates it is taken."""
     errors = {}
     if not weekdays or any(d not in range(7) for d in weekdays):
         errors["weekdays"] = [_("Choose at least one weekday, from 0 (Monday) to 6 (Sunday).")]
@@ -1181,17 +1396,42 @@ def create_series(
     )
     result = SeriesResult(series)
     tz = timezone.get_current_timezone()
+    periods = []
     for offset in range((until_date - first_date).days + 1):
         day = first_date + timedelta(days=offset)
-        if day.weekday() not in series.weekdays:
-            continue
-        start = datetime.combine(day, start_time, tzinfo=tz)
-        end = datetime.combine(day, end_time, tzinfo=tz)
+        if day.weekday() in series.weekdays:
+            periods.append(
+                (
+                    day,
+                    datetime.combine(day, start_time, tzinfo=tz),
+                    datetime.combine(day, end_time, tzinfo=tz),
+                )
+            )
+    prefer = None
+    if unit is None and resource.has_named_units and periods:
+        prefer = _unit_free_most_often(resource, [(s, e) for _day, s, e in periods], now or timezone.now())
+    for day, start, end in periods:
         try:
-            result.reservations.append(reserve(person, resource, start, end, series=series, now=now))
+            result.reservations.append(
+                reserve(person, resource, start, end, series=series, unit=unit, prefer=prefer, now=now)
+            )
         except (ValidationError, BookingError) as error:
             result.conflicts.append((day, _refusal_text(error)))
     return result
+
+
+def _unit_free_most_often(
+    resource: Resource, periods: list[tuple[datetime, datetime]], now: datetime
+) -> int | None:
+    """The id of the named unit free in the most of `periods` (the first in order on a tie), read in two
+    queries whatever the number of periods."""
+    units = active_units(resource)
+    if not units:
+        return None
+    buffer = resource.buffer
+    booked = _booked(resource, periods[0][0], periods[-1][1] + buffer, now)
+    counts = [sum(_unit_free(booked.by_unit.get(u.pk, []), s, e + buffer) for s, e in periods) for u in units]
+    return units[counts.index(max(counts))].pk
 
 
 def cancel_series(
@@ -1252,16 +1492,26 @@ def offer_free_units(resource: Resource, now: datetime) -> list[WaitingListEntry
             Resource.objects.select_for_update(of=("self",)).select_related("place").get(pk=resource.pk)
         )
         waiting = WaitingListEntry.objects.filter(resource=resource, state=W.WAITING, end__gt=now)
+        units = active_units(resource) if resource.has_named_units else []
         for entry in waiting.select_related("person").order_by("position"):
             # Only what the person could book now (not blocked, still ahead, within their limits).
             if check_rules(entry.person, resource, entry.start, entry.end, entry.units, now):
                 continue
-            if free_units(resource, entry.start, entry.end, now) >= entry.units:
-                entry.state = W.OFFERED
-                entry.offer_expires_at = now + timedelta(minutes=resource.offer_minutes)
-                entry.save(update_fields=["state", "offer_expires_at"])
-                signals.offer_made.send(sender=WaitingListEntry, entry=entry)
-                offered.append(entry)
+            if resource.has_named_units:
+                # The offer holds one named unit: the first free one for the whole period.
+                window_end = entry.end + resource.buffer
+                by_unit = _booked(resource, entry.start, window_end, now).by_unit
+                free = _free_of(units, by_unit, entry.start, window_end)
+                if not free:
+                    continue
+                entry.unit = free[0]
+            elif free_units(resource, entry.start, entry.end, now) < entry.units:
+                continue
+            entry.state = W.OFFERED
+            entry.offer_expires_at = now + timedelta(minutes=resource.offer_minutes)
+            entry.save(update_fields=["state", "offer_expires_at", "unit"])
+            signals.offer_made.send(sender=WaitingListEntry, entry=entry)
+            offered.append(entry)
     return offered
 
 
@@ -1275,7 +1525,14 @@ def accept_offer(entry: WaitingListEntry, person, now: datetime | None = None) -
         if entry.state != W.OFFERED or entry.offer_expires_at <= now:
             raise BookingError(_("This offer is no longer open; join the waiting list again."))
         reservation = _reserve_locked(
-            entry.person, entry.resource, entry.start, entry.end, entry.units, now, exclude_offer=entry.pk
+            entry.person,
+            entry.resource,
+            entry.start,
+            entry.end,
+            entry.units,
+            now,
+            exclude_offer=entry.pk,
+            unit=entry.unit_id,
         )
         entry.state, entry.reservation = W.ACCEPTED, reservation
         entry.save(update_fields=["state", "reservation"])

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from vicinato.booking import calendar, services
+from vicinato.booking import calendar, services, units
 from vicinato.booking.models import Reservation, ReservationSeries, Resource, WaitingListEntry
 from vicinato.booking.permissions import Action, can, is_operator
 from vicinato.register.models import Place
@@ -76,6 +76,7 @@ class BookingForm(forms.Form):
     start = forms.TypedChoiceField(label=gettext_lazy("Start time"), coerce=time.fromisoformat)
     minutes = forms.TypedChoiceField(label=gettext_lazy("Duration"), coerce=int)
     units = forms.IntegerField(label=gettext_lazy("How many"), min_value=1, initial=1)
+    unit = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     repeat = forms.BooleanField(label=gettext_lazy("Repeat every week"), required=False)
     weekdays = forms.TypedMultipleChoiceField(
         label=gettext_lazy("On"),
@@ -105,7 +106,16 @@ class BookingForm(forms.Form):
         ]
         durations = range(resource.min_minutes, resource.max_minutes + 1, step)
         self.fields["minutes"].choices = [(m, services.duration_text(m)) for m in durations]
-        if resource.capacity == 1:
+        if resource.has_named_units:
+            # One named unit a booking: the person picks it, or lets the engine take the first free one.
+            self.fields["units"].widget = forms.HiddenInput()
+            self.fields["unit"].label = resource.unit_label
+            self.fields["unit"].choices = [("", resource.any_unit_label)] + [
+                (u.pk, u.name) for u in units.units_of(resource)
+            ]
+        else:
+            del self.fields["unit"]
+        if resource.capacity == 1 or resource.has_named_units:
             self.fields["units"].widget = forms.HiddenInput()
         else:
             self.fields["units"].max_value = resource.capacity
@@ -151,7 +161,10 @@ def place_calendar(request, public_id: str):
     today = timezone.localdate()
     day = parse_day(request.POST.get("day") or request.GET.get("giorno"), today)
     form = BookingForm(
-        chosen, day, request.POST or None, initial={"day": day, "start": request.GET.get("inizio")}
+        chosen,
+        day,
+        request.POST or None,
+        initial={"day": day, "start": request.GET.get("inizio"), "unit": request.GET.get("postazione")},
     )
     if request.method == "POST":
         if not request.user.is_authenticated:
@@ -192,6 +205,7 @@ def _book(request, resource: Resource, form: BookingForm):
                 end.timetz().replace(tzinfo=None),
                 data["day"],
                 data["until"],
+                unit=data.get("unit"),
             )
             request.session[f"series-{result.series.pk}-conflicts"] = [
                 (day.isoformat(), reason) for day, reason in result.conflicts
@@ -204,7 +218,9 @@ def _book(request, resource: Resource, form: BookingForm):
             return redirect("web:series", pk=result.series.pk)
         start, end = form.period()
         key = request.POST.get("idempotency_key") or None
-        reservation = services.reserve(request.user, resource, start, end, data["units"], key)
+        reservation = services.reserve(
+            request.user, resource, start, end, data["units"], key, unit=data.get("unit")
+        )
     except ValidationError as error:
         _add_errors(form, _map_fields(error))
         return None
@@ -232,7 +248,7 @@ def _map_fields(error: ValidationError) -> ValidationError:
 @login_required
 def my_bookings(request):
     now = timezone.now()
-    mine = Reservation.objects.filter(person=request.user).select_related("resource__place", "series")
+    mine = Reservation.objects.filter(person=request.user).select_related("resource__place", "series", "unit")
     upcoming = list(mine.filter(state__in=UPCOMING, end__gte=now).order_by("start"))
     past = list(mine.exclude(pk__in=[r.pk for r in upcoming]).order_by("-start")[:30])
     series = {r.series for r in upcoming if r.series_id}
@@ -240,7 +256,7 @@ def my_bookings(request):
         person=request.user,
         state__in=[WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED],
         end__gt=now,
-    ).select_related("resource__place")
+    ).select_related("resource__place", "unit")
     feed = calendar.feed_for(request.user)
     return render(
         request,
@@ -276,7 +292,7 @@ def _qr_svg(text: str) -> str:
 
 def _visible(request, pk: int) -> Reservation:
     reservation = get_object_or_404(
-        Reservation.objects.select_related("resource__place__municipality", "series", "person"), pk=pk
+        Reservation.objects.select_related("resource__place__municipality", "series", "person", "unit"), pk=pk
     )
     if not can(request.user, Action.VIEW_RESERVATION, reservation):
         raise Http404(_("No booking of yours has this number."))
@@ -354,7 +370,7 @@ def series_detail(request, pk: int):
         {
             "series": series,
             "weekdays": [WEEKDAYS[d] for d in series.weekdays],
-            "reservations": series.reservations.order_by("start"),
+            "reservations": series.reservations.select_related("resource__place", "unit").order_by("start"),
             "conflicts": conflicts,
             "today": timezone.localdate(),
         },

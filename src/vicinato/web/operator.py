@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from vicinato.booking import services
+from vicinato.booking import services, units
 from vicinato.booking.forms import ResourceForm, save_resource
-from vicinato.booking.models import Block, Reservation, Resource
+from vicinato.booking.models import Block, Reservation, Resource, Unit
 from vicinato.booking.permissions import Action, can, require
 from vicinato.register.models import Place
 
@@ -69,10 +69,107 @@ def resource_edit(request, public_id: str, pk: int | None = None):
     place = _place(request, public_id, Action.MANAGE_RESOURCES)
     resource = get_object_or_404(Resource, pk=pk, place=place) if pk else Resource(place=place)
     form = ResourceForm(request.POST or None, instance=resource)
+    if resource.has_named_units:
+        form.fields["capacity"].disabled = True  # it follows the named units, changed on their page
     if request.method == "POST" and save_resource(request.user, form):
         messages.success(request, _("The resource and its rules have been saved."))
         return redirect("web:operator_resources", public_id=place.public_id)
     return render(request, "web/operator/resource_form.html", _context(request, place, form=form))
+
+
+# --- named units ----------------------------------------------------------------------------------------------
+class AddUnitsForm(forms.Form):
+    names = forms.CharField(
+        label=gettext_lazy("Names of the units to add, one per line"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "E.g. A1, A2, Finestra 3. For an English name, add it after a vertical bar: Finestra 3 | Window 3."
+        ),
+        error_messages={"required": gettext_lazy("Write at least one name, one per line.")},
+    )
+
+    def names_list(self) -> list[tuple[str, str]]:
+        lines = [line.partition("|") for line in self.cleaned_data["names"].splitlines()]
+        return [(it.strip(), en.strip()) for it, _bar, en in lines if it.strip()]
+
+
+class UnitForm(forms.Form):
+    name_it = forms.CharField(label=gettext_lazy("Name (Italian)"), max_length=100)
+    name_en = forms.CharField(
+        label=gettext_lazy("Name (English)"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("Empty: the Italian name."),
+    )
+    order = forms.IntegerField(
+        label=gettext_lazy("Order"),
+        min_value=0,
+        help_text=gettext_lazy("Lower first; “any free” takes the first free unit in this order."),
+    )
+    is_active = forms.BooleanField(label=gettext_lazy("Taking bookings"), required=False)
+    move_bookings = forms.BooleanField(
+        label=gettext_lazy("Move its bookings ahead to other free units"), required=False
+    )
+
+
+def _unit_form(unit: Unit, data=None) -> UnitForm:
+    initial = {
+        "name_it": unit.name_it,
+        "name_en": unit.name_en,
+        "order": unit.order,
+        "is_active": unit.is_active,
+    }
+    form = UnitForm(data, prefix=f"unit-{unit.pk}", initial=initial)
+    form.unit = unit
+    return form
+
+
+@login_required
+def resource_units(request, public_id: str, pk: int):
+    """The resource's named units: add them, rename, reorder, deactivate (moving their bookings if asked)."""
+    place = _place(request, public_id, Action.MANAGE_RESOURCES)
+    resource = get_object_or_404(Resource.objects.select_related("place"), pk=pk, place=place)
+    here = redirect("web:operator_units", public_id=place.public_id, pk=resource.pk)
+    posted = request.POST.get("action") if request.method == "POST" else None
+    add_form = AddUnitsForm(request.POST if posted == "add" else None)
+    if posted == "add" and add_form.is_valid():
+        try:
+            added = units.add_units(resource, request.user, add_form.names_list())
+        except ValidationError as error:
+            _add_errors(add_form, error)
+        else:
+            messages.success(
+                request,
+                ngettext("%(count)d unit added.", "%(count)d units added.", len(added))
+                % {"count": len(added)},
+            )
+            return here
+    all_units = list(units.units_of(resource, with_inactive=True))
+    changed = request.POST.get("unit", "") if posted == "update" else ""
+    forms_ = [_unit_form(u, request.POST if str(u.pk) == changed else None) for u in all_units]
+    for form in forms_:
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            try:
+                _unit, moved = units.update_unit(form.unit, request.user, **data)
+            except ValidationError as error:
+                _add_errors(form, error)
+                form.offer_move = "is_active" in error.message_dict
+            else:
+                messages.success(request, _("%(name)s saved.") % {"name": data["name_it"]})
+                if moved:
+                    messages.info(
+                        request,
+                        ngettext(
+                            "%(count)d booking moved to another unit.",
+                            "%(count)d bookings moved to other units.",
+                            len(moved),
+                        )
+                        % {"count": len(moved)},
+                    )
+                return here
+    context = _context(request, place, resource=resource, add_form=add_form, unit_forms=forms_)
+    return render(request, "web/operator/units.html", context)
 
 
 # --- the day plan ----------------------------------------------------------------------------------------------
@@ -316,7 +413,7 @@ def check_in(request, public_id: str):
             Reservation.objects.filter(
                 pk=request.GET["prenotazione"], resource__place=place, state=S.CHECKED_IN
             )
-            .select_related("person", "resource")
+            .select_related("person", "resource", "unit")
             .first()
         )
     return render(request, "web/operator/checkin.html", _context(request, place, form=form, checked=checked))
@@ -327,6 +424,7 @@ urlpatterns = [
     path(f"{PREFIX}risorse/", resources, name="operator_resources"),
     path(f"{PREFIX}risorse/nuova/", resource_edit, name="operator_resource_create"),
     path(f"{PREFIX}risorse/<int:pk>/", resource_edit, name="operator_resource"),
+    path(f"{PREFIX}risorse/<int:pk>/unita/", resource_units, name="operator_units"),
     path(f"{PREFIX}piano/", day_plan, name="operator_day"),
     path(f"{PREFIX}blocchi/", blocks, name="operator_blocks"),
     path(f"{PREFIX}blocchi/<int:pk>/", block_detail, name="operator_block"),

@@ -1,0 +1,36 @@
+"""Named desks in a real Chromium with JavaScript off, on the demo city: a worker picks desk A2 of the demo
+operator's coworking (or would let the place assign any free desk); "my bookings" shows the desk."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from vicinato.booking.models import Resource
+
+from .conftest import submit_login
+from .test_booking_journeys import first_free_slot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_worker_picks_a_desk_without_javascript(browsing, demo):
+    resource = Resource.objects.select_related("place").get(has_named_units=True, place__is_demo=True)
+    b = browsing("named-desks", java_script_enabled=False)
+    page = b.page
+    page.goto(f"/en/luoghi/{resource.place.public_id}/prenota/?risorsa={resource.pk}")
+    page.get_by_role("link", name="Sign in to book").click()
+    submit_login(page, "lavoratrice")
+    expect(page.get_by_text("8 named units: choose one below, or take any free one.")).to_be_visible()
+    expect(page.get_by_text("Price: € 2.00 per slot. At most € 12.00 per day.")).to_be_visible()
+    first_free_slot(page).click()
+    desk = page.get_by_label("Desk", exact=True)
+    expect(desk.locator("option:checked")).to_have_text("Any free desk")
+    desk.select_option(label="A2")
+    b.shot("desk-chosen")
+    page.get_by_role("button", name="Book", exact=True).click()
+    expect(page.locator("#booking-unit")).to_have_text("A2")
+    b.shot("booked")
+    page.goto("/en/prenotazioni/")
+    expect(page.locator(".unit-name").filter(has_text="Desk A2")).to_have_count(1)
+    b.shot("my-bookings")
