@@ -14,12 +14,13 @@ pytestmark = pytest.mark.django_db
 
 A = Action
 EXPECTED = {
-    "owner": {A.VIEW_RESERVATION, A.CANCEL_RESERVATION},
+    "owner": {A.VIEW_RESERVATION, A.CANCEL_RESERVATION, A.MOVE_RESERVATION},
     "stranger": set(),
     "other_operator": set(),
     "place_staff": {
         A.VIEW_RESERVATION,
         A.CANCEL_RESERVATION,
+        A.MOVE_RESERVATION,
         A.DECIDE_RESERVATION,
         A.CHECK_IN,
         A.VIEW_PLACE_BOOKINGS,
@@ -28,6 +29,7 @@ EXPECTED = {
     "place_admin": {
         A.VIEW_RESERVATION,
         A.CANCEL_RESERVATION,
+        A.MOVE_RESERVATION,
         A.DECIDE_RESERVATION,
         A.CHECK_IN,
         A.VIEW_PLACE_BOOKINGS,

@@ -18,6 +18,7 @@ from vicinato.booking.services import BookingError, availability, reserve
 from vicinato.register.models import Membership
 
 from .conftest import NOW, TUESDAY, at, make_resource
+from .test_api import URL, client_for
 
 pytestmark = pytest.mark.django_db
 W = WaitingListEntry.State
@@ -197,6 +198,8 @@ def test_a_waiting_list_offer_holds_a_desk_and_accepting_takes_it(named, person,
     services.cancel(holders[1], holders[1].person, now=NOW)  # A2 frees up
     entry.refresh_from_db()
     assert (entry.state, entry.unit.name) == (W.OFFERED, "A2")
+    offered = client_for(person).get(f"{URL}/waiting-list/{entry.pk}").json()
+    assert (offered["unit"], offered["unit_name"]) == (entry.unit_id, "A2")
     # The offer holds A2: nobody else takes it meanwhile.
     with pytest.raises(BookingError, match="No desk is free"):
         reserve(user_factory("latecomer"), named, at("09:00"), at("10:00"), now=NOW)

@@ -311,8 +311,13 @@ def _error_next_to(page, field_id: str, message: str) -> None:
         "([f, e]) => document.getElementById(f).parentElement.contains(document.getElementById(e))",
         [field_id, f"{field_id}-error"],
     )
-    field_box, error_box = field.bounding_box(), error.bounding_box()
-    assert 0 <= error_box["y"] - (field_box["y"] + field_box["height"]) < 80
+    # Both boxes measured in one frame: two separate measures may straddle a (smooth) scroll of the page.
+    gap = page.evaluate(
+        "([f, e]) => document.getElementById(e).getBoundingClientRect().top"
+        " - document.getElementById(f).getBoundingClientRect().bottom",
+        [field_id, f"{field_id}-error"],
+    )
+    assert 0 <= gap < 80
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,6 @@ from . import services, vouchers
 
 @receiver(reservation_changed, dispatch_uid="agreements.receivers.reservation_changed")
 def _on_reservation_changed(sender, reservation, action, at, **kwargs) -> None:
-    if action == "create" and reservation.resource.who_may_book == Resource.WhoMayBook.AGREEMENT:
-        services.record_booking(reservation)
+    if action in ("create", "move") and reservation.resource.who_may_book == Resource.WhoMayBook.AGREEMENT:
+        services.record_booking(reservation, moved=action == "move")
     vouchers.on_reservation_changed(reservation, action, at)

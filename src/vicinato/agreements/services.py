@@ -71,14 +71,16 @@ def bookable_agreements(person, on: date | None = None) -> QuerySet[Agreement]:
     )
 
 
-def _quota_used(agreement: Agreement, day: date) -> int:
-    used = AgreementBooking.objects.filter(
-        agreement=agreement, day=day, reservation__state__in=USING_STATES
-    ).aggregate(units=Sum("reservation__units"))["units"]
+def _quota_used(agreement: Agreement, day: date, exclude: int | None = None) -> int:
+    used = (
+        AgreementBooking.objects.filter(agreement=agreement, day=day, reservation__state__in=USING_STATES)
+        .exclude(reservation_id=exclude)
+        .aggregate(units=Sum("reservation__units"))["units"]
+    )
     return used or 0
 
 
-def _days_used(agreement: Agreement, person, day: date) -> set[date]:
+def _days_used(agreement: Agreement, person, day: date, exclude: int | None = None) -> set[date]:
     first = day.replace(day=1)
     after = (first + timedelta(days=32)).replace(day=1)
     return set(
@@ -88,12 +90,22 @@ def _days_used(agreement: Agreement, person, day: date) -> set[date]:
             reservation__state__in=USING_STATES,
             day__gte=first,
             day__lt=after,
-        ).values_list("day", flat=True)
+        )
+        .exclude(reservation_id=exclude)
+        .values_list("day", flat=True)
     )
 
 
-def refusal(agreement: Agreement, person, start: datetime, end: datetime, units: int = 1) -> str | None:
-    """Why the agreement does not let the person book [start, end) for `units`, or None if it does."""
+def refusal(
+    agreement: Agreement,
+    person,
+    start: datetime,
+    end: datetime,
+    units: int = 1,
+    exclude: int | None = None,
+) -> str | None:
+    """Why the agreement does not let the person book [start, end) for `units`, or None if it does
+    (`exclude`: a reservation not to count, the one being moved)."""
     start, end = timezone.localtime(start), timezone.localtime(end)
     day, name = start.date(), agreement.name
     if agreement.state == A.SUSPENDED:
@@ -128,7 +140,7 @@ def refusal(agreement: Agreement, person, start: datetime, end: datetime, units:
             "opens": (opens or datetime.min.time()).strftime("%H:%M"),
             "closes": closes.strftime("%H:%M") if closes else "24:00",
         }
-    free = agreement.desks_per_day - _quota_used(agreement, day)
+    free = agreement.desks_per_day - _quota_used(agreement, day, exclude)
     if units > free:
         if free <= 0:
             return ngettext(
@@ -143,7 +155,7 @@ def refusal(agreement: Agreement, person, start: datetime, end: datetime, units:
         ) % {"free": free, "name": name, "date": _day(day)}
     limit = agreement.days_per_month_per_person
     if limit is not None:
-        used = _days_used(agreement, person, day)
+        used = _days_used(agreement, person, day, exclude)
         if day not in used and len(used) >= limit:
             return ngettext(
                 "You have used your %(limit)d day this month under the agreement “%(name)s”; choose a day in another month.",
@@ -178,20 +190,27 @@ def _nobody_refusal(resource: Resource) -> str:
     ) % {"hosts": ", ".join(hosts)}
 
 
-def booking_refusal(person, resource: Resource, start: datetime, end: datetime) -> str | None:
-    """The booking engine's `agreement_allows` hook: None if an agreement lets the person book, else why not."""
+def booking_refusal(
+    person, resource: Resource, start: datetime, end: datetime, exclude: int | None = None
+) -> str | None:
+    """The booking engine's `agreement_allows` hook: None if an agreement lets the person book, else why not
+    (`exclude`: a reservation not to count, the one being moved)."""
     refusals = []
     for agreement in _candidates(person, resource):
-        reason = refusal(agreement, person, start, end)
+        reason = refusal(agreement, person, start, end, exclude=exclude)
         if reason is None:
             return None
         refusals.append(reason)
     return refusals[0] if refusals else _nobody_refusal(resource)
 
 
-def record_booking(reservation: Reservation) -> AgreementBooking:
-    """Note the agreement a new reservation is made under (called inside the booking's transaction, after
-    the hook allowed it); undoes the booking if its units exceed what is left of the day's quota."""
+def record_booking(reservation: Reservation, moved: bool = False) -> AgreementBooking:
+    """Note the agreement a new (or `moved`) reservation is made under (called inside the booking's
+    transaction, after the hook allowed it); undoes the booking if its units exceed what is left of the day's
+    quota."""
+    if moved:
+        # A moved booking counts on its new day only, under the agreement that allows it there.
+        AgreementBooking.objects.filter(reservation=reservation).delete()
     reasons = []
     for agreement in _candidates(reservation.person, reservation.resource):
         reason = refusal(agreement, reservation.person, reservation.start, reservation.end, reservation.units)

@@ -470,9 +470,22 @@ LEDGER_MOVES = {
 }
 
 
+def rebook(reservation: Reservation, at: datetime) -> LedgerEntry | None:
+    """A booking moved (its price or its day may have changed): its reserved share is reserved again for the
+    new price and day, within what the budget and the cap leave besides it."""
+    entry = LedgerEntry.objects.select_for_update().filter(reservation=reservation).first()
+    if entry is not None:
+        if entry.state != L.RESERVED:
+            return entry
+        entry.delete()
+    return reserve(reservation, at)
+
+
 def on_reservation_changed(reservation: Reservation, action: str, at: datetime) -> None:
     if action == "create":
         reserve(reservation, at)
+    elif action == "move":
+        rebook(reservation, at)
     elif action in LEDGER_MOVES:
         move(reservation, LEDGER_MOVES[action], at)
 

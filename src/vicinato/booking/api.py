@@ -104,6 +104,17 @@ class ReasonIn(Schema):
     reason: str = ""
 
 
+class MoveIn(Schema):
+    start: datetime
+    end: datetime
+    unit: int | None = Field(
+        None,
+        description="Of a resource with named units: the id of the one to move to; null: keep its unit if free, "
+        "else any free one",
+    )
+    reason: str = Field("", max_length=500, description="Told to the person in the mail about the change")
+
+
 class CheckInIn(Schema):
     code: str
 
@@ -131,6 +142,8 @@ class WaitingListOut(Schema):
     )
     state: str = Field(description="waiting, offered (accept before offer_expires_at), accepted or expired")
     offer_expires_at: datetime | None
+    unit: int | None = Field(None, description="The named desk an offer holds (null: identical units)")
+    unit_name: str | None = None
     reservation: int | None = Field(description="The booking made by accepting the offer")
 
 
@@ -308,7 +321,7 @@ def my_reservations(
     offset: int = PAGE_OFFSET,
 ):
     """Sorted by start (past: latest first). The header `X-Total-Count` gives how many match in all."""
-    reservations = Reservation.objects.filter(person=request.user).select_related("resource__place")
+    reservations = Reservation.objects.filter(person=request.user).select_related("resource__place", "unit")
     if state:
         reservations = reservations.filter(state=state)
     reservations = queries.when_filter(reservations, when, timezone.now())
@@ -316,7 +329,7 @@ def my_reservations(
 
 
 def _visible_reservation(request, pk: int) -> Reservation:
-    reservation = get_object_or_404(Reservation.objects.select_related("resource__place"), pk=pk)
+    reservation = get_object_or_404(Reservation.objects.select_related("resource__place", "unit"), pk=pk)
     if not can(request.user, Action.VIEW_RESERVATION, reservation):
         raise Http404(_("No reservation of yours has id %(id)d.") % {"id": pk})
     return reservation
@@ -338,6 +351,28 @@ def get_reservation(request, pk: int):
 def cancel_reservation(request, pk: int, payload: ReasonIn):
     """The person who booked, before the deadline; the place's staff at any time, with a reason."""
     reservation = services.cancel(_visible_reservation(request, pk), request.user, payload.reason)
+    return _reservation_out(request, reservation)
+
+
+@router.post(
+    "/reservations/{pk}/move",
+    auth=AUTH,
+    response={200: ReservationOut, **REFUSALS},
+    summary="Change a reservation's time (or its named unit)",
+)
+def move_reservation(request, pk: int, payload: MoveIn):
+    """The person who booked, before the cancellation deadline (a resource that needs approval then waits for
+    it again); the place's staff at any time. Every rule is checked again, not counting the reservation
+    itself: 422 names the rule, 409 when no unit is free. The id, the check-in code and the calendar event
+    stay the same."""
+    reservation = services.move(
+        _visible_reservation(request, pk),
+        payload.start,
+        payload.end,
+        request.user,
+        unit=payload.unit,
+        reason=payload.reason,
+    )
     return _reservation_out(request, reservation)
 
 
@@ -364,7 +399,7 @@ def join_waiting_list(request, payload: WaitingListIn):
     summary="Accept an offer from the waiting list",
 )
 def accept_offer(request, pk: int):
-    entry = get_object_or_404(WaitingListEntry.objects.select_related("resource__place"), pk=pk)
+    entry = get_object_or_404(WaitingListEntry.objects.select_related("resource__place", "unit"), pk=pk)
     require(request.user, Action.ACCEPT_OFFER, entry)
     return 201, _reservation_out(request, services.accept_offer(entry, request.user))
 
@@ -383,6 +418,8 @@ def _waiting_out(entry: WaitingListEntry) -> dict:
         "line_position": services.line_position(entry) if waiting else None,
         "state": entry.state,
         "offer_expires_at": entry.offer_expires_at,
+        "unit": entry.unit_id,
+        "unit_name": entry.unit.name if entry.unit_id else None,
         "reservation": entry.reservation_id,
     }
 
@@ -881,6 +918,7 @@ RULE_CODES = {
     "inactive": "the resource is not taking bookings",
     "order": "the end does not come after the start",
     "time_zone": "a time without its offset",
+    "unchanged": "a change of a booking to the time (and unit) it already has",
 }
 
 
@@ -969,7 +1007,9 @@ class OpeningOut(Schema):
 
 def _visible_entry(request, pk: int) -> WaitingListEntry:
     """An entry the caller may see: their own, or one at a place they operate."""
-    entry = get_object_or_404(WaitingListEntry.objects.select_related("resource__place", "person"), pk=pk)
+    entry = get_object_or_404(
+        WaitingListEntry.objects.select_related("resource__place", "person", "unit"), pk=pk
+    )
     if not (can(request.user, Action.ACCEPT_OFFER, entry) or is_operator(request.user, entry)):
         raise Http404(_("No waiting-list entry of yours has id %(id)d.") % {"id": pk})
     return entry
@@ -992,7 +1032,7 @@ def my_waiting_list(
     """Each entry with its state, its rank in line (`line_position`) and, when offered, the offer's expiry.
     Accept an offer with POST /waiting-list/{id}/accept; leave the line with DELETE /waiting-list/{id}.
     Header `X-Total-Count`: how many match in all."""
-    entries = WaitingListEntry.objects.filter(person=request.user).select_related("resource__place")
+    entries = WaitingListEntry.objects.filter(person=request.user).select_related("resource__place", "unit")
     if state:
         entries = entries.filter(state=state)
     entries = queries.when_filter(entries, when, timezone.now())
@@ -1125,7 +1165,7 @@ def get_series(request, pk: int):
     series = get_object_or_404(ReservationSeries.objects.select_related("resource__place"), pk=pk)
     if not can(request.user, Action.VIEW_RESERVATION, series):
         raise Http404(_("No series of yours has id %(id)d.") % {"id": pk})
-    reservations = series.reservations.select_related("resource__place").order_by("start", "pk")
+    reservations = series.reservations.select_related("resource__place", "unit").order_by("start", "pk")
     return {
         **_series_summaries([series])[0],
         "reservations": [_reservation_out(request, r) for r in reservations],

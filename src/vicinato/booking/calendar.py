@@ -6,12 +6,14 @@ import secrets
 from datetime import UTC, timedelta
 
 from django.conf import settings
+from django.db.models import Count, Q
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from .models import CalendarFeed, Reservation
 
 PRODID = "-//Vicinato//Prenotazioni//IT"
+CHANGES = ("move", "move_unit")  # the events that change what a calendar shows: its SEQUENCE counts them
 FEED_STATES = [
     Reservation.State.REQUESTED,
     Reservation.State.CONFIRMED,
@@ -30,10 +32,12 @@ def _calendar(name: str) -> Calendar:
     return calendar
 
 
-def _event(reservation: Reservation) -> Event:
+def _event(reservation: Reservation, sequence: int) -> Event:
     place = reservation.resource.place
     event = Event()
     event.add("uid", f"reservation-{reservation.pk}@vicinato")
+    # One more with each change of time or unit: calendar apps then update the event they have.
+    event.add("sequence", sequence)
     event.add("dtstamp", timezone.now())
     # UTC times are exact and every client converts them; the feed names Europe/Rome as its zone.
     event.add("dtstart", reservation.start.astimezone(UTC))
@@ -50,7 +54,8 @@ def _event(reservation: Reservation) -> Event:
 
 def reservation_ics(reservation: Reservation) -> bytes:
     calendar = _calendar("Vicinato")
-    calendar.add_component(_event(reservation))
+    sequence = reservation.events.filter(action__in=CHANGES).count()
+    calendar.add_component(_event(reservation, sequence))
     return calendar.to_ical()
 
 
@@ -60,8 +65,9 @@ def feed_ics(feed: CalendarFeed) -> bytes:
     reservations = Reservation.objects.filter(
         person=feed.person, state__in=FEED_STATES, end__gte=timezone.now() - timedelta(days=30)
     ).select_related("resource__place__municipality", "unit")
-    for reservation in reservations:
-        calendar.add_component(_event(reservation))
+    changes = Count("events", filter=Q(events__action__in=CHANGES))
+    for reservation in reservations.annotate(changes=changes):
+        calendar.add_component(_event(reservation, reservation.changes))
     return calendar.to_ical()
 
 

@@ -42,8 +42,9 @@ SUBJECTS = {
     "no_show": _("Booking released: no check-in"),
     "reminder": _("Reminder of your booking"),
     "offer": _("A place freed up for you"),
+    "changed": _("Booking changed"),
 }
-WITH_CALENDAR = {"confirmed", "approved"}  # mails that carry the booking's .ics
+WITH_CALENDAR = {"confirmed", "approved", "changed"}  # mails that carry the booking's .ics
 LANGUAGES = ("it", "en")
 
 
@@ -54,7 +55,13 @@ def mail_kind(reservation: Reservation, action: str, actor) -> str | None:
     if action == "cancel":
         by_person = actor is None or actor.pk == reservation.person_id
         return "cancelled" if by_person else "cancelled_by_place"
-    return {"confirm": "approved", "reject": "rejected", "no_show": "no_show"}.get(action)
+    return {
+        "confirm": "approved",
+        "reject": "rejected",
+        "no_show": "no_show",
+        "move": "changed",
+        "move_unit": "changed",
+    }.get(action)
 
 
 # --- rendering -------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ class Role(StrEnum):
 class Action(StrEnum):
     VIEW_RESERVATION = "view_reservation"
     CANCEL_RESERVATION = "cancel_reservation"
+    MOVE_RESERVATION = "move_reservation"  # change its time or its named unit
     DECIDE_RESERVATION = "decide_reservation"  # confirm or reject a request
     CHECK_IN = "check_in"
     VIEW_PLACE_BOOKINGS = "view_place_bookings"
@@ -32,10 +33,16 @@ class Action(StrEnum):
 
 
 ROLE_ACTIONS: dict[Role, set[Action]] = {
-    Role.OWNER: {Action.VIEW_RESERVATION, Action.CANCEL_RESERVATION, Action.ACCEPT_OFFER},
+    Role.OWNER: {
+        Action.VIEW_RESERVATION,
+        Action.CANCEL_RESERVATION,
+        Action.MOVE_RESERVATION,
+        Action.ACCEPT_OFFER,
+    },
     Role.PLACE_STAFF: {
         Action.VIEW_RESERVATION,
         Action.CANCEL_RESERVATION,
+        Action.MOVE_RESERVATION,
         Action.DECIDE_RESERVATION,
         Action.CHECK_IN,
         Action.VIEW_PLACE_BOOKINGS,
@@ -44,6 +51,7 @@ ROLE_ACTIONS: dict[Role, set[Action]] = {
     Role.PLACE_ADMIN: {
         Action.VIEW_RESERVATION,
         Action.CANCEL_RESERVATION,
+        Action.MOVE_RESERVATION,
         Action.DECIDE_RESERVATION,
         Action.CHECK_IN,
         Action.VIEW_PLACE_BOOKINGS,

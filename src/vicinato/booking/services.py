@@ -40,7 +40,7 @@ from .models import (
     WaitingListEntry,
     checkin_signature,
 )
-from .permissions import Action, require
+from .permissions import Action, is_operator, require
 from .prepared import Param, Prepared, PreparedInsert
 
 S = Reservation.State
@@ -167,7 +167,7 @@ def _booked(
 ) -> _Booked:
     """In one query: the units held in [start, end) by reservations and by open waiting-list offers, each
     followed by the buffer; with `person`, how many bookings they have at the place on the day and in the
-    week of `start` (`exclude`: a reservation not to count)."""
+    week of `start` (`exclude`: a reservation not to count, e.g. the one being moved)."""
     buffer = resource.buffer
     since, until = start - buffer, end + buffer
     values = {"resource": resource.pk, "since": since, "until": until, "now": now}
@@ -190,12 +190,14 @@ def _booked(
                 if unit is not None:
                     by_unit[unit].append((s, e + buffer))
             continue
+        if pk == exclude:
+            continue
         # A row may be there for either reason: each is checked.
         if resource_id == resource.pk and state in Reservation.HOLDING_STATES and s < until and e > since:
             held.append((s, e + buffer, units))
             if unit is not None:
                 by_unit[unit].append((s, e + buffer))
-        if person is not None and person_id == person.pk and pk != exclude and week_start <= s < week_end:
+        if person is not None and person_id == person.pk and week_start <= s < week_end:
             if state not in (S.CANCELLED, S.REJECTED):
                 in_week += 1
                 on_day += day_start <= s < day_end
@@ -416,14 +418,17 @@ def _period(resource: Resource, start: datetime, end: datetime) -> _Period:
 
 
 # --- the rules -------------------------------------------------------------------------------------------------
-def agreement_allows(person, resource: Resource, start: datetime, end: datetime) -> str | None:
-    """Whether an agreement lets `person` book `resource` then: None if it does, else a refusal to show.
+def agreement_allows(
+    person, resource: Resource, start: datetime, end: datetime, exclude: int | None = None
+) -> str | None:
+    """Whether an agreement lets `person` book `resource` then: None if it does, else a refusal to show
+    (`exclude`: a reservation not to count against the quotas, the one being moved).
 
     Decided by the agreements app (imported here, not at the top: it builds on this module). Called inside
     the booking's transaction, it locks the agreements it counts against, after the resource."""
     from vicinato.agreements.services import booking_refusal
 
-    return booking_refusal(person, resource, start, end)
+    return booking_refusal(person, resource, start, end, exclude)
 
 
 def is_member(person, organisations) -> bool:
@@ -435,7 +440,9 @@ def is_member(person, organisations) -> bool:
     )
 
 
-def who_may_book_refusal(person, resource: Resource, start: datetime, end: datetime) -> str | None:
+def who_may_book_refusal(
+    person, resource: Resource, start: datetime, end: datetime, exclude: int | None = None
+) -> str | None:
     rule = resource.who_may_book
     if rule == Resource.WhoMayBook.MEMBERS:
         organisations = list(resource.organisations.all())
@@ -445,7 +452,7 @@ def who_may_book_refusal(person, resource: Resource, start: datetime, end: datet
                 or _("the organisations chosen by the place")
             }
     elif rule == Resource.WhoMayBook.AGREEMENT:
-        return agreement_allows(person, resource, start, end)
+        return agreement_allows(person, resource, start, end, exclude)
     return None
 
 
@@ -710,7 +717,7 @@ def _refusals(
                 },
             )
         )
-    message = who_may_book_refusal(person, resource, start, end)
+    message = who_may_book_refusal(person, resource, start, end, exclude)
     if message:
         refusals.append(Refusal("who_may_book", "resource", message))
     if _limits(resource):
@@ -845,6 +852,53 @@ def _lock_resource(pk: int, start: datetime, end: datetime) -> tuple[Resource, _
     return resource_from_columns(row), _Period.from_columns(*row[len(RESOURCE_COLUMNS) :])
 
 
+def _check_locked(
+    person,
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    units: int,
+    now: datetime,
+    exclude_offer: int | None = None,
+    unit: int | None = None,
+    prefer: int | None = None,
+    exclude: int | None = None,
+) -> tuple[Resource, Unit | None]:
+    """Take the resource's row lock and check a booking of [start, end) against every rule and the capacity
+    (`exclude`: a reservation not to count, the one being moved); gives back the resource as it is now and the
+    named unit to hold: `unit` if it is free, else (None) `prefer` or the first free one.
+
+    It reads what the rules and the capacity need in two queries (one with the lock), so that a booking costs
+    a few queries whatever the number of rules; a resource with named units reads them too (one more query).
+    The lock serialises the bookings of the resource, so two never take the same unit."""
+    if timezone.is_naive(start) or timezone.is_naive(end) or end <= start:
+        raise _validation_error(check_rules(person, resource, start, end, units, now))  # no query needed
+    resource, period = _lock_resource(resource.pk, start, end)
+    limits = _limits(resource)
+    if limits:
+        # The person's limits span the place: serialise this person's bookings too.
+        _LOCK_PERSON.rows(person=person.pk)
+    window_end = end + resource.buffer
+    booked = _booked(
+        resource, start, window_end, now, person if limits else None, exclude, exclude_offer=exclude_offer
+    )
+    refusals = _refusals(person, resource, start, end, units, now, period, booked, exclude)
+    if unit is not None and not resource.has_named_units:
+        refusals.append(
+            Refusal("unit", "unit", _("This resource has no named units; leave the unit out to book one."))
+        )
+    if refusals:
+        raise _validation_error(refusals)
+    if resource.has_named_units:
+        return resource, _choose_unit(
+            resource, active_units(resource), booked.by_unit, start, window_end, unit, prefer
+        )
+    free = resource.capacity - _peak(booked.held, start, window_end)
+    if units > free:
+        raise _capacity_error(resource, free)
+    return resource, None
+
+
 def _reserve_locked(
     person,
     resource: Resource,
@@ -858,37 +912,8 @@ def _reserve_locked(
     unit: int | None = None,
     prefer: int | None = None,
 ) -> Reservation:
-    """Check and insert a reservation, in a transaction: takes the resource's row lock, then reads what the
-    rules and the capacity need in two queries (one with the lock), so that a booking costs a few queries
-    whatever the number of rules. A resource with named units reads them too (one more query) and the
-    booking takes `unit` if it is free, else (None) `prefer` or the first free one: the lock serialises the
-    bookings of the resource, so two never take the same unit."""
-    if timezone.is_naive(start) or timezone.is_naive(end) or end <= start:
-        raise _validation_error(check_rules(person, resource, start, end, units, now))  # no query needed
-    resource, period = _lock_resource(resource.pk, start, end)
-    limits = _limits(resource)
-    if limits:
-        # The person's limits span the place: serialise this person's bookings too.
-        _LOCK_PERSON.rows(person=person.pk)
-    window_end = end + resource.buffer
-    booked = _booked(
-        resource, start, window_end, now, person if limits else None, exclude_offer=exclude_offer
-    )
-    refusals = _refusals(person, resource, start, end, units, now, period, booked)
-    if unit is not None and not resource.has_named_units:
-        refusals.append(
-            Refusal("unit", "unit", _("This resource has no named units; leave the unit out to book one."))
-        )
-    if refusals:
-        raise _validation_error(refusals)
-    held_unit = None
-    if resource.has_named_units:
-        units_here = active_units(resource)
-        held_unit = _choose_unit(resource, units_here, booked.by_unit, start, window_end, unit, prefer)
-    else:
-        free = resource.capacity - _peak(booked.held, start, window_end)
-        if units > free:
-            raise _capacity_error(resource, free)
+    """Check (`_check_locked`) and insert a reservation, in a transaction."""
+    resource, held_unit = _check_locked(person, resource, start, end, units, now, exclude_offer, unit, prefer)
     reservation = Reservation(
         resource=resource,
         person=person,
@@ -946,6 +971,104 @@ def reserve(
         ):
             return existing
         raise
+
+
+# --- changing a booking's time ---------------------------------------------------------------------------------
+MOVABLE_STATES = (S.REQUESTED, S.CONFIRMED)
+
+
+def _period_text(start: datetime, end: datetime) -> str:
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+
+
+def _change_note(before: Reservation, after: Reservation, reason: str) -> str:
+    """'2026-12-04 09:00–11:00 → 2026-12-05 10:00–12:00 (A1 → A2)', then the reason: the event's note, and
+    the change the mail tells (the same in both languages)."""
+    note = f"{_period_text(before.start, before.end)} → {_period_text(after.start, after.end)}"
+    if before.unit_id != after.unit_id:
+        note += f" ({before.unit.name} → {after.unit.name})"
+    elif after.unit_id:
+        note += f" ({after.unit.name})"
+    return f"{note}\n{reason}" if reason else note
+
+
+def move(
+    reservation: Reservation,
+    start: datetime,
+    end: datetime,
+    actor,
+    unit: int | None = None,
+    now: datetime | None = None,
+    reason: str = "",
+) -> Reservation:
+    """Change the time of a booking (and, of a resource with named units, its unit) in place: the same id,
+    check-in code and calendar event. Every rule of a new booking is checked again, not counting the booking
+    itself; of named units it keeps its unit if that is free, else takes `unit` (if given) or any free one.
+
+    The person may change their own requested or confirmed booking until the cancellation deadline; if the
+    resource needs approval it waits for approval again. The place's staff may change it at any time (the
+    rules and the capacity still hold) and it keeps its state. The units it frees go to the waiting list."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        # The reservation's row first, then the resource's, as `transition` takes them.
+        before = (
+            Reservation.objects.select_for_update(of=("self",))
+            .select_related("resource__place__operator", "person", "unit")
+            .get(pk=reservation.pk)
+        )
+        require(actor, Action.MOVE_RESERVATION, before)
+        staff = is_operator(actor, before)
+        if before.state not in MOVABLE_STATES:
+            raise BookingError(
+                _("A booking that is “%(state)s” cannot be changed; book a new time instead.")
+                % {"state": before.get_state_display()}
+            )
+        if not staff:
+            deadline = before.start - timedelta(minutes=before.resource.cancellation_deadline_minutes)
+            if now > deadline:
+                raise BookingError(
+                    _("This booking could be changed until %(time)s; ask the place if you need another time.")
+                    % {"time": _when(deadline)}
+                )
+        if (
+            not timezone.is_naive(start)
+            and not timezone.is_naive(end)
+            and (start, end) == (before.start, before.end)
+            and unit in (None, before.unit_id)
+        ):
+            raise _validation_error(
+                [
+                    Refusal(
+                        "unchanged",
+                        "start",
+                        _("The booking is already at this time; choose another time or another unit."),
+                    )
+                ]
+            )
+        resource, held_unit = _check_locked(
+            before.person,
+            before.resource,
+            start,
+            end,
+            before.units,
+            now,
+            unit=unit,
+            prefer=before.unit_id,
+            exclude=before.pk,
+        )
+        after = Reservation.objects.select_related("resource__place", "person", "unit").get(pk=before.pk)
+        after.resource = resource
+        after.start, after.end, after.unit = start, end, held_unit
+        after.price_cents = price_cents(resource, start, end, after.units)
+        if resource.requires_approval and not staff:
+            after.state = S.REQUESTED
+        after.save(update_fields=["start", "end", "unit", "price_cents", "state"])
+        _record(after, "move", before.state, actor, now, _change_note(before, after, reason))
+    if before.end > now:
+        offer_free_units(resource, now)
+    return after
 
 
 # --- moving a reservation --------------------------------------------------------------------------------------

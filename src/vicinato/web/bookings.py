@@ -145,6 +145,44 @@ class BookingForm(forms.Form):
         return start, start + timedelta(minutes=self.cleaned_data["minutes"])
 
 
+class MoveForm(forms.Form):
+    """A new time (and, of named units, a desk) for a booking."""
+
+    day = forms.DateField(
+        label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start = forms.TimeField(
+        label=gettext_lazy("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end = forms.TimeField(
+        label=gettext_lazy("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    unit = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason (optional)"), max_length=500, required=False)
+
+    def __init__(self, reservation: Reservation, *args, **kwargs):
+        start, end = timezone.localtime(reservation.start), timezone.localtime(reservation.end)
+        kwargs.setdefault("initial", {"day": start.date(), "start": start.time(), "end": end.time()})
+        super().__init__(*args, **kwargs)
+        resource = reservation.resource
+        if resource.has_named_units:
+            self.fields["unit"].label = resource.unit_label
+            self.fields["unit"].choices = [
+                ("", _("Keep %(unit)s if free, else any free one") % {"unit": reservation.unit.name})
+                if reservation.unit_id
+                else ("", resource.any_unit_label)
+            ] + [(u.pk, u.name) for u in units.units_of(resource)]
+        else:
+            del self.fields["unit"]
+
+    def clean_day(self):
+        return _check_range(self.cleaned_data.get("day"))
+
+    def period(self) -> tuple[datetime, datetime]:
+        day = self.cleaned_data["day"]
+        return _local(day, self.cleaned_data["start"]), _local(day, self.cleaned_data["end"])
+
+
 def _bookable(place: Place):
     return place.resources.filter(is_active=True).order_by("kind", "name_it")
 
@@ -279,6 +317,8 @@ EVENT_LABELS = {
     "confirm": gettext_lazy("Confirmed by the place"),
     "reject": gettext_lazy("Rejected by the place"),
     "cancel": gettext_lazy("Cancelled"),
+    "move": gettext_lazy("Time changed"),
+    "move_unit": gettext_lazy("Moved to another unit"),
     "check_in": gettext_lazy("Checked in"),
     "no_show": gettext_lazy("Released: no check-in"),
     "complete": gettext_lazy("Completed"),
@@ -311,10 +351,57 @@ def booking_detail(request, pk: int):
             "place": reservation.resource.place,
             "qr": _qr_svg(reservation.checkin_code) if reservation.state == S.CONFIRMED else "",
             "can_cancel": holds and can(request.user, Action.CANCEL_RESERVATION, reservation),
+            "can_move": holds and can(request.user, Action.MOVE_RESERVATION, reservation),
             "events": [
                 (event, EVENT_LABELS.get(event.action, event.action))
                 for event in reservation.events.select_related("actor").order_by("at")
             ],
+            "is_own": reservation.person_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+def booking_move(request, pk: int):
+    """Change a booking's time (and desk): the person before the cancellation deadline, the place's staff at
+    any time; the engine checks every rule again."""
+    reservation = _visible(request, pk)
+    if not can(request.user, Action.MOVE_RESERVATION, reservation):
+        raise Http404(_("No booking of yours has this number."))
+    form = MoveForm(reservation, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        start, end = form.period()
+        try:
+            moved = services.move(
+                reservation,
+                start,
+                end,
+                request.user,
+                unit=form.cleaned_data.get("unit"),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        except (services.BookingError, PermissionDenied) as error:
+            form.add_error(None, str(error))
+        else:
+            if moved.state == S.REQUESTED:
+                messages.info(
+                    request,
+                    _("Booking changed: the place will confirm the new time; you will get an e-mail."),
+                )
+            else:
+                messages.success(
+                    request, _("Booking changed. We have sent you the updated details by e-mail.")
+                )
+            return redirect("web:booking", pk=pk)
+    return render(
+        request,
+        "web/booking/move.html",
+        {
+            "reservation": reservation,
+            "place": reservation.resource.place,
+            "form": form,
             "is_own": reservation.person_id == request.user.pk,
         },
     )
@@ -462,6 +549,7 @@ urlpatterns = [
     path("prenotazioni/<int:pk>/", booking_detail, name="booking"),
     path("prenotazioni/<int:pk>/calendario.ics", booking_ics, name="booking_ics"),
     path("prenotazioni/<int:pk>/annulla/", booking_cancel, name="booking_cancel"),
+    path("prenotazioni/<int:pk>/modifica/", booking_move, name="booking_move"),
     path("prenotazioni/serie/<int:pk>/", series_detail, name="series"),
     path("prenotazioni/serie/<int:pk>/annulla/", series_cancel, name="series_cancel"),
     path("prenotazioni/attesa/risorsa/<int:resource_id>/", waiting_join, name="waiting_join"),
