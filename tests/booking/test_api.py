@@ -180,3 +180,31 @@ def test_far_dates_are_a_422_not_a_crash(client, listed, resource, person, far):
     response = client_for(person).post(f"{URL}/reservations", payload, content_type="application/json")
     assert response.status_code == 422, response.content
     assert not Reservation.objects.exists()
+
+
+def test_booking_what_cannot_be_seen_is_not_found_and_leaves_nothing(place, resource, person, day):
+    """The resource is read once, locked, by the booking itself: what the person may not see answers 404 as
+    a read would, whatever else is wrong with the request, and no booking is left behind."""
+    api_client = client_for(person)
+
+    def book(**fields):
+        return api_client.post(
+            f"{URL}/reservations", {**booking(resource, day), **fields}, content_type="application/json"
+        )
+
+    naive = {"start": f"{day}T09:00:00", "end": f"{day}T10:00:00"}
+    assert book().status_code == 404  # an unlisted place
+    assert book(**naive).status_code == 404  # even with a date that would be refused
+    assert book(resource=resource.pk + 1000).status_code == 404
+    assert Reservation.objects.count() == 0
+
+
+def test_booking_a_resource_taking_no_bookings_is_not_found(listed, resource, person, day):
+    api_client = client_for(person)
+    naive = booking(resource, day, start="09:00") | {"start": f"{day}T09:00:00", "end": f"{day}T10:00:00"}
+    refused = api_client.post(f"{URL}/reservations", naive, content_type="application/json")
+    assert refused.status_code == 422 and refused.json()["errors"]
+    resource.is_active = False
+    resource.save()
+    answer = api_client.post(f"{URL}/reservations", booking(resource, day), content_type="application/json")
+    assert answer.status_code == 404 and Reservation.objects.count() == 0

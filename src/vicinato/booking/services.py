@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import (
+    CharField,
     DateField,
     DateTimeField,
     Exists,
@@ -27,7 +29,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from vicinato.register.models import Closure, Membership, OpeningHours, Place
+from vicinato.register.models import Application, Closure, Membership, OpeningHours, Place
 
 from . import notifications, signals
 from .models import (
@@ -727,19 +729,26 @@ def _refusals(
 
 
 # --- reserving -------------------------------------------------------------------------------------------------
+# What a booking made with an idempotency key was; run on every refused booking that sends a key.
+_KEYED = Prepared(
+    lambda: Reservation.objects.filter(
+        person_id=Param("person", _INT), idempotency_key=Param("key", CharField())
+    ).values_list("pk", "resource_id", "start", "end", "units", "unit_id")
+)
+
+
 def _replay(
     person, key: str, resource: Resource, start, end, units: int, unit: int | None = None
 ) -> Reservation | None:
-    existing = Reservation.objects.filter(person=person, idempotency_key=key).first()
-    if existing and (
-        (existing.resource_id, existing.start, existing.end, existing.units)
-        != (resource.pk, start, end, units)
-        or (unit is not None and existing.unit_id != unit)
-    ):
+    rows = _KEYED.rows(person=person.pk, key=key)
+    if not rows:
+        return None
+    [(pk, *made, unit_id)] = rows
+    if tuple(made) != (resource.pk, start, end, units) or (unit is not None and unit_id != unit):
         raise ValidationError(
             {"idempotency_key": [_("This Idempotency-Key was used for another booking; send a new key.")]}
         )
-    return existing
+    return Reservation.objects.get(pk=pk)
 
 
 def _day_slots(resource: Resource, start: datetime, end: datetime) -> list[int]:
@@ -813,13 +822,24 @@ def _record(reservation: Reservation, action: str, source: str, actor, at: datet
 
 # The resource with its place and the columns of `_Period`. Only the resource's row is locked: locking its
 # place too would queue the bookings of all its resources.
+# Called with a resource just read and whether its place is listed; raises to refuse to show it (Http404).
+Visible = Callable[[Resource, bool], None]
+
+
+def listed_column(place: str) -> Exists:
+    """Whether the place the field `place` points to is listed now (as `Place.objects.listed()`), as a column
+    of the same query (the parameter `now`)."""
+    return Exists(Application.objects.listed(Param("now", _DATETIME)).filter(place_id=OuterRef(place)))
+
+
+# The last column says whether its place is listed: `reserve(visible=...)` decides with it who may see it.
 _LOCK_RESOURCE = Prepared(
     lambda: (
         Resource.objects.select_for_update(of=("self",))
         .filter(pk=Param("resource", _INT))
-        .annotate(**_period_columns())
+        .annotate(**_period_columns(), listed=listed_column("place_id"))
         .order_by()
-        .values_list(*RESOURCE_COLUMNS, *_PERIOD_COLUMNS)
+        .values_list(*RESOURCE_COLUMNS, *_PERIOD_COLUMNS, "listed")
     )
 )
 _LOCK_PERSON = Prepared(
@@ -843,13 +863,14 @@ _INSERT_RESERVATION = PreparedInsert(
 )
 
 
-def _lock_resource(pk: int, start: datetime, end: datetime) -> tuple[Resource, _Period]:
-    """Take the resource's row lock; gives it back as it is now, with its place and its `_Period`."""
-    rows = _LOCK_RESOURCE.rows(resource=pk, **_period_values(start, end))
+def _lock_resource(pk: int, start: datetime, end: datetime, now: datetime) -> tuple[Resource, _Period, bool]:
+    """Take the resource's row lock; gives it back as it is now, with its place, its `_Period` and whether
+    the place is listed."""
+    rows = _LOCK_RESOURCE.rows(resource=pk, now=now, **_period_values(start, end))
     if not rows:
         raise Resource.DoesNotExist(f"Resource {pk} does not exist.")
     [row] = rows
-    return resource_from_columns(row), _Period.from_columns(*row[len(RESOURCE_COLUMNS) :])
+    return resource_from_columns(row), _Period.from_columns(*row[len(RESOURCE_COLUMNS) : -1]), row[-1]
 
 
 def _check_locked(
@@ -863,6 +884,7 @@ def _check_locked(
     unit: int | None = None,
     prefer: int | None = None,
     exclude: int | None = None,
+    visible: Visible | None = None,
 ) -> tuple[Resource, Unit | None]:
     """Take the resource's row lock and check a booking of [start, end) against every rule and the capacity
     (`exclude`: a reservation not to count, the one being moved); gives back the resource as it is now and the
@@ -870,10 +892,17 @@ def _check_locked(
 
     It reads what the rules and the capacity need in two queries (one with the lock), so that a booking costs
     a few queries whatever the number of rules; a resource with named units reads them too (one more query).
-    The lock serialises the bookings of the resource, so two never take the same unit."""
+    The lock serialises the bookings of the resource, so two never take the same unit. `visible(resource,
+    listed)`, called once the resource is read, may refuse to show it (the API's 404): then `resource` may be
+    a bare `Resource(pk=...)`, and the one read of the resource is the locking one."""
     if timezone.is_naive(start) or timezone.is_naive(end) or end <= start:
+        if visible is not None:  # `resource` may be bare: read it (a refusal, the rare path)
+            resource, _period_, listed = _lock_resource(resource.pk, now, now + timedelta(minutes=1), now)
+            visible(resource, listed)
         raise _validation_error(check_rules(person, resource, start, end, units, now))  # no query needed
-    resource, period = _lock_resource(resource.pk, start, end)
+    resource, period, listed = _lock_resource(resource.pk, start, end, now)
+    if visible is not None:
+        visible(resource, listed)
     limits = _limits(resource)
     if limits:
         # The person's limits span the place: serialise this person's bookings too.
@@ -911,9 +940,12 @@ def _reserve_locked(
     exclude_offer: int | None = None,
     unit: int | None = None,
     prefer: int | None = None,
+    visible: Visible | None = None,
 ) -> Reservation:
     """Check (`_check_locked`) and insert a reservation, in a transaction."""
-    resource, held_unit = _check_locked(person, resource, start, end, units, now, exclude_offer, unit, prefer)
+    resource, held_unit = _check_locked(
+        person, resource, start, end, units, now, exclude_offer, unit, prefer, visible=visible
+    )
     reservation = Reservation(
         resource=resource,
         person=person,
@@ -950,9 +982,11 @@ def reserve(
     unit: int | None = None,
     prefer: int | None = None,
     now: datetime | None = None,
+    visible: Visible | None = None,
 ) -> Reservation:
     """Book `units` of `resource` from `start` to `end`, or refuse: ValidationError naming the rule (422),
     BookingError when no unit is free (409). The same idempotency key gives back the same reservation.
+    With `visible` (see `_check_locked`) `resource` may be a bare `Resource(pk=...)`.
 
     A resource with named units is booked one unit at a time: `unit` (its id) if it is free, or, without
     it, `prefer` if free, else the first free one in the units' order."""
@@ -960,7 +994,17 @@ def reserve(
     try:
         with transaction.atomic():
             return _reserve_locked(
-                person, resource, start, end, units, now, idempotency_key, series, unit=unit, prefer=prefer
+                person,
+                resource,
+                start,
+                end,
+                units,
+                now,
+                idempotency_key,
+                series,
+                unit=unit,
+                prefer=prefer,
+                visible=visible,
             )
     except (IntegrityError, ValidationError, BookingError):
         # A key already used: its booking stands. The unique key refused this insert, or the rules or the
