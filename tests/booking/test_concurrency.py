@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import time
 
 import pytest
@@ -18,6 +19,41 @@ from vicinato.register.models import OpeningHours, Organisation, Place
 from .conftest import NOW, TUESDAY, at, make_resource
 
 THREADS = 50
+
+
+def race(
+    connect: Callable[[], None], attempts: list[Callable[[], object]], full: Callable[[BookingError], bool]
+) -> list[str]:
+    """Run each attempt in its own thread on its own connection (`connect`: the `file_database` fixture), all
+    released at once by a barrier; gives the
+    sorted outcomes: "won", "full" (a BookingError that `full` recognises) or what else went wrong."""
+    barrier = threading.Barrier(len(attempts))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(attempt):
+        connect()
+        translation.activate("en")  # threads start in the site's default language; the checks read English
+        try:
+            barrier.wait()
+            try:
+                attempt()
+                outcome = "won"
+            except BookingError as error:
+                outcome = "full" if full(error) else repr(error)
+            except Exception as error:  # noqa: BLE001 - any other failure is reported in the outcomes
+                outcome = repr(error)
+            with lock:
+                outcomes.append(outcome)
+        finally:
+            connections["default"].close()
+
+    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return sorted(outcomes)
 
 
 def _room():
@@ -44,32 +80,13 @@ def test_exactly_one_of_fifty_gets_the_last_unit(file_database):
     for holder in holders:
         reserve(holder, resource, at("09:00"), at("11:00"), now=NOW)
     racers = [User.objects.create_user(f"racer{i}") for i in range(THREADS)]
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def race(person):
-        file_database()
-        translation.activate("en")  # threads start in the site's default language; the check reads English
-        try:
-            barrier.wait()
-            try:
-                reserve(person, resource, at("10:00"), at("12:00"), now=NOW)
-                outcome = "booked"
-            except BookingError as error:
-                outcome = "full" if "No unit of this resource is free" in str(error) else repr(error)
-            except Exception as error:  # noqa: BLE001 - any other failure is reported below
-                outcome = repr(error)
-            with lock:
-                outcomes.append(outcome)
-        finally:
-            connections["default"].close()
-
-    threads = [threading.Thread(target=race, args=(person,)) for person in racers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert sorted(outcomes) == ["booked"] + ["full"] * (THREADS - 1)
+    outcomes = race(
+        file_database,
+        [
+            lambda person=person: reserve(person, resource, at("10:00"), at("12:00"), now=NOW)
+            for person in racers
+        ],
+        full=lambda error: "No unit of this resource is free" in str(error),
+    )
+    assert outcomes == ["full"] * (THREADS - 1) + ["won"]
     assert Reservation.objects.filter(resource=resource, start=at("10:00")).count() == 1

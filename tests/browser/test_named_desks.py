@@ -34,3 +34,38 @@ def test_a_worker_picks_a_desk_without_javascript(browsing, demo):
     page.goto("/en/prenotazioni/")
     expect(page.locator(".unit-name").filter(has_text="Desk A2")).to_have_count(1)
     b.shot("my-bookings")
+
+
+def test_a_worker_changes_a_booking_without_javascript(browsing, demo):
+    """The booking keeps its number while its desk changes; a period that ends before it starts is refused
+    next to the fields, with nothing changed."""
+    resource = Resource.objects.select_related("place").get(has_named_units=True, place__is_demo=True)
+    b = browsing("booking-change", java_script_enabled=False)
+    page = b.page
+    page.goto(f"/en/luoghi/{resource.place.public_id}/prenota/?risorsa={resource.pk}")
+    page.get_by_role("link", name="Sign in to book").click()
+    submit_login(page, "lavoratrice")
+    first_free_slot(page).click()
+    page.get_by_label("Desk", exact=True).select_option(label="A2")
+    page.get_by_role("button", name="Book", exact=True).click()
+    expect(page.locator("#booking-unit")).to_have_text("A2")
+    number = page.url.rstrip("/").rsplit("/", 1)[-1]
+    page.locator("#booking-move").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change time")
+    start = page.locator("#id_start").input_value()
+    until = page.locator("#id_end")
+    end = until.input_value()
+    until.fill(start)
+    page.get_by_role("button", name="Change the booking").click()
+    invalid = page.locator('[aria-invalid="true"]')
+    expect(invalid.first).to_be_visible()
+    described = invalid.first.get_attribute("aria-describedby") or ""
+    expect(page.locator(f"#{described.split()[-1]}")).to_be_visible()
+    b.shot("change-refused")
+    until.fill(end)
+    page.get_by_label("Desk", exact=True).select_option(label="A3")
+    page.get_by_role("button", name="Change the booking").click()
+    expect(page.get_by_text("Booking changed.")).to_be_visible()
+    expect(page.locator("#booking-unit")).to_have_text("A3")
+    assert page.url.rstrip("/").rsplit("/", 1)[-1] == number
+    b.shot("changed")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from vicinato.booking import calendar, services, units
@@ -152,10 +152,12 @@ class MoveForm(forms.Form):
         label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     start = forms.TimeField(
-        label=gettext_lazy("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=pgettext_lazy("time of day", "From"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     end = forms.TimeField(
-        label=gettext_lazy("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=pgettext_lazy("time of day", "Until"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     unit = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     reason = forms.CharField(label=gettext_lazy("Reason (optional)"), max_length=500, required=False)
