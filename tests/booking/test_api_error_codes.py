@@ -80,7 +80,7 @@ def test_other_refusals_have_generic_codes(listed, resource, person, staff, day)
     )
     assert far.status_code == 422 and set(far.json()["codes"]) <= {"start", "end", "__all__"}
     wrong_code = client_for(staff).post(f"{URL}/check-in", {"code": "1-AAAAAAAA"}, content_type=JSON)
-    assert wrong_code.status_code == 422 and wrong_code.json()["codes"] == {"code": ["invalid"]}
+    assert wrong_code.status_code == 422 and wrong_code.json()["codes"] == {"code": ["checkin_code"]}
 
 
 def test_409_and_404_answers_keep_their_shape(client, listed, resource, person):
@@ -89,9 +89,9 @@ def test_409_and_404_answers_keep_their_shape(client, listed, resource, person):
 
 
 def test_the_documented_codes_are_the_rules_codes():
-    """Every code a booking rule refuses with is documented, and nothing else."""
+    """Every code a booking rule or another refusal of the services gives is documented, and nothing else."""
     source = inspect.getsource(services)
-    used = set(re.findall(r'Refusal\(\s*"(\w+)"', source))
+    used = set(re.findall(r'Refusal\(\s*"(\w+)"', source)) | set(re.findall(r'code="(\w+)"', source))
     assert used and used == set(RULE_CODES)
 
 

@@ -509,6 +509,10 @@ class OperatorReservationOut(ReservationOut):
 
 class BlockIn(Schema):
     resource: int
+    unit: int | None = Field(
+        None,
+        description="Close only this named unit (an active one of the resource); none: the whole resource",
+    )
     start: datetime
     end: datetime
     reason: str = Field("", max_length=200, description="Shown to people; sent to them when cancelling")
@@ -520,6 +524,8 @@ class BlockIn(Schema):
 class BlockOut(Schema):
     id: int
     resource: int
+    unit: int | None = Field(None, description="The named unit it closes; null: the whole resource")
+    unit_name: str | None = None
     start: datetime
     end: datetime
     reason: str
@@ -568,6 +574,8 @@ def _block_out(block: Block) -> dict:
     return {
         "id": block.pk,
         "resource": block.resource_id,
+        "unit": block.unit_id,
+        "unit_name": block.unit.name if block.unit_id else None,
         "start": timezone.localtime(block.start),
         "end": timezone.localtime(block.end),
         "reason": block.reason,
@@ -784,7 +792,8 @@ def day_plan(request, public_id: str, day: date):
 )
 def list_blocks(request, public_id: str):
     place = _operated_place(request, public_id, Action.BLOCK_RESOURCE)
-    return [_block_out(b) for b in Block.objects.filter(resource__place=place, end__gt=timezone.now())]
+    blocks = Block.objects.filter(resource__place=place, end__gt=timezone.now()).select_related("unit")
+    return [_block_out(b) for b in blocks]
 
 
 @router.post(
@@ -798,9 +807,9 @@ def create_block(request, payload: BlockIn):
     cancelled and each person is told the reason; those that cannot be (checked in) are in `kept`."""
     resource = get_object_or_404(Resource.objects.select_related("place"), pk=payload.resource)
     if payload.cancel_affected and not payload.reason.strip():
-        raise ValidationError({"reason": [_("Write the reason for the people who booked.")]})
+        raise ValidationError({"reason": [services.reason_required()]})
     block, affected = services.block_resource(
-        resource, payload.start, payload.end, payload.reason, request.user
+        resource, payload.start, payload.end, payload.reason, request.user, unit=payload.unit
     )
     cancelled, kept = [], []
     if payload.cancel_affected:
@@ -827,6 +836,23 @@ def _operated_block(request, pk: int) -> Block:
 def cancel_block_bookings(request, pk: int, payload: CancelAffectedIn):
     cancelled, kept = services.cancel_affected(_operated_block(request, pk), request.user, payload.reason)
     return _cancelled_out(request, cancelled, kept)
+
+
+class MovedOut(Schema):
+    moved: list[OperatorReservationOut] = Field(description="The bookings moved, with their new unit")
+
+
+@router.post(
+    "/blocks/{pk}/move-affected",
+    auth=AUTH,
+    response={200: MovedOut, **REFUSALS},
+    summary="Move the bookings in a block of a named unit to other free units (place's staff)",
+)
+def move_block_bookings(request, pk: int):
+    """All or none: 422 on `unit` when one of them finds no other free unit, or the block closes the whole
+    resource."""
+    moved = units.move_blocked_bookings(_operated_block(request, pk), request.user)
+    return {"moved": [_operator_reservation_out(request, r) for r in moved]}
 
 
 @router.delete(
@@ -912,7 +938,8 @@ def cancel_series(request, pk: int, payload: SeriesCancelIn):
     return _cancelled_out(request, cancelled, kept)
 
 
-# The codes of the booking rules (`services.Refusal.rule`), as 422 answers give them in `codes`.
+# The codes of the booking rules (`services.Refusal.rule`) and of the services' other refusals of input (their
+# ValidationError codes), as 422 answers give them in `codes`.
 RULE_CODES = {
     "opening_hours": "the place is closed on that weekday or at that time, or the booking spans two days",
     "closure": "a dated closure of the place (holiday, works) covers the day",
@@ -923,8 +950,9 @@ RULE_CODES = {
     "min_duration": "shorter than min_minutes",
     "max_duration": "longer than max_minutes",
     "units": "more units than the resource has",
-    "unit": "a named unit asked for where the resource has none",
+    "unit": "a named unit that is not one of the resource's taking bookings, or asked for where it has none",
     "block": "the place's staff blocked the resource then",
+    "unit_block": "the place's staff blocked the named unit asked for then (the message says until when)",
     "who_may_book": "only members of given organisations, or holders of an agreement, may book it",
     "per_day": "the person's bookings a day at this place (max_per_day_per_person)",
     "per_week": "the person's bookings a week at this place (max_per_week_per_person)",
@@ -932,6 +960,13 @@ RULE_CODES = {
     "order": "the end does not come after the start",
     "time_zone": "a time without its offset",
     "unchanged": "a change of a booking to the time (and unit) it already has",
+    "reason_required": "the place's staff cancel or reject without the reason the person is told",
+    "checkin_code": "a check-in code that is not valid (mistyped)",
+    "checkin_place": "a check-in code of a booking at another place",
+    "series_weekdays": "a series without weekdays, or with one outside 0–6",
+    "series_order": "a series whose last date comes before its first",
+    "series_length": "a series spanning more than a year",
+    "idempotency_key": "an Idempotency-Key already used for another booking",
 }
 
 
@@ -1071,12 +1106,6 @@ def get_waiting_list_entry(request, pk: int):
 def leave_waiting_list(request, pk: int):
     """An open offer of yours goes to the next in line. Refused (409) once the entry is accepted or expired."""
     entry = _visible_entry(request, pk)
-    require(request.user, Action.ACCEPT_OFFER, entry)
-    if entry.state not in (WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED):
-        raise services.BookingError(
-            _("This entry is no longer in line (%(state)s); there is nothing to leave.")
-            % {"state": entry.get_state_display()}
-        )
     services.leave_waiting_list(entry, request.user)
     return 204, None
 

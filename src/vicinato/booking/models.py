@@ -165,9 +165,19 @@ class Unit(models.Model):
 
 
 class Block(models.Model):
-    """A period during which the operator closes a resource (maintenance, a private event)."""
+    """A period during which the operator closes a resource (maintenance, a private event), or only one of
+    its named units (`unit`: desk A3 is broken this week)."""
 
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="blocks")
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="blocks",
+        verbose_name=_("named unit"),
+        help_text=_("Empty: the whole resource is closed."),
+    )
     start = models.DateTimeField(_("from"))
     end = models.DateTimeField(_("until"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -187,7 +197,8 @@ class Block(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.resource}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+        what = f"{self.resource} {self.unit}" if self.unit_id else str(self.resource)
+        return f"{what}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
 
 
 class ReservationSeries(models.Model):

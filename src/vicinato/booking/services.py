@@ -88,6 +88,11 @@ def duration_text(minutes: int) -> str:
     return " ".join(parts)
 
 
+def reason_required() -> ValidationError:
+    """A missing reason for the people whose bookings the place's staff cancel."""
+    return ValidationError(_("Write the reason for the people who booked."), code="reason_required")
+
+
 def _validation_error(refusals: list[Refusal]) -> ValidationError:
     errors: dict[str, list[ValidationError]] = defaultdict(list)
     for refusal in refusals:
@@ -114,11 +119,13 @@ def _peak(intervals: list[tuple[datetime, datetime, int]], start: datetime, end:
 
 _INT, _DATE, _TIME, _DATETIME = IntegerField(), DateField(), TimeField(), DateTimeField()
 _BOOKED_COLUMNS = ("resource_id", "person_id", "state", "start", "end", "units", "pk", "unit_id")
+_UNIT_BLOCKED = "blocked"  # the state of the rows of `_booked_query` that are blocks of one named unit
 
 
 def _booked_query(with_person: bool):
-    """Reservations holding units of the resource in [since, until), and its open waiting-list offers there;
-    `with_person`: also the person's bookings at the place in [week_start, week_end), for their limits."""
+    """Reservations holding units of the resource in [since, until), its open waiting-list offers and the
+    blocks of its named units there; `with_person`: also the person's bookings at the place in
+    [week_start, week_end), for their limits."""
     resource, since, until = Param("resource", _INT), Param("since", _DATETIME), Param("until", _DATETIME)
     reservations = Q(
         resource_id=resource, state__in=Reservation.HOLDING_STATES, start__lt=until, end__gt=since
@@ -137,12 +144,27 @@ def _booked_query(with_person: bool):
         start__lt=until,
         end__gt=since,
     )
+    unit_blocks = Block.objects.filter(
+        resource_id=resource, unit__isnull=False, start__lt=until, end__gt=since
+    ).annotate(person_id=Value(None, _INT), state=Value(_UNIT_BLOCKED, CharField()), units=Value(1, _INT))
     return (
         Reservation.objects.filter(reservations)
         .order_by()
         .values_list(*_BOOKED_COLUMNS)
-        .union(offers.order_by().values_list(*_BOOKED_COLUMNS), all=True)
+        .union(
+            offers.order_by().values_list(*_BOOKED_COLUMNS),
+            unit_blocks.order_by().values_list(*_BOOKED_COLUMNS),
+            all=True,
+        )
     )
+
+
+def _unit_block_held(start: datetime, end: datetime, buffer: timedelta) -> tuple[datetime, datetime]:
+    """A block of a named unit as the (start, end + buffer) a booking's period holds: checked against a
+    booking's [start, end + buffer), it meets it when it starts before the booking ends and ends after it
+    starts. The buffer after a booking may run into a block (nobody uses a blocked desk), as for blocks of a
+    whole resource."""
+    return (start + buffer, end)
 
 
 _BOOKED = {flag: Prepared(lambda flag=flag: _booked_query(flag)) for flag in (False, True)}
@@ -153,7 +175,7 @@ class _Booked:
     held: list[tuple[datetime, datetime, int]]  # (start, end + buffer, units) of reservations and offers
     by_unit: dict[int, list[tuple[datetime, datetime]]] = field(
         default_factory=dict
-    )  # the same, per named unit
+    )  # the same, per named unit, with the blocks of named units (`_unit_block_held`)
     on_day: int = 0  # the person's bookings at the place on the day (not cancelled or rejected)
     in_week: int = 0
 
@@ -186,6 +208,9 @@ def _booked(
         }
     held, by_unit, on_day, in_week = [], defaultdict(list), 0, 0
     for resource_id, person_id, state, s, e, units, pk, unit in _BOOKED[person is not None].rows(**values):
+        if state == _UNIT_BLOCKED:
+            by_unit[unit].append(_unit_block_held(s, e, buffer))
+            continue
         if state == W.OFFERED:
             if pk != exclude_offer:
                 held.append((s, e + buffer, units))
@@ -276,21 +301,22 @@ def _choose_unit(
     if wanted is not None:
         unit = next((u for u in units if u.pk == wanted), None)
         if unit is None:
+            message = _desk_text(
+                resource,
+                _("This desk is not bookable here; choose one of %(names)s, or any free desk."),
+                _("This unit is not bookable here; choose one of %(names)s, or any free unit."),
+            )
             raise ValidationError(
                 {
                     "unit": [
-                        _desk_text(
-                            resource,
-                            _("This desk is not bookable here; choose one of %(names)s, or any free desk."),
-                            _("This unit is not bookable here; choose one of %(names)s, or any free unit."),
-                        )
-                        % {"names": ", ".join(u.name for u in units)}
+                        ValidationError(message % {"names": ", ".join(u.name for u in units)}, code="unit")
                     ]
                 }
             )
         if unit in free:
             return unit
         others = [u for u in free if u.pk != wanted]
+        _refuse_blocked_unit(resource, unit, start, window_end - resource.buffer, others)
         if others:
             raise BookingError(
                 _desk_text(
@@ -326,6 +352,41 @@ def _choose_unit(
     )
 
 
+def _refuse_blocked_unit(
+    resource: Resource, unit: Unit, start: datetime, end: datetime, others: list[Unit]
+) -> None:
+    """Refuse a booking of [start, end) of a named unit that the place's staff blocked then, saying until
+    when and why, and which other unit is free (read only on this refusal)."""
+    block = Block.objects.filter(unit=unit, start__lt=end, end__gt=start).order_by("start").first()
+    if block is None:
+        return
+    values = {
+        "unit": unit.name,
+        "end": _when(block.end),
+        "reason": f" ({block.reason})" if block.reason else "",
+        "other": others[0].name if others else "",
+    }
+    if others:
+        message = _desk_text(
+            resource,
+            _("Desk %(unit)s is closed until %(end)s%(reason)s; choose desk %(other)s or any free desk."),
+            _("%(unit)s is closed until %(end)s%(reason)s; choose %(other)s or any free unit."),
+        )
+    else:
+        message = _desk_text(
+            resource,
+            _(
+                "Desk %(unit)s is closed until %(end)s%(reason)s and no other desk is free; choose another "
+                "time or join the waiting list."
+            ),
+            _(
+                "%(unit)s is closed until %(end)s%(reason)s and no other unit is free; choose another time or "
+                "join the waiting list."
+            ),
+        )
+    raise ValidationError({"unit": [ValidationError(message % values, code="unit_block")]})
+
+
 # --- resources read by prepared queries ------------------------------------------------------------------------
 _RESOURCE_FIELDS = tuple(f.attname for f in Resource._meta.concrete_fields)
 PLACE_COLUMNS = tuple(f.attname for f in Place._meta.concrete_fields)
@@ -357,7 +418,7 @@ class _Period:
 
     closed: bool  # a closure of the place covers the day
     interval: _Interval | None  # the first opening interval (by opening time) that the booking starts in
-    blocked: bool  # a block of the resource meets the period
+    blocked: bool  # a block of the whole resource meets the period
 
     @classmethod
     def from_columns(cls, closed, opens, closes, blocked) -> _Period:
@@ -387,6 +448,7 @@ def _period_columns() -> dict:
         "blocked": Exists(
             Block.objects.filter(
                 resource_id=OuterRef("pk"),
+                unit__isnull=True,
                 start__lt=Param("end", _DATETIME),
                 end__gt=Param("start", _DATETIME),
             )
@@ -705,7 +767,7 @@ def _refusals(
     refusals += _opening_refusals(resource, start, end, period)
     block = None
     if period.blocked:
-        block = Block.objects.filter(resource=resource, start__lt=end, end__gt=start).first()
+        block = Block.objects.filter(resource=resource, unit=None, start__lt=end, end__gt=start).first()
     if block:
         refusals.append(
             Refusal(
@@ -746,7 +808,14 @@ def _replay(
     [(pk, *made, unit_id)] = rows
     if tuple(made) != (resource.pk, start, end, units) or (unit is not None and unit_id != unit):
         raise ValidationError(
-            {"idempotency_key": [_("This Idempotency-Key was used for another booking; send a new key.")]}
+            {
+                "idempotency_key": [
+                    ValidationError(
+                        _("This Idempotency-Key was used for another booking; send a new key."),
+                        code="idempotency_key",
+                    )
+                ]
+            }
         )
     return Reservation.objects.get(pk=pk)
 
@@ -1133,7 +1202,15 @@ def _refuse_out_of_time(reservation: Reservation, action: str, actor, note: str,
     if action == "cancel":
         if actor is not None and reservation.person_id != actor.pk:
             if not note:
-                raise ValidationError({"reason": [_("Write the reason for the person who booked.")]})
+                raise ValidationError(
+                    {
+                        "reason": [
+                            ValidationError(
+                                _("Write the reason for the person who booked."), code="reason_required"
+                            )
+                        ]
+                    }
+                )
             return
         deadline = reservation.start - timedelta(minutes=resource.cancellation_deadline_minutes)
         if now > deadline:
@@ -1142,7 +1219,13 @@ def _refuse_out_of_time(reservation: Reservation, action: str, actor, note: str,
                 % {"time": _when(deadline)}
             )
     elif action == "reject" and not note:
-        raise ValidationError({"reason": [_("Write the reason for the person who asked.")]})
+        raise ValidationError(
+            {
+                "reason": [
+                    ValidationError(_("Write the reason for the person who asked."), code="reason_required")
+                ]
+            }
+        )
     elif action == "check_in":
         window = timedelta(minutes=resource.checkin_window_minutes)
         if now < reservation.start - window:
@@ -1226,10 +1309,25 @@ def check_in(code: str, operator, now: datetime | None = None, place: Place | No
     ):
         reservation = Reservation.objects.select_related("resource__place").filter(pk=int(pk)).first()
     if reservation is None:
-        raise ValidationError({"code": [_("This check-in code is not valid; check it and type it again.")]})
+        raise ValidationError(
+            {
+                "code": [
+                    ValidationError(
+                        _("This check-in code is not valid; check it and type it again."), code="checkin_code"
+                    )
+                ]
+            }
+        )
     if place is not None and reservation.resource.place_id != place.pk:
         raise ValidationError(
-            {"code": [_("This code is for a booking at another place; check it in there.")]}
+            {
+                "code": [
+                    ValidationError(
+                        _("This code is for a booking at another place; check it in there."),
+                        code="checkin_place",
+                    )
+                ]
+            }
         )
     require(operator, Action.CHECK_IN, reservation)
     _refuse_check_in_state(reservation)
@@ -1276,29 +1374,62 @@ def complete_finished(now: datetime | None = None) -> int:
 
 # --- blocks ----------------------------------------------------------------------------------------------------
 def block_resource(
-    resource: Resource, start: datetime, end: datetime, reason: str, actor
+    resource: Resource, start: datetime, end: datetime, reason: str, actor, unit: Unit | int | None = None
 ) -> tuple[Block, list[Reservation]]:
-    """Close a resource for a period; gives back the bookings in it, which the operator decides about."""
+    """Close a resource for a period, or only one of its active named units (`unit`, or its id); gives back
+    the bookings in it, which the operator decides about (cancel them, or move them to other free units)."""
     require(actor, Action.BLOCK_RESOURCE, resource)
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise ValidationError(
-            {"start": [_("Give the times with their offset, e.g. 2025-03-04T09:00+01:00.")]}
+            {
+                "start": [
+                    ValidationError(
+                        _("Give the times with their offset, e.g. 2025-03-04T09:00+01:00."), code="time_zone"
+                    )
+                ]
+            }
         )
     if end <= start:
-        raise ValidationError({"end": [_("The end must come after the start; choose a later end.")]})
-    block = Block.objects.create(resource=resource, start=start, end=end, reason=reason, created_by=actor)
-    affected = list(Reservation.objects.holding().filter(resource=resource).overlapping(start, end))
-    return block, affected
+        raise ValidationError(
+            {
+                "end": [
+                    ValidationError(_("The end must come after the start; choose a later end."), code="order")
+                ]
+            }
+        )
+    if unit is not None:
+        unit_id = unit.pk if isinstance(unit, Unit) else unit
+        unit = resource.units.filter(pk=unit_id, is_active=True).first()
+        if unit is None:
+            raise ValidationError(
+                {
+                    "unit": [
+                        ValidationError(
+                            _(
+                                "Choose one of the resource's named units that take bookings, or none to "
+                                "close the whole resource."
+                            ),
+                            code="unit",
+                        )
+                    ]
+                }
+            )
+    block = Block.objects.create(
+        resource=resource, unit=unit, start=start, end=end, reason=reason, created_by=actor
+    )
+    return block, list(bookings_in_block(block))
 
 
 def bookings_in_block(block: Block):
-    """The bookings that still hold units of the block's resource during the block."""
-    return (
+    """The bookings that still hold units of the block's resource (of its unit, if it has one) during the
+    block."""
+    bookings = (
         Reservation.objects.holding()
         .filter(resource_id=block.resource_id)
         .overlapping(block.start, block.end)
         .select_related("person", "resource__place", "unit")
     )
+    return bookings.filter(unit_id=block.unit_id) if block.unit_id else bookings
 
 
 def cancel_affected(
@@ -1308,7 +1439,7 @@ def cancel_affected(
     and those kept, with why (e.g. already checked in)."""
     require(actor, Action.BLOCK_RESOURCE, block)
     if not (reason or "").strip():
-        raise ValidationError({"reason": [_("Write the reason for the people who booked.")]})
+        raise ValidationError({"reason": [reason_required()]})
     cancelled, kept = [], []
     for reservation in bookings_in_block(block):
         try:
@@ -1351,7 +1482,7 @@ _HELD, _BLOCK = 1, 2  # the kinds of rows of the availability query
 def _availability_query(of_place: bool):
     """The reservations and offers holding units in [since, until), and the blocks meeting [period_start,
     period_end), of the resources of a place (`of_place`) or of one resource: (kind, resource, start, end,
-    units, named unit) rows."""
+    units, named unit) rows (the named unit of a block: None when it closes the whole resource)."""
     if of_place:
         which = {"resource_id__in": Resource.objects.filter(place_id=Param("place", _INT)).values("pk")}
     else:
@@ -1366,7 +1497,7 @@ def _availability_query(of_place: bool):
     ).annotate(kind=kind)
     blocks = Block.objects.filter(
         start__lt=Param("period_end", _DATETIME), end__gt=Param("period_start", _DATETIME), **which
-    ).annotate(kind=Value(_BLOCK, _INT), units=Value(0, _INT), unit_id=Value(None, _INT))
+    ).annotate(kind=Value(_BLOCK, _INT), units=Value(0, _INT))
     return (
         reservations.order_by()
         .values_list(*columns)
@@ -1438,13 +1569,16 @@ def availability(
     else:
         rows = _AVAILABILITY[False].rows(resource=target.pk, **values)
     held: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
-    blocks: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    blocks: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)  # of whole resources
     by_unit: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)  # (start, end) per named unit
+    unit_blocks: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for kind, resource_id, s, e, units, unit in rows:
         if kind == _HELD:
             held[resource_id].append((s, e, units))
             if unit is not None:
                 by_unit[unit].append((s, e))
+        elif unit is not None:
+            unit_blocks[unit].append((s, e))
         else:
             blocks[resource_id].append((s, e))
     named: dict[int, list[Unit]] = defaultdict(list)
@@ -1464,7 +1598,11 @@ def availability(
         step = timedelta(minutes=resource.slot_minutes)
         intervals = [(s, e + resource.buffer, units) for s, e, units in held[resource.pk]]
         units_here = named[resource.pk] if resource.has_named_units else None
-        unit_held = {u.pk: [(s, e + resource.buffer) for s, e in by_unit[u.pk]] for u in units_here or ()}
+        unit_held = {
+            u.pk: [(s, e + resource.buffer) for s, e in by_unit[u.pk]]
+            + [_unit_block_held(s, e, resource.buffer) for s, e in unit_blocks[u.pk]]
+            for u in units_here or ()
+        }
         for offset in range(days):
             day = first_day + timedelta(days=offset)
             if day in closed:
@@ -1507,7 +1645,11 @@ def day_plan(place: Place, day: date, actor, now: datetime | None = None) -> Day
         .select_related("person", "resource__place", "unit")
         .order_by("start", "pk")
     )
-    blocks = Block.objects.filter(resource__place=place, start__lt=end, end__gt=start).order_by("start")
+    blocks = (
+        Block.objects.filter(resource__place=place, start__lt=end, end__gt=start)
+        .select_related("unit")
+        .order_by("start")
+    )
     return DayPlan(day, list(reservations), list(blocks), availability(place, day, now=now))
 
 
@@ -1545,11 +1687,23 @@ def create_series(
     the dates it is taken."""
     errors = {}
     if not weekdays or any(d not in range(7) for d in weekdays):
-        errors["weekdays"] = [_("Choose at least one weekday, from 0 (Monday) to 6 (Sunday).")]
+        errors["weekdays"] = [
+            ValidationError(
+                _("Choose at least one weekday, from 0 (Monday) to 6 (Sunday)."), code="series_weekdays"
+            )
+        ]
     if until_date < first_date:
-        errors["until_date"] = [_("The last date must not come before the first; choose a later one.")]
+        errors["until_date"] = [
+            ValidationError(
+                _("The last date must not come before the first; choose a later one."), code="series_order"
+            )
+        ]
     elif (until_date - first_date).days >= MAX_SERIES_DAYS:
-        errors["until_date"] = [_("A series may span at most one year; choose an earlier last date.")]
+        errors["until_date"] = [
+            ValidationError(
+                _("A series may span at most one year; choose an earlier last date."), code="series_length"
+            )
+        ]
     if errors:
         raise ValidationError(errors)
     series = ReservationSeries.objects.create(
@@ -1707,14 +1861,19 @@ def accept_offer(entry: WaitingListEntry, person, now: datetime | None = None) -
 
 
 def leave_waiting_list(entry: WaitingListEntry, person, now: datetime | None = None) -> None:
-    """The person leaves the line; an open offer of theirs goes to the next in line."""
+    """The person leaves the line; an open offer of theirs goes to the next in line. Refused once the entry
+    is no longer in line (accepted or expired)."""
     now = now or timezone.now()
     require(person, Action.ACCEPT_OFFER, entry)
     with transaction.atomic():
-        was_offered = WaitingListEntry.objects.filter(
-            pk=entry.pk, state=W.OFFERED, offer_expires_at__gt=now
-        ).exists()
-        WaitingListEntry.objects.filter(pk=entry.pk, state__in=[W.WAITING, W.OFFERED]).delete()
+        entry = WaitingListEntry.objects.select_for_update().select_related("resource").get(pk=entry.pk)
+        if entry.state not in (W.WAITING, W.OFFERED):
+            raise BookingError(
+                _("This entry is no longer in line (%(state)s); there is nothing to leave.")
+                % {"state": entry.get_state_display()}
+            )
+        was_offered = entry.state == W.OFFERED and entry.offer_expires_at > now
+        entry.delete()
         if was_offered:
             offer_free_units(entry.resource, now)
 

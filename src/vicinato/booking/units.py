@@ -1,4 +1,5 @@
-"""Named units of a resource (desks "A1", "Window 3"): adding, renaming, ordering and deactivating them.
+"""Named units of a resource (desks "A1", "Window 3"): adding, renaming, ordering and deactivating them, and
+moving the bookings of a deactivated or blocked one to other free units.
 
 Each change takes the resource's row lock, as bookings do, and keeps `Resource.capacity` equal to the number
 of its active units; a unit that bookings ahead hold is not deactivated unless they move to other free ones."""
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Reservation, Resource, Unit, WaitingListEntry
+from .models import Block, Reservation, Resource, Unit, WaitingListEntry
 from .permissions import Action, require
 
 NAME_LENGTH = Unit._meta.get_field("name_it").max_length
@@ -218,15 +219,34 @@ def _before_deactivating(
                 ]
             }
         )
+    return _move_off(resource, unit, holdings, others, reservations, offers, actor, now, "is_active")
+
+
+def _move_off(
+    resource: Resource,
+    unit: Unit,
+    holdings: list,
+    others: list[Unit],
+    reservations: list[Reservation],
+    offers: list[WaitingListEntry],
+    actor,
+    now: datetime,
+    field: str,
+) -> list[Reservation]:
+    """Move `holdings` (bookings and offers of `unit`) to the first of `others` free for each, not meeting
+    the other `reservations` and `offers` ahead nor the blocks of the other units; all or none, refused on
+    `field` when one finds no free unit. Gives back the bookings moved."""
     taken = defaultdict(list)
     for h in (*reservations, *offers):
         if h.unit_id != unit.pk and h.unit_id is not None:
             taken[h.unit_id].append((h.start, h.end + resource.buffer))
+    for block in Block.objects.filter(unit__in=others, end__gt=now):
+        taken[block.unit_id].append(services._unit_block_held(block.start, block.end, resource.buffer))
     chosen = _assign(holdings, others, taken, resource.buffer)
     if chosen is None:
         raise ValidationError(
             {
-                "is_active": [
+                field: [
                     _(
                         "The bookings of %(unit)s cannot all move: other units are taken at the same times; "
                         "cancel some of them first."
@@ -250,3 +270,26 @@ def units_of(resource: Resource, with_inactive: bool = False):
     """The resource's named units in their order."""
     units = resource.units.order_by("order", "pk")
     return units if with_inactive else units.filter(is_active=True)
+
+
+def move_blocked_bookings(block: Block, actor, now: datetime | None = None) -> list[Reservation]:
+    """Move the bookings ahead that hold a blocked named unit during its block (and the open offers of it)
+    to other free units, all or none (refused when one finds no free unit); gives back the bookings moved.
+    Each person finds their new unit in the booking's history."""
+    require(actor, Action.BLOCK_RESOURCE, block)
+    now = now or timezone.now()
+    if block.unit_id is None:
+        raise ValidationError({"unit": [_("This block closes the whole resource: there is no other unit.")]})
+    with transaction.atomic():
+        resource = _lock(block.resource)
+        unit = Unit.objects.get(pk=block.unit_id)
+        reservations, offers = _ahead(resource, now)
+        holdings = [
+            h
+            for h in (*reservations, *offers)
+            if h.unit_id == unit.pk and h.start < block.end and h.end > block.start
+        ]
+        if not holdings:
+            return []
+        others = [u for u in services.active_units(resource) if u.pk != unit.pk]
+        return _move_off(resource, unit, holdings, others, reservations, offers, actor, now, "unit")

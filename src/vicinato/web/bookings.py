@@ -532,8 +532,12 @@ def waiting_accept(request, pk: int):
 @login_required
 @require_POST
 def waiting_leave(request, pk: int):
-    services.leave_waiting_list(_own_entry(request, pk), request.user)
-    messages.success(request, _("You left the waiting list."))
+    try:
+        services.leave_waiting_list(_own_entry(request, pk), request.user)
+    except services.BookingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("You left the waiting list."))
     return redirect("web:my_bookings")
 
 

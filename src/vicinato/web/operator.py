@@ -263,9 +263,32 @@ class BlockForm(forms.Form):
         help_text=gettext_lazy("Shown to people who try to book in this period, e.g. “maintenance”."),
     )
 
+    unit = forms.TypedChoiceField(
+        label=gettext_lazy("Only one desk or named unit"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=gettext_lazy(
+            "For a resource with named units: choose one to close only it (e.g. a broken desk); leave “the whole "
+            "resource” to close all of it."
+        ),
+    )
+
     def __init__(self, place: Place, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["resource"].queryset = place.resources.order_by("kind", "name_it")
+        # Grouped by resource, so that the form works without JavaScript; the service checks the pair.
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for unit in (
+            Unit.objects.filter(resource__place=place, resource__has_named_units=True, is_active=True)
+            .select_related("resource")
+            .order_by("resource__kind", "resource__name_it", "order", "pk")
+        ):
+            groups.setdefault(unit.resource.name, []).append((unit.pk, unit.name))
+        if groups:
+            self.fields["unit"].choices = [("", _("The whole resource")), *groups.items()]
+        else:
+            del self.fields["unit"]
 
 
 class ReasonForm(forms.Form):
@@ -285,29 +308,35 @@ def blocks(request, public_id: str):
         data = form.cleaned_data
         try:
             block, affected = services.block_resource(
-                data["resource"], data["start"], data["end"], data["reason"], request.user
+                data["resource"], data["start"], data["end"], data["reason"], request.user, data.get("unit")
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
             if not affected:
-                messages.success(
-                    request, _("The resource is blocked for this period; no booking falls in it.")
-                )
+                if block.unit_id:
+                    done = _("%(unit)s is blocked for this period; no booking of it falls in it.")
+                else:
+                    done = _("The resource is blocked for this period; no booking falls in it.")
+                messages.success(request, done % {"unit": _unit_text(block)})
                 return redirect("web:operator_blocks", public_id=place.public_id)
-            messages.warning(
-                request,
-                ngettext(
+            if block.unit_id:
+                warning = ngettext(
+                    "%(unit)s is blocked; %(count)d booking of it falls in the period: decide about it below.",
+                    "%(unit)s is blocked; %(count)d bookings of it fall in the period: decide about them below.",
+                    len(affected),
+                )
+            else:
+                warning = ngettext(
                     "The resource is blocked; %(count)d booking falls in the period: decide about it below.",
                     "The resource is blocked; %(count)d bookings fall in the period: decide about them below.",
                     len(affected),
                 )
-                % {"count": len(affected)},
-            )
+            messages.warning(request, warning % {"count": len(affected), "unit": _unit_text(block)})
             return redirect("web:operator_block", public_id=place.public_id, pk=block.pk)
     listed = (
         Block.objects.filter(resource__place=place, end__gt=timezone.now())
-        .select_related("resource", "created_by")
+        .select_related("resource", "unit", "created_by")
         .order_by("start")
     )
     return render(request, "web/operator/blocks.html", _context(request, place, form=form, blocks=listed))
@@ -317,7 +346,23 @@ def blocks(request, public_id: str):
 def block_detail(request, public_id: str, pk: int):
     """A block and the bookings inside it, with the offer to cancel them all with one reason."""
     place = _place(request, public_id, Action.BLOCK_RESOURCE)
-    block = get_object_or_404(Block.objects.select_related("resource"), pk=pk, resource__place=place)
+    block = get_object_or_404(Block.objects.select_related("resource", "unit"), pk=pk, resource__place=place)
+    if request.method == "POST" and request.POST.get("action") == "move":
+        try:
+            moved = units.move_blocked_bookings(block, request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d booking moved to another free unit.",
+                    "%(count)d bookings moved to other free units.",
+                    len(moved),
+                )
+                % {"count": len(moved)},
+            )
+        return redirect("web:operator_block", public_id=place.public_id, pk=block.pk)
     form = ReasonForm(request.POST or None, initial={"reason": block.reason})
     if request.method == "POST" and form.is_valid():
         try:
@@ -346,11 +391,20 @@ def block_detail(request, public_id: str, pk: int):
                 )
             return redirect("web:operator_block", public_id=place.public_id, pk=block.pk)
     affected = list(services.bookings_in_block(block))
+    # Offered when each booking finds another free unit on its own (the move itself is all or none).
+    movable = bool(block.unit_id and affected) and all(
+        services.free_units(block.resource, r.start, r.end) > 0 for r in affected
+    )
     return render(
         request,
         "web/operator/block_detail.html",
-        _context(request, place, period=block, affected=affected, form=form),
+        _context(request, place, period=block, affected=affected, form=form, movable=movable),
     )
+
+
+def _unit_text(block: Block) -> str:
+    """'Desk A3' (or 'Unit 3' of another kind) of a block of one named unit."""
+    return f"{block.resource.unit_label} {block.unit.name}" if block.unit_id else ""
 
 
 def _person(reservation: Reservation) -> str:
