@@ -122,9 +122,9 @@ _BOOKED_COLUMNS = ("resource_id", "person_id", "state", "start", "end", "units",
 _UNIT_BLOCKED = "blocked"  # the state of the rows of `_booked_query` that are blocks of one named unit
 
 
-def _booked_query(with_person: bool):
-    """Reservations holding units of the resource in [since, until), its open waiting-list offers and the
-    blocks of its named units there; `with_person`: also the person's bookings at the place in
+def _booked_query(with_person: bool, named: bool):
+    """Reservations holding units of the resource in [since, until), its open waiting-list offers and (`named`)
+    the blocks of its named units there; `with_person`: also the person's bookings at the place in
     [week_start, week_end), for their limits."""
     resource, since, until = Param("resource", _INT), Param("since", _DATETIME), Param("until", _DATETIME)
     reservations = Q(
@@ -144,18 +144,17 @@ def _booked_query(with_person: bool):
         start__lt=until,
         end__gt=since,
     )
-    unit_blocks = Block.objects.filter(
-        resource_id=resource, unit__isnull=False, start__lt=until, end__gt=since
-    ).annotate(person_id=Value(None, _INT), state=Value(_UNIT_BLOCKED, CharField()), units=Value(1, _INT))
+    others = [offers.order_by().values_list(*_BOOKED_COLUMNS)]
+    if named:  # identical units have no blocks of one unit: the hot path of bookings skips reading them
+        unit_blocks = Block.objects.filter(
+            resource_id=resource, unit__isnull=False, start__lt=until, end__gt=since
+        ).annotate(person_id=Value(None, _INT), state=Value(_UNIT_BLOCKED, CharField()), units=Value(1, _INT))
+        others.append(unit_blocks.order_by().values_list(*_BOOKED_COLUMNS))
     return (
         Reservation.objects.filter(reservations)
         .order_by()
         .values_list(*_BOOKED_COLUMNS)
-        .union(
-            offers.order_by().values_list(*_BOOKED_COLUMNS),
-            unit_blocks.order_by().values_list(*_BOOKED_COLUMNS),
-            all=True,
-        )
+        .union(*others, all=True)
     )
 
 
@@ -167,7 +166,11 @@ def _unit_block_held(start: datetime, end: datetime, buffer: timedelta) -> tuple
     return (start + buffer, end)
 
 
-_BOOKED = {flag: Prepared(lambda flag=flag: _booked_query(flag)) for flag in (False, True)}
+_BOOKED = {
+    (person, named): Prepared(lambda person=person, named=named: _booked_query(person, named))
+    for person in (False, True)
+    for named in (False, True)
+}
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,9 @@ def _booked(
             "week_end": week_end,
         }
     held, by_unit, on_day, in_week = [], defaultdict(list), 0, 0
-    for resource_id, person_id, state, s, e, units, pk, unit in _BOOKED[person is not None].rows(**values):
+    for resource_id, person_id, state, s, e, units, pk, unit in _BOOKED[
+        person is not None, resource.has_named_units
+    ].rows(**values):
         if state == _UNIT_BLOCKED:
             by_unit[unit].append(_unit_block_held(s, e, buffer))
             continue
