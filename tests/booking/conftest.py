@@ -12,6 +12,7 @@ from django.db import connections
 from django.db.utils import load_backend
 from django.utils import timezone
 
+from vicinato.booking import units
 from vicinato.booking.models import Resource
 from vicinato.register.models import Membership
 
@@ -143,3 +144,23 @@ def run_worker(settings, monkeypatch):
                 signal.signal(number, handler)
 
     return run
+
+
+@pytest.fixture
+def admin(user_factory, organisation):
+    """An administrator of the organisation that runs the place."""
+    user = user_factory("placeadmin")
+    Membership.objects.create(organisation=organisation, user=user, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def named(resource, admin) -> Resource:
+    """The desk room with three named desks, in the order A1, A2, Window 3."""
+    units.add_units(resource, admin, [("A1", ""), ("A2", ""), ("Finestra 3", "Window 3")], now=NOW)
+    resource.refresh_from_db()
+    return resource
+
+
+def desk(resource, name):
+    return resource.units.get(name_it=name)

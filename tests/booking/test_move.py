@@ -14,7 +14,7 @@ from icalendar import Calendar
 from vicinato.booking import calendar, units
 from vicinato.booking.models import Block, Reservation, WaitingListEntry
 from vicinato.booking.services import BookingError, cancel, join_waiting_list, move, reserve, transition
-from vicinato.register.models import Closure, Membership
+from vicinato.register.models import Closure
 
 from .conftest import NOW, TUESDAY, at
 
@@ -30,13 +30,6 @@ def codes(error: ValidationError) -> dict[str, list[str]]:
 @pytest.fixture
 def booking(person, resource) -> Reservation:
     return reserve(person, resource, at("09:00"), at("11:00"), now=NOW)
-
-
-@pytest.fixture
-def admin(user_factory, organisation):
-    user = user_factory("placeadmin")
-    Membership.objects.create(organisation=organisation, user=user, role=Membership.Role.ADMIN)
-    return user
 
 
 def test_a_move_changes_the_same_booking_and_records_it(booking, person, resource):

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from vicinato.booking import services
 from vicinato.booking.models import Block, Reservation, Resource, WaitingListEntry
-from vicinato.register.models import Membership
 
 from .conftest import ROME, at, make_resource
 from .test_api import URL, client_for
@@ -20,13 +19,6 @@ from .test_api import URL, client_for
 pytestmark = pytest.mark.django_db
 S = Reservation.State
 JSON = "application/json"
-
-
-@pytest.fixture
-def admin(user_factory, organisation):
-    user = user_factory("placeadmin")
-    Membership.objects.create(organisation=organisation, user=user, role=Membership.Role.ADMIN)
-    return user
 
 
 @pytest.fixture

@@ -13,34 +13,14 @@ from django.test.utils import CaptureQueriesContext
 
 from vicinato.booking import services, units
 from vicinato.booking.forms import ResourceForm
-from vicinato.booking.models import Reservation, Resource, WaitingListEntry
+from vicinato.booking.models import Reservation, WaitingListEntry
 from vicinato.booking.services import BookingError, availability, reserve
-from vicinato.register.models import Membership
 
-from .conftest import NOW, TUESDAY, at, make_resource
+from .conftest import NOW, TUESDAY, at, desk, make_resource
 from .test_api import URL, client_for
 
 pytestmark = pytest.mark.django_db
 W = WaitingListEntry.State
-
-
-@pytest.fixture
-def admin(user_factory, organisation):
-    user = user_factory("placeadmin")
-    Membership.objects.create(organisation=organisation, user=user, role=Membership.Role.ADMIN)
-    return user
-
-
-@pytest.fixture
-def named(resource, admin) -> Resource:
-    """The desk room with three named desks, in the order A1, A2, Window 3."""
-    units.add_units(resource, admin, [("A1", ""), ("A2", ""), ("Finestra 3", "Window 3")], now=NOW)
-    resource.refresh_from_db()
-    return resource
-
-
-def desk(resource, name):
-    return resource.units.get(name_it=name)
 
 
 # --- booking a unit --------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from django.test import Client
 
 from vicinato.booking import units
 from vicinato.booking.models import Reservation
-from vicinato.register.models import Membership
 
 from .test_api import URL, booking, client_for
 
@@ -19,13 +18,6 @@ JSON = "application/json"
 @pytest.fixture
 def client():
     return Client(HTTP_ACCEPT_LANGUAGE="en")
-
-
-@pytest.fixture
-def admin(user_factory, organisation):
-    user = user_factory("placeadmin")
-    Membership.objects.create(organisation=organisation, user=user, role=Membership.Role.ADMIN)
-    return user
 
 
 @pytest.fixture
