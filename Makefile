@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup assets lint migrations-check messages serve clean browsers worker
+# Development: DEBUG on unless set, so that without SECRET_KEY a random key is made once in the data folder
+# (var/secret_key). A server with DEBUG=0 does not start without SECRET_KEY.
+setup messages run worker migrations-check: export DEBUG ?= 1
+
+.PHONY: run test setup assets lint migrations-check messages serve clean browsers worker system-run system-test bench
 
 $(BIN)/vicinato: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +17,14 @@ $(BIN)/vicinato: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-node_modules/.package-lock.json: package.json package-lock.json
+# Debian packages (gettext, Node.js and npm; Chromium for the tests; wrk for the benchmarks), installed when missing.
+system-run:
+	@sh scripts/system-packages.sh run
+
+system-test:
+	@sh scripts/system-packages.sh test
+
+node_modules/.package-lock.json: package.json package-lock.json | system-run
 	npm ci --no-audit --no-fund --loglevel=error
 
 src/vicinato/static/vendor/.built: node_modules/.package-lock.json scripts/build_assets.py
@@ -22,11 +33,12 @@ src/vicinato/static/vendor/.built: node_modules/.package-lock.json scripts/build
 
 assets: src/vicinato/static/vendor/.built
 
-messages: $(BIN)/vicinato
+messages: $(BIN)/vicinato | system-run
 	cd src/vicinato && ../../$(BIN)/vicinato compilemessages --verbosity 0
 
 setup: $(BIN)/vicinato assets messages
 	$(BIN)/vicinato migrate --verbosity 0
+	$(BIN)/vicinato createcachetable
 
 # The demo sends its e-mails (to the console) as it goes, with no worker to start.
 run: export TASKS_BACKEND ?= immediate
@@ -39,13 +51,24 @@ run: setup
 worker: setup
 	$(BIN)/vicinato db_worker
 
-test: $(BIN)/vicinato assets messages
+test: system-test $(BIN)/vicinato assets messages
 	$(BIN)/python scripts/fetch_osm_samples.py
 	$(BIN)/pytest
+
+# Every benchmark, one JSON document each in artifacts/benchmarks/ (wrk installed when missing).
+bench: setup
+	@sh scripts/system-packages.sh bench
+	mkdir -p artifacts/benchmarks
+	for script in benchmarks/[a-z]*.py; do \
+		name=$$(basename $$script .py); echo "== $$name"; \
+		$(BIN)/python $$script > artifacts/benchmarks/$$name.json || exit 1; \
+	done
 
 lint: $(BIN)/vicinato
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_imports_in_functions.py
 
 migrations-check: $(BIN)/vicinato
 	$(BIN)/vicinato makemigrations --check --dry-run

@@ -4,7 +4,8 @@ prepare: osrm-extract with a profile shipped in the wheel (or a copy of it witho
          signal costs, to isolate their effect), then osrm-contract (CH).
 table:   loads the prepared data and computes origins × places durations with the Table API,
          in chunks of origins, in one or more processes; writes a float32 .npy (nan = no route)
-         and prints one JSON line with the timings.
+         and prints one JSON line with the timings. With --distances it also asks for the
+         distance of each route and writes them beside (<out>-distances.npy, metres).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import osrm
 PROFILES = Path(osrm.__file__).parent / "share" / "profiles"
 _engine: osrm.OSRM | None = None
 _places: list[tuple[float, float]] = []
+_annotations: list[str] = ["duration"]
 
 
 def prepare(pbf: Path, profile: str, workdir: Path, threads: int, no_turn_costs: bool) -> dict[str, object]:
@@ -62,13 +64,15 @@ def prepare(pbf: Path, profile: str, workdir: Path, threads: int, no_turn_costs:
     return timings
 
 
-def _init(storage: str, places: list[tuple[float, float]]) -> None:
-    global _engine, _places
+def _init(storage: str, places: list[tuple[float, float]], annotations: list[str]) -> None:
+    global _engine, _places, _annotations
     _engine = osrm.OSRM(storage_config=storage, algorithm="CH", use_shared_memory=False)
     _places = places
+    _annotations = annotations
 
 
 def _chunk(task: tuple[int, list[tuple[float, float]]]) -> tuple[int, float, float, np.ndarray]:
+    """(chunk index, seconds, CPU seconds, (annotations, origins, places) table) of one request."""
     index, origins = task
     assert _engine is not None
     n, m = len(origins), len(_places)
@@ -76,48 +80,54 @@ def _chunk(task: tuple[int, list[tuple[float, float]]]) -> tuple[int, float, flo
         coordinates=origins + _places,
         sources=list(range(n)),
         destinations=list(range(n, n + m)),
-        annotations=["duration"],
+        annotations=_annotations,
     )
     started = time.perf_counter()
     cpu_started = time.process_time()
     result = _engine.Table(params)
     cpu = time.process_time() - cpu_started
     elapsed = time.perf_counter() - started
-    rows = [list(row) for row in result["durations"]]
-    table = np.array([[np.nan if v is None else v for v in row] for row in rows], dtype=np.float32)
-    return index, elapsed, cpu, table
+    tables = [
+        [[np.nan if v is None else v for v in row] for row in result[f"{name}s"]] for name in _annotations
+    ]
+    return index, elapsed, cpu, np.array(tables, dtype=np.float32)
 
 
-def table(storage: Path, points: Path, out: Path, chunk: int, processes: int) -> dict[str, object]:
+def table(
+    storage: Path, points: Path, out: Path, chunk: int, processes: int, distances: bool
+) -> dict[str, object]:
     data = np.load(points)
     # OSRM takes (lon, lat).
     origins = [(float(lon), float(lat)) for lat, lon in data["origins"]]
     places = [(float(lon), float(lat)) for lat, lon in data["places"]]
     tasks = [(i, origins[start : start + chunk]) for i, start in enumerate(range(0, len(origins), chunk))]
+    annotations = ["duration", "distance"] if distances else ["duration"]
     started = time.perf_counter()
     load_started = time.perf_counter()
-    _init(str(storage), places)
+    _init(str(storage), places, annotations)
     load_s = time.perf_counter() - load_started
-    result = np.empty((len(origins), len(places)), dtype=np.float32)
+    result = np.empty((len(annotations), len(origins), len(places)), dtype=np.float32)
     calls = 0.0
     calls_cpu = 0.0
     wall_started = time.perf_counter()
     if processes > 1:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(processes, initializer=_init, initargs=(str(storage), places)) as pool:
+        with ctx.Pool(processes, initializer=_init, initargs=(str(storage), places, annotations)) as pool:
             parts = pool.imap_unordered(_chunk, tasks)
             for index, elapsed, cpu, block in parts:
                 calls += elapsed
                 calls_cpu += cpu
-                result[index * chunk : index * chunk + len(block)] = block
+                result[:, index * chunk : index * chunk + block.shape[1]] = block
     else:
         for task in tasks:
             index, elapsed, cpu, block = _chunk(task)
             calls += elapsed
             calls_cpu += cpu
-            result[index * chunk : index * chunk + len(block)] = block
+            result[:, index * chunk : index * chunk + block.shape[1]] = block
     wall = time.perf_counter() - wall_started
-    np.save(out, result)
+    np.save(out, result[0])
+    if distances:
+        np.save(out.with_name(f"{out.stem}-distances.npy"), result[1])
     return {
         "load_s": round(load_s, 3),
         "table_calls_s": round(calls, 3),
@@ -145,12 +155,13 @@ def main() -> int:
     t.add_argument("--out", type=Path, required=True)
     t.add_argument("--chunk", type=int, default=5000)
     t.add_argument("--processes", type=int, default=1)
+    t.add_argument("--distances", action="store_true")
     args = parser.parse_args()
     try:
         if args.command == "prepare":
             report = prepare(args.pbf, args.profile, args.workdir, args.threads, args.no_turn_costs)
         else:
-            report = table(args.storage, args.points, args.out, args.chunk, args.processes)
+            report = table(args.storage, args.points, args.out, args.chunk, args.processes, args.distances)
     except Exception as error:  # reported to the benchmark as JSON, never a traceback
         print(json.dumps({"error": f"{type(error).__name__}: {error}"}))
         return 1

@@ -6,9 +6,11 @@ when it is on the PATH, a Python client otherwise.
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -34,6 +36,24 @@ def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def arguments(name: str, doc: str, defaults: dict) -> argparse.ArgumentParser:
+    """The options every server benchmark takes (how long, how many clients, the gunicorn workers and threads,
+    the demo's data folder); the benchmark adds its own. `defaults`: the benchmark's (value, help) of
+    "duration" and "threads" and its number of "clients". `name` names the benchmark in its failures."""
+    global NAME
+    NAME = name
+    duration, duration_help = defaults["duration"]
+    threads, threads_help = defaults["threads"]
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=duration, help=duration_help)
+    parser.add_argument("--clients", type=int, default=defaults["clients"])
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=threads, help=threads_help)
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench-speed")
+    parser.add_argument("--setup", action="store_true", help="migrate and load the demo even if present")
+    return parser
+
+
 def demo_env(data_dir: Path, setup: bool) -> dict:
     """Environment of a server on the demo city in `data_dir` (SQLite), set up when missing or asked."""
     for tool in ("vicinato", "gunicorn"):
@@ -42,6 +62,8 @@ def demo_env(data_dir: Path, setup: bool) -> dict:
                 f"{tool} is not installed in {BIN}; run `make setup` (or `.venv/bin/pip install -e .`) first."
             )
     env = {**os.environ, "VICINATO_DATA_DIR": str(data_dir), "DEBUG": "0", "LOG_LEVEL": "ERROR"}
+    # The deployment's settings need a signing key: a random one for this run.
+    env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     env.pop("DATABASE_URL", None)
     if setup or not (data_dir / "vicinato.sqlite3").exists():
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -229,11 +251,42 @@ def _wrk(base: str, paths: list[str], clients: int, seconds: float) -> dict:
     }
 
 
-def _get(connection: http.client.HTTPConnection, path: str) -> int:
-    connection.request("GET", path)
+def _get(connection: http.client.HTTPConnection, path: str, headers: dict | None = None) -> int:
+    connection.request("GET", path, headers=headers or {})
     response = connection.getresponse()
     response.read()
     return response.status
+
+
+def get_or_reconnect(
+    connection: http.client.HTTPConnection, path: str, headers: dict | None = None
+) -> tuple[bool, http.client.HTTPConnection]:
+    """GET `path`: whether it answered 200, and the connection to go on with (a new one, with the same timeout,
+    after a broken one)."""
+    try:
+        return _get(connection, path, headers) == 200, connection
+    except (OSError, http.client.HTTPException):
+        connection.close()
+        return False, http.client.HTTPConnection(connection.host, connection.port, timeout=connection.timeout)
+
+
+def run_together(clients: list) -> None:
+    """Run each of the callables in a thread of its own, all at once, until all are done."""
+    threads = [threading.Thread(target=client) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def machine(server: Server, load_start: list[float]) -> dict:
+    """What a server benchmark's JSON tells about the server and the machine it ran on."""
+    return {
+        "gunicorn": server.settings(),
+        "cpu_count": os.cpu_count(),
+        "load_avg_start": load_start,
+        "load_avg_end": load(),
+    }
 
 
 def _python_closed(base: str, paths: list[str], clients: int, seconds: float) -> dict:
@@ -250,23 +303,14 @@ def _python_closed(base: str, paths: list[str], clients: int, seconds: float) ->
         while time.perf_counter() < stop:
             i += 1
             start = time.perf_counter()
-            try:
-                ok = _get(connection, paths[i % len(paths)]) == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                connection.close()
-                connection = http.client.HTTPConnection(host, int(port), timeout=10)
+            ok, connection = get_or_reconnect(connection, paths[i % len(paths)])
             elapsed = (time.perf_counter() - start) * 1000
             with lock:
                 latencies.append(elapsed)
                 errors += not ok
 
     began = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(n * 7919,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([lambda n=n: client(n * 7919) for n in range(clients)])
     return {
         "requests": len(latencies),
         "seconds": time.perf_counter() - began,
@@ -299,22 +343,13 @@ def fixed_rate(server: Server, paths: list[str], rate: float, seconds: float, cl
             wait = began + due[i] - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
-            try:
-                ok = _get(connection, paths[i % len(paths)]) == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                connection.close()
-                connection = http.client.HTTPConnection(host, int(port), timeout=10)
+            ok, connection = get_or_reconnect(connection, paths[i % len(paths)])
             elapsed = (time.perf_counter() - began - due[i]) * 1000
             with lock:
                 latencies.append(elapsed)
                 errors += not ok
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([client] * clients)
     cpu = server.cpu_seconds() - cpu_before
     wall = time.perf_counter() - began
     return {

@@ -45,6 +45,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -73,6 +74,27 @@ HOT_HOUR = 9  # hot bookings start at 09:00 or 10:00 and last 1-2 hours: they ra
 def use_server(url: str) -> None:
     global SERVER
     SERVER = url.rstrip("/")
+
+
+def django_on(database: str, conn_max_age: int) -> dict:
+    """Create `database` on the server, set Django up on it in this process (to seed it) and give back the
+    environment of the server processes (the same database, persistent connections, no DEBUG)."""
+    create_database(database)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{SERVER}/{database}",
+        "CONN_MAX_AGE": str(conn_max_age),
+        "DEBUG": "0",
+        # The deployment's settings need a signing key: a random one for this run.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+    }
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "CONN_MAX_AGE", "DEBUG", "SECRET_KEY")})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vicinato.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    return env
 
 
 def fail(message: str) -> None:
@@ -666,19 +688,7 @@ def main() -> None:
 
     load_start = load()
     use_server(args.postgres)
-    create_database(args.database)
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{SERVER}/{args.database}",
-        "CONN_MAX_AGE": str(args.conn_max_age),
-        "DEBUG": "0",
-    }
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "CONN_MAX_AGE", "DEBUG")})
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vicinato.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+    env = django_on(args.database, args.conn_max_age)
     from django.db import connection
 
     data = seed(args.resources, args.people)

@@ -18,10 +18,8 @@ The demo city lives in its own data folder (`--data-dir`, default var/bench-spee
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
-import os
 import random
 import sys
 import threading
@@ -33,6 +31,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _serve  # noqa: E402
 
+# The defaults of the options every server benchmark takes (_serve.arguments): one client, gthread workers.
+SERVER = {
+    "duration": (30, "seconds of measuring"),
+    "clients": 1,
+    "threads": (2, "threads per worker (gthread workers)"),
+}
 TARGET_P95_MS = 100
 SEARCH_PAGES = {
     "register",
@@ -114,15 +118,7 @@ def measure(server: _serve.Server, order: list[tuple[str, str, dict]], clients: 
             i += 1
             cpu_before = server.cpu_seconds(pids) if clients == 1 else 0.0
             start = time.perf_counter()
-            try:
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                connection.close()
-                connection = http.client.HTTPConnection(host, int(port), timeout=60)
+            ok, connection = _serve.get_or_reconnect(connection, path, headers)
             elapsed = (time.perf_counter() - start) * 1000
             used = server.cpu_seconds(pids) - cpu_before if clients == 1 else 0.0
             with lock:
@@ -130,11 +126,7 @@ def measure(server: _serve.Server, order: list[tuple[str, str, dict]], clients: 
                 cpu[name] += used
                 errors[name] += not ok
 
-    threads = [threading.Thread(target=client, args=(n * len(order) // clients,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _serve.run_together([lambda n=n: client(n * len(order) // clients) for n in range(clients)])
     results = {}
     for name, t in sorted(times.items()):
         results[name] = {"requests": len(t), "errors": errors[name], **_serve.summary(t)}
@@ -144,18 +136,9 @@ def measure(server: _serve.Server, order: list[tuple[str, str, dict]], clients: 
 
 
 def main() -> None:
-    _serve.NAME = "pages benchmark"
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--duration", type=float, default=30, help="seconds of measuring")
-    parser.add_argument("--clients", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per worker (gthread workers)")
+    parser = _serve.arguments("pages benchmark", __doc__, SERVER)
     parser.add_argument("--places", type=int, default=20, help="random place pages")
     parser.add_argument("--htmx", action="store_true", help="also the partial answers to htmx requests")
-    parser.add_argument("--data-dir", type=Path, default=_serve.ROOT / "var" / "bench-speed")
-    parser.add_argument("--setup", action="store_true", help="migrate and load the demo even if present")
     args = parser.parse_args()
 
     env = _serve.demo_env(args.data_dir, args.setup)
@@ -189,10 +172,7 @@ def main() -> None:
                     "worst_search_or_place_p95_ms": worst,
                     "met": worst < 100,
                 },
-                "gunicorn": server.settings(),
-                "cpu_count": os.cpu_count(),
-                "load_avg_start": load_start,
-                "load_avg_end": _serve.load(),
+                **_serve.machine(server, load_start),
             },
             indent=2,
         )

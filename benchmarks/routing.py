@@ -21,8 +21,16 @@ engines reach within the cutoff, for our default settings and for OSRM-like spee
 against OSRM's stock profiles; and, for bikes, our OSRM-like speeds without any turn or signal
 cost against a copy of OSRM's bicycle profile without its turn and traffic-signal costs.
 
+Driving (`car`): the time and the metres of the fastest route between --car-pairs random origins
+and as many destinations (points on the car graph's streets), every origin to every destination
+(ModeGraph.trip_table(), no cutoff), for our default settings (rush-hour congestion) and for
+OSRM-like ones (free flow), against OSRM's stock car profile (Table API with durations and
+distances): agreement on the pairs (origin i, destination i) and on every cell, and the speed of
+trips within 5 km of the Duomo (to compare with the TomTom Traffic Index's rush-hour speeds).
+
 Prints ONE JSON document on stdout; progress goes to stderr.
-Usage: python benchmarks/routing.py [--origins 100000] [--places 300] [--no-osrm] [--output FILE]
+Usage: python benchmarks/routing.py [--origins 100000] [--places 300] [--car-pairs 1000] [--no-osrm]
+       [--output FILE]
 """
 
 from __future__ import annotations
@@ -32,10 +40,8 @@ import dataclasses
 import glob
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -48,11 +54,16 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _engine import LOAD_SEEN, in_child, max_rss_mb, sample_on_streets, say  # noqa: E402
 
 from vicinato.routing import ModeGraph, Network, RoutingSettings  # noqa: E402
+from vicinato.routing.projection import haversine_m  # noqa: E402
 from vicinato.routing.reach import ReachIndex  # noqa: E402
 
 DEFAULT_PBF = ROOT / "data" / "milano" / "milan_italy_small.osm.pbf"
+DUOMO = (45.46420, 9.19010)
 CACHE = ROOT / ".cache"
 OSRM_PROFILES = {"walk": "foot", "bike": "bicycle"}
 SETTINGS = {
@@ -72,47 +83,21 @@ SETTINGS = {
 MODES_OF = {"default": ("walk", "bike"), "osrm_like": ("walk", "bike"), "osrm_like_no_turns": ("bike",)}
 
 
-LOAD_SEEN: list[float] = []
-
-
-def say(message: str) -> None:
-    # The 1-minute load average at each step goes into the JSON: on a shared 2-core machine,
-    # anything else running skews both engines' timings.
-    LOAD_SEEN.append(round(os.getloadavg()[0], 2))
-    print(f"[{time.strftime('%H:%M:%S')}] {message} (load {LOAD_SEEN[-1]})", file=sys.stderr, flush=True)
-
-
-def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def _child_entry(connection: Any, target: Any, args: tuple[Any, ...]) -> None:
-    try:
-        result = target(*args)
-        result["peak_rss_mb"] = peak_rss_mb()
-        connection.send(result)
-    except Exception as error:  # reported, not raised, so the benchmark goes on
-        connection.send({"error": f"{type(error).__name__}: {error}"})
-
-
 def _in_child(target: Any, *args: Any) -> dict[str, Any]:
     """Run target(*args) -> dict in a fresh interpreter, so its time and peak memory are its own."""
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    process = ctx.Process(target=_child_entry, args=(child, target, args))
-    process.start()
-    result = parent.recv()
-    process.join()
-    return result
+    return in_child(target, *args, measure=max_rss_mb)
 
 
 def _build(pbf: Path, cache_dir: Path, settings: RoutingSettings) -> dict[str, Any]:
     started = time.perf_counter()
+    cpu_started = time.process_time()
     network = Network.build(pbf, settings)
     build_s = time.perf_counter() - started
+    build_cpu_s = time.process_time() - cpu_started
     path = network.save(cache_dir / "bench.npz")
     return {
         "build_s": round(build_s, 3),
+        "build_cpu_s": round(build_cpu_s, 3),
         "save_s": round(time.perf_counter() - started - build_s, 3),
         "cache_bytes": path.stat().st_size,
         "report": network.report.to_dict(),
@@ -121,14 +106,17 @@ def _build(pbf: Path, cache_dir: Path, settings: RoutingSettings) -> dict[str, A
 
 def _load(pbf: Path, cache_dir: Path, settings: RoutingSettings) -> dict[str, Any]:
     started = time.perf_counter()
+    cpu_started = time.process_time()
     network = Network.load(cache_dir / "bench.npz", settings)
     load_s = time.perf_counter() - started
+    load_cpu_s = time.process_time() - cpu_started
     started = time.perf_counter()
     for mode in network.modes:
         network.graph(mode)._snap_index()
     snap_index_s = time.perf_counter() - started
     return {
         "load_s": round(load_s, 3),
+        "load_cpu_s": round(load_cpu_s, 3),
         "snap_index_build_s": round(snap_index_s, 3),
         "sizes": {mode: network.graph(mode).sizes() for mode in network.modes},
     }
@@ -183,16 +171,6 @@ def _readable(settings: RoutingSettings) -> dict[str, Any]:
     return {k: dict(v) if isinstance(v, tuple) else v for k, v in settings.to_dict().items()}
 
 
-def sample_on_streets(graph: ModeGraph, count: int, rng: np.random.Generator) -> np.ndarray:
-    """(count, 2) lat/lon points on the graph's streets, uniform per metre of street."""
-    length = graph.seg_len_m.astype(np.float64)
-    seg = rng.choice(len(length), size=count, p=length / length.sum())
-    frac = rng.random(count)
-    lat, lon = graph.shape_lat, graph.shape_lon
-    u, v = graph.seg_u[seg], graph.seg_v[seg]
-    return np.column_stack([lat[u] + frac * (lat[v] - lat[u]), lon[u] + frac * (lon[v] - lon[u])])
-
-
 def our_table(
     graph: ModeGraph, origins: np.ndarray, places: np.ndarray, cutoff_s: float, runs: int = 3
 ) -> tuple[np.ndarray, dict]:
@@ -226,6 +204,55 @@ def our_table(
         "share_within_cutoff": round(float(np.isfinite(table).mean()), 4),
         "points_off_map": int((~o.ok).sum() + (~d.ok).sum()),
     }
+
+
+def our_trips(
+    graph: ModeGraph, origins: np.ndarray, destinations: np.ndarray, runs: int = 3
+) -> tuple[Any, dict]:
+    """graph.trip_table() (every origin to every destination, no cutoff) timed `runs` times, and
+    graph.table() (times only) once, for the cost of carrying the metres along."""
+    graph.trip_table(origins[:5], destinations[:5])  # JIT, see jit_times()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        cpu_started = time.process_time()
+        trips = graph.trip_table(origins, destinations, strict=False)
+        timings.append((time.perf_counter() - started, time.process_time() - cpu_started))
+    median = sorted(timings)[len(timings) // 2]
+    started = time.perf_counter()
+    graph.table(origins, destinations, np.inf, strict=False)
+    table_s = time.perf_counter() - started
+    return trips, {
+        "threads": graph.workers,
+        "cells": int(trips.seconds.size),
+        "trip_table_s": round(median[0], 3),
+        "trip_table_s_each_run": [round(t[0], 3) for t in timings],
+        "trip_table_cpu_s": round(median[1], 3),
+        "table_times_only_s": round(table_s, 3),
+        "search_states": graph.state_count,
+        "share_reached": round(float(np.isfinite(trips.seconds).mean()), 4),
+        "median_trip_km": round(float(np.median(trips.metres[np.isfinite(trips.metres)])) / 1000, 2),
+    }
+
+
+def centre_speeds(trips: dict[str, Any], origins: np.ndarray, destinations: np.ndarray) -> dict[str, Any]:
+    """Average speed (metres / seconds) of the pairs (origin i, destination i) with both ends within
+    5 km of the Duomo and at least 2 km apart, per settings label."""
+    pairs = np.arange(len(origins))
+    near = (haversine_m(origins[:, 1], origins[:, 0], DUOMO[1], DUOMO[0]) < 5000) & (
+        haversine_m(destinations[:, 1], destinations[:, 0], DUOMO[1], DUOMO[0]) < 5000
+    )
+    apart = haversine_m(origins[:, 1], origins[:, 0], destinations[:, 1], destinations[:, 0]) > 2000
+    chosen = pairs[near & apart]
+    result: dict[str, Any] = {"pairs": len(chosen)}
+    for label, table in trips.items():
+        seconds, metres = table.seconds[chosen, chosen], table.metres[chosen, chosen]
+        kmh = metres / seconds * 3.6
+        result[f"{label}_kmh_p10_p50_p90"] = [round(float(x), 1) for x in np.percentile(kmh, [10, 50, 90])]
+    if {"default", "osrm_like"} <= trips.keys():
+        ratio = trips["default"].seconds[chosen, chosen] / trips["osrm_like"].seconds[chosen, chosen]
+        result["time_ratio_rush_hour_over_free_flow_p50"] = round(float(np.median(ratio)), 3)
+    return result
 
 
 def reach_latency(
@@ -381,6 +408,7 @@ def main() -> int:
     parser.add_argument("--places", type=int, default=300)
     parser.add_argument("--cutoff-min", type=float, default=30.0)
     parser.add_argument("--reach-queries", type=int, default=1000)
+    parser.add_argument("--car-pairs", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20151)
     parser.add_argument("--no-osrm", action="store_true", help="skip the OSRM comparison")
     parser.add_argument("--osrm-venv", type=Path, default=CACHE / "osrm-venv")
@@ -425,9 +453,11 @@ def main() -> int:
             loaded = _in_child(_load, pbf, cache_dir, settings)
             out["build"][label] = {
                 "build_s": built.get("build_s"),
+                "build_cpu_s": built.get("build_cpu_s"),
                 "build_peak_rss_mb": built.get("peak_rss_mb"),
                 "cache_file_mb": round(built.get("cache_bytes", 0) / 2**20, 2),
                 "load_s": loaded.get("load_s"),
+                "load_cpu_s": loaded.get("load_cpu_s"),
                 "load_peak_rss_mb": loaded.get("peak_rss_mb"),
                 "snap_index_build_s": loaded.get("snap_index_build_s"),
                 "graph_sizes": loaded.get("sizes"),
@@ -470,13 +500,28 @@ def main() -> int:
         queries = sample_on_streets(graph, args.reach_queries, rng)
         say(f"ReachIndex latency ({mode})")
         out["ours"][mode]["reach_index"] = reach_latency(graph, points[mode][1], queries, within_s=900)
-    out["ours"]["peak_rss_mb_whole_benchmark_so_far"] = peak_rss_mb()
+    car_graph = networks["default"].graph("car")
+    car_points = (
+        sample_on_streets(car_graph, args.car_pairs, rng),
+        sample_on_streets(car_graph, args.car_pairs, rng),
+    )
+    car_trips: dict[str, Any] = {}
+    out["ours"]["car"] = {}
+    for label in ("default", "osrm_like"):
+        g = networks[label].graph("car")
+        g._snap_index()
+        say(f"our car trip table {args.car_pairs} × {args.car_pairs} ({label} settings, {g.workers} threads)")
+        car_trips[label], out["ours"]["car"][label] = our_trips(g, *car_points)
+    out["ours"]["car"]["within_5_km_of_the_duomo"] = centre_speeds(car_trips, *car_points)
+    out["ours"]["peak_rss_mb_whole_benchmark_so_far"] = max_rss_mb()
 
     # OSRM.
     if args.no_osrm:
         out["osrm"] = {"skipped": "--no-osrm"}
     else:
         out["osrm"] = run_osrm(args, pbf, sha, points, ours, out["ours"], cutoff_s)
+        if out["osrm"].get("available"):
+            out["osrm"]["car"] = run_osrm_car(args, pbf, sha, car_points, car_trips, out["ours"]["car"])
     out["machine"]["load_average_1min_at_each_step"] = LOAD_SEEN
     text = json.dumps(out, indent=2)
     print(text)
@@ -558,6 +603,50 @@ def run_osrm(
                 for label in labels
             }
     return result
+
+
+def run_osrm_car(
+    args: argparse.Namespace,
+    pbf: Path,
+    sha: str,
+    points: tuple[np.ndarray, np.ndarray],
+    trips: dict,
+    timings: dict,
+) -> dict:
+    """OSRM's car profile on the same origins and destinations (durations and distances), and the
+    agreement of our times and metres with its, on the pairs and on every cell."""
+    python, _ = ensure_osrm_venv(args.osrm_venv)
+    assert python is not None  # run_osrm found it
+    version = osrm_version(python)
+    storage, prep = osrm_prepare(python, pbf, sha, version, "car", False)
+    entry: dict[str, Any] = {"profile": "car", "prepare": prep}
+    if storage is None:
+        return entry
+    with tempfile.TemporaryDirectory() as tmp:
+        point_file = Path(tmp) / "car-points.npz"
+        np.savez(point_file, origins=points[0], places=points[1])
+        out_file = Path(tmp) / "car-osrm.npy"
+        say(f"OSRM car table {len(points[0])} × {len(points[1])} with distances (1 process)")
+        timing = run_worker(
+            python, "table", "--storage", str(storage), "--points", str(point_file), "--out", str(out_file),
+            "--chunk", str(len(points[0])), "--processes", "1", "--distances",
+        )  # fmt: skip
+        entry["table_1_process"] = timing
+        if "error" in timing:
+            return entry
+        seconds = np.load(out_file).astype(np.float64)
+        metres = np.load(Path(tmp) / "car-osrm-distances.npy").astype(np.float64)
+    ours_s = float(timings["default"]["trip_table_s"])
+    entry["speed_ratio_osrm_1_process_over_ours"] = round(float(timing["table_calls_s"]) / ours_s, 2)
+    pairs = np.arange(len(points[0]))
+    entry["agreement"] = {}
+    for label, table in trips.items():
+        entry["agreement"][f"ours_{label}_settings"] = {
+            f"{what}_{scope}": agreement(mine[cells], theirs[cells], np.inf)
+            for scope, cells in (("pairs", (pairs, pairs)), ("all_cells", (slice(None), slice(None))))
+            for what, mine, theirs in (("metres", table.metres, metres), ("seconds", table.seconds, seconds))
+        }
+    return entry
 
 
 if __name__ == "__main__":

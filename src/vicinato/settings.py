@@ -1,9 +1,13 @@
 """Django settings for Vicinato, read from environment variables only."""
 
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +33,31 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 SOURCE_DATA_DIR = Path(os.environ.get("VICINATO_SOURCE_DATA_DIR", PROJECT_DIR / "data"))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or "insecure-development-key-set-SECRET_KEY-in-production"
+
+
+def development_secret_key(data_dir: Path) -> str:
+    """A random key made once into the data folder (readable by its owner only) and reused, as pretix does."""
+    path = data_dir / "secret_key"
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key)
+    return key
+
+
+# The key that signs sessions and links: from the environment; in development (DEBUG=1) a random one kept in the
+# data folder; never a fixed one, so without it a server that is not in development does not start.
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set SECRET_KEY to a long random string (e.g. python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'), or DEBUG=1 for development."
+        )
+    SECRET_KEY = development_secret_key(DATA_DIR)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -42,14 +70,20 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "csp",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "vicinato.geo",
     "vicinato.register",
     "vicinato.booking",
     "vicinato.agreements",
+    "vicinato.activities",
+    "vicinato.impact",
+    "vicinato.planning",
     "vicinato.web",
     "vicinato.api",
+    "vicinato.demo",
 ]
 
 # Requests under /api/ go through API_MIDDLEWARE instead (vicinato.api.middleware.ApiStackMiddleware).
@@ -64,16 +98,20 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 # MIDDLEWARE without static files, messages and the pages' language: the API negotiates its own.
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vicinato.api.middleware.ApiLanguageMiddleware",
+    "vicinato.api.middleware.ApiInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "vicinato.urls"
@@ -110,7 +148,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, with a health check of kept connections that needs no query (vicinato.postgres.base).
     DATABASES["default"]["ENGINE"] = "vicinato.postgres"
     # The server keeps the plan of a statement run this often on a connection: only the booking engine's
-    # hot queries (vicinato.booking.prepared) use it. 0 turns it off, e.g. behind a pooler in transaction mode.
+    # hot queries (vicinato.lib.prepared) use it. 0 turns it off, e.g. behind a pooler in transaction mode.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
         int(os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")) or None
     )
@@ -124,11 +162,49 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def cache_from_url(url: str) -> dict:
+    """The cache of CACHE_URL: locmem:// (the default, this process only), db:// (a table of the database, shared
+    by every server; made by `vicinato createcachetable`), redis://host:port/db or memcached://host:port."""
+    if url in ("", "locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith("db://"):
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": url[5:] or "vicinato_cache",
+        }
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url.startswith("memcached://"):
+        return {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache", "LOCATION": url[12:]}
+    raise ImproperlyConfigured(
+        f"Set CACHE_URL to locmem://, db://, redis://host:port/db or memcached://host:port, not {url!r}."
+    )
+
+
+# The cache holds the rate limits (vicinato.lib.ratelimit): shared between servers unless it is locmem://.
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
+
+# Django's password validators, all of them.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Repeated wrong passwords (django-axes): after LOGIN_FAILURE_LIMIT failures for one username from one address,
+# signing in is refused for LOGIN_LOCKOUT_MINUTES, with a message; the attempts are kept in the database, so every
+# server counts together. A right password before the limit resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "vicinato.web.site.views.locked_out"
+AXES_VERBOSE = False
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:home"
@@ -137,6 +213,8 @@ LANGUAGE_CODE = "it"
 LANGUAGES = [("it", _("Italian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Rome"
+# Our own date formats where Django's differ from how the language writes dates (vicinato/formats/it).
+FORMAT_MODULE_PATH = ["vicinato.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -186,6 +264,35 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# HTTPS: HTTPS=1 says the site is served over HTTPS (usually behind a reverse proxy) and turns on, unless each is
+# set otherwise: the redirect of http:// to https://, cookies sent over HTTPS only, and HSTS for a year
+# (with subdomains and preload). SECURE_PROXY_SSL_HEADER names the header by which the proxy says the request came
+# over HTTPS, e.g. "X-Forwarded-Proto: https" (set it only behind a proxy that always sets that header).
+HTTPS = env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+LANGUAGE_COOKIE_SECURE = env_bool("LANGUAGE_COOKIE_SECURE", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", "")
+
+
+def proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """'X-Forwarded-Proto: https' -> ('HTTP_X_FORWARDED_PROTO', 'https'), as Django's setting wants it."""
+    if not value.strip():
+        return None
+    name, separator, expected = value.partition(":")
+    if not separator or not name.strip() or not expected.strip():
+        raise ImproperlyConfigured(
+            f"Set SECURE_PROXY_SSL_HEADER as 'Header-Name: value', e.g. 'X-Forwarded-Proto: https', not {value!r}."
+        )
+    return "HTTP_" + name.strip().upper().replace("-", "_"), expected.strip()
+
+
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -198,13 +305,52 @@ MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z
 MAP_TILE_ATTRIBUTION = os.environ.get(
     "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 )
+
+
+def tile_source(url: str) -> list[str]:
+    """The origin of the map's tiles for the Content-Security-Policy ('{s}.' subdomains as a wildcard)."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return []  # tiles from this site
+    return [f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"]
+
+
+# Content-Security-Policy (django-csp) on every page and the API's docs: scripts, styles, fonts and requests from
+# this site only (the pages have no inline script); images also from the map's tile server. Inline styles are
+# allowed (Bootstrap Italia, htmx and the map's library add <style> elements and style attributes; a style cannot
+# run script).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", *tile_source(MAP_TILE_URL)],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Who runs the site, for the footer, the privacy notice, the accessibility statement and the legal notes.
+SITE_OWNER = os.environ.get("VICINATO_SITE_OWNER", "Vicinato (demo)")
+CONTACT_EMAIL = os.environ.get("VICINATO_CONTACT_EMAIL", "info@vicinato.example")
+# The data protection officer (GDPR art. 37) and where accessibility feedback goes (AgID's guidelines).
+DPO_EMAIL = os.environ.get("VICINATO_DPO_EMAIL", "") or CONTACT_EMAIL
+ACCESSIBILITY_EMAIL = os.environ.get("VICINATO_ACCESSIBILITY_EMAIL", "") or CONTACT_EMAIL
+# The day the accessibility statement was last reviewed (ISO date), as AgID's model asks.
+ACCESSIBILITY_REVIEWED = os.environ.get("VICINATO_ACCESSIBILITY_REVIEWED", "2026-12-07")
 
 # Routing: the OSM extract of the city (replaced by `vicinato import-osm FILE`), the graph cache shared by
 # all databases, and the per-database index of places reachable from any point.
 ROUTING_OSM_FILE = Path(
     os.environ.get("VICINATO_OSM_FILE", SOURCE_DATA_DIR / "milano" / "milan_italy_small.osm.pbf")
 )
+# Public transport: the GTFS feeds of the city (comma-separated; replaced by `vicinato import-gtfs FEED.zip`).
+TRANSIT_FEEDS = env_list("VICINATO_GTFS_FILES", str(SOURCE_DATA_DIR / "milano" / "milano_small_gtfs.zip"))
 ROUTING_CACHE_DIR = Path(os.environ.get("VICINATO_ROUTING_CACHE_DIR", DATA_DIR / "routing"))
 ROUTING_INDEX_DIR = Path(os.environ.get("VICINATO_ROUTING_INDEX_DIR", DATA_DIR / "routing" / "index"))
 ROUTING_WALK_SPEED_KMH = float(os.environ.get("VICINATO_WALK_SPEED_KMH", "4.8"))

@@ -8,7 +8,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from vicinato.api.api import api
-from vicinato.register import opendata
+from vicinato.web import opendata
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("opendata/places.csv", opendata.places_csv, name="opendata-csv"),
     path("opendata/places.geojson", opendata.places_geojson, name="opendata-geojson"),
     path("opendata/places.json", opendata.places_json, name="opendata-json"),
+    path("opendata/impact.csv", opendata.impact_csv, name="opendata-impact-csv"),
     path("opendata/catalog.json", opendata.catalog_json, name="opendata-catalog"),
 ]
 
@@ -23,13 +24,12 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("vicinato.web.urls")),
-    path("", include("vicinato.agreements.urls")),
     prefix_default_language=False,
 )
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-handler403 = "vicinato.web.views.error_403"
-handler404 = "vicinato.web.views.error_404"
-handler500 = "vicinato.web.views.error_500"
+handler403 = "vicinato.web.site.errors.error_403"
+handler404 = "vicinato.web.site.errors.error_404"
+handler500 = "vicinato.web.site.errors.error_500"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from tests.booking.conftest import NOW, TUESDAY, at, file_database, make_resource  # noqa: F401
 from vicinato.agreements.models import Affiliation, Agreement, VoucherApplication, VoucherProgramme
 from vicinato.booking.models import Resource
+from vicinato.booking.services import reserve
 from vicinato.register.models import Membership, Organisation
 
 __all__ = ["NOW", "TUESDAY", "at", "make_resource", "affiliate", "make_agreement", "make_programme"]
@@ -83,17 +84,13 @@ def host(organisation):
 
 
 @pytest.fixture
-def host_admin(user_factory, host):
-    user = user_factory("hostadmin", first_name="Hanna", last_name="Host")
-    Membership.objects.create(organisation=host, user=user, role=Membership.Role.ADMIN)
-    return user
+def host_admin(member_factory, host):
+    return member_factory("hostadmin", host, Membership.Role.ADMIN, first_name="Hanna", last_name="Host")
 
 
 @pytest.fixture
-def host_staff(user_factory, host):
-    user = user_factory("hoststaff")
-    Membership.objects.create(organisation=host, user=user, role=Membership.Role.STAFF)
-    return user
+def host_staff(member_factory, host):
+    return member_factory("hoststaff", host, Membership.Role.STAFF)
 
 
 @pytest.fixture
@@ -107,17 +104,13 @@ def city_hall(db):
 
 
 @pytest.fixture
-def company_admin(user_factory, company):
-    user = user_factory("companyadmin")
-    Membership.objects.create(organisation=company, user=user, role=Membership.Role.ADMIN)
-    return user
+def company_admin(member_factory, company):
+    return member_factory("companyadmin", company, Membership.Role.ADMIN)
 
 
 @pytest.fixture
-def city_admin(user_factory, city_hall):
-    user = user_factory("cityadmin")
-    Membership.objects.create(organisation=city_hall, user=user, role=Membership.Role.ADMIN)
-    return user
+def city_admin(member_factory, city_hall):
+    return member_factory("cityadmin", city_hall, Membership.Role.ADMIN)
 
 
 @pytest.fixture
@@ -144,3 +137,45 @@ def desks(place):
 @pytest.fixture
 def agreement(host, company, city_hall, desks):
     return make_agreement(host, [company, city_hall], [desks])
+
+
+@pytest.fixture
+def funder_people(user_factory, city_hall):
+    """A member of the funder's staff, and two people with accounts to name as a programme's reviewers."""
+    staff = user_factory("fundstaff")
+    Membership.objects.create(organisation=city_hall, user=staff, role=Membership.Role.STAFF)
+    return {"checker": user_factory("checker"), "marta": user_factory("marta"), "staff": staff}
+
+
+@pytest.fixture
+def programme_people(city_admin, company_admin, funder_people, user_factory) -> dict:
+    """Who the programme desk's permission tests try, by name: the funder's and another organisation's
+    administrators, the site's administrator ("root"), the funder's staff and the people it may name reviewers."""
+    return {
+        "city_admin": city_admin,
+        "company_admin": company_admin,
+        "root": user_factory("root", is_superuser=True),
+        **funder_people,
+    }
+
+
+@pytest.fixture
+def spent(city_hall, place, user_factory):
+    """A programme with 10.00 EUR reserved for a booking of a beneficiary's."""
+    programme = make_programme(city_hall, documents=[("ISEE", "ISEE"), ("Carta d'identità", "Identity card")])
+    programme.places.add(place)
+    person = user_factory("cora")
+    beneficiary(programme, person)
+    reserve(person, make_resource(place, price_cents_per_slot=1000), at("09:00"), at("10:00"), now=NOW)
+    return programme
+
+
+@pytest.fixture
+def association(db):
+    """A business association, which runs a community of its members."""
+    return Organisation.objects.create(kind=Organisation.Kind.ASSOCIATION, legal_name="Assolombarda Smart")
+
+
+@pytest.fixture
+def association_admin(member_factory, association):
+    return member_factory("assoadmin", association, Membership.Role.ADMIN)

@@ -146,14 +146,14 @@ def test_suspension_may_keep_the_bookings_and_still_tells_the_people(
     assert "kept: the host honours bookings already made" in english
 
 
-def test_resume_and_end_and_what_cannot_move(agreement, host_admin, desks, clerk):
+def test_resume_and_end_and_what_cannot_be_applied(agreement, host_admin, desks, clerk):
     services.change_agreement_state(agreement, "suspend", host_admin, "Audit", now=NOW)
     services.change_agreement_state(agreement, "resume", host_admin, now=NOW)
     assert reserve(clerk, desks, at("09:00"), at("10:00"), now=NOW)
     services.change_agreement_state(agreement, "end", host_admin, "Pilot over", cancel_bookings=True, now=NOW)
     with pytest.raises(
         ConflictError,
-        match="An agreement that is 'Ended' cannot be moved with 'resume'; allowed from: Suspended",
+        match="'resume' is not possible for an agreement that is 'Ended'; it is possible from: Suspended",
     ):
         services.change_agreement_state(agreement, "resume", host_admin, now=NOW)
     with pytest.raises(ConflictError, match="Unknown action 'renew'"):

@@ -121,7 +121,7 @@ def test_dates_of_the_agreement(host, company, desks, employee):
     assert refusal(employee, desks, at("09:00", THURSDAY), at("10:00", THURSDAY)) == ""
     with translation.override("it"):
         assert refusal(employee, desks, at("09:00", FRIDAY), at("10:00", FRIDAY)) == (
-            "La convenzione «Smart Working Community» termina il 07 Marzo 2030; scegli un giorno entro quella data."
+            "La convenzione «Smart Working Community» termina il 7 marzo 2030; scegli un giorno entro quella data."
         )
 
 

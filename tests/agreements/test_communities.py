@@ -1,35 +1,21 @@
 """Communities (e.g. all members of a business association plus the municipality) are set up by the
-organisation that runs them, on its pages and through the API; an agreement that names a community is open
-to the people of every organisation in it."""
+organisation that runs them (through the API here; the pages: tests/web/agreements/test_community_pages.py);
+an agreement that names a community is open to the people of every organisation in it."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
+from tests.api.agreements.test_api import client_for
 from vicinato.agreements.models import Community
 from vicinato.agreements.permissions import Action, can
 from vicinato.agreements.services import bookable_agreements
-from vicinato.register.models import Membership, Organisation
+from vicinato.register.models import Membership
 
 from .conftest import affiliate
-from .test_api import client_for
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/agreements/communities"
-
-
-@pytest.fixture
-def association(db):
-    return Organisation.objects.create(kind=Organisation.Kind.ASSOCIATION, legal_name="Assolombarda Smart")
-
-
-@pytest.fixture
-def association_admin(user_factory, association):
-    user = user_factory("assoadmin")
-    Membership.objects.create(organisation=association, user=user, role=Membership.Role.ADMIN)
-    return user
 
 
 def test_an_association_forms_a_community_whose_people_book_under_an_agreement(
@@ -147,47 +133,6 @@ def test_refusals_of_communities_say_what_to_fix(association, association_admin,
     }
     assert api.delete(f"{URL}/{community.pk}/organisations/{2**64}").status_code == 404
     assert api.get(f"{URL}/{2**64}").status_code == 404
-
-
-def test_the_community_pages(client, association, association_admin, company, city_hall):
-    client.force_login(association_admin)
-    listing = client.get(f"/en/organizzazioni/{association.pk}/comunita/").content.decode()
-    assert "Communities we run" in listing and "New community" in listing
-    italian = client.get(f"/organizzazioni/{association.pk}/comunita/nuova/").content.decode()
-    assert 'lang="it"' in italian and "Nuova comunità gestita da Assolombarda Smart" in italian
-    refused = client.post(f"/en/organizzazioni/{association.pk}/comunita/nuova/", {"name": ""})
-    text = refused.content.decode()
-    assert "The community was not saved" in text
-    assert re.search(r'id="id_name"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="id_name"', text)
-    assert re.search(r'id="id_name-error">This field is required.', text)
-    answer = client.post(
-        f"/en/organizzazioni/{association.pk}/comunita/nuova/",
-        {"name": "Associati e Comune", "organisations": [company.pk, city_hall.pk]},
-    )
-    community = Community.objects.get()
-    assert answer.status_code == 302 and community.owner == association
-    assert set(community.organisations.all()) == {company, city_hall}
-    client.post(
-        f"/en/comunita/{community.pk}/modifica/", {"name": "Associati", "organisations": [company.pk]}
-    )
-    assert list(community.organisations.all()) == [company]
-    huge = client.post(f"/en/comunita/{community.pk}/modifica/", {"name": "A", "organisations": [str(2**64)]})
-    assert huge.status_code == 200 and "is not one of the available choices" in huge.content.decode()
-    member_view = client.get(f"/en/organizzazioni/{association.pk}/comunita/").content.decode()
-    assert "Associati" in member_view and "Lombarda Software S.p.A." in member_view
-
-
-def test_community_pages_are_for_the_owners_administrators(
-    client, association, company_admin, user_factory, company
-):
-    community = Community.objects.create(owner=association, name="Associati")
-    community.organisations.add(company)
-    client.force_login(company_admin)
-    assert client.get(f"/en/organizzazioni/{association.pk}/comunita/nuova/").status_code == 403
-    assert client.get(f"/en/comunita/{community.pk}/modifica/").status_code == 403
-    # A member organisation sees the communities it belongs to.
-    belongs = client.get(f"/en/organizzazioni/{company.pk}/comunita/").content.decode()
-    assert "Associati (run by Assolombarda Smart)" in belongs and "New community" in belongs
 
 
 def test_the_administrators_of_an_organisation_put_in_or_taken_out_are_told(

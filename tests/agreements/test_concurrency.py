@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import date, time
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,27 +17,26 @@ from django.utils import translation
 from vicinato.agreements.models import AgreementBooking, LedgerEntry
 from vicinato.booking.models import Reservation, Resource
 from vicinato.booking.services import reserve
-from vicinato.geo.models import Municipality
-from vicinato.register.models import OpeningHours, Organisation, Place
+from vicinato.register.models import Organisation, Place
 
+from ..conftest import place_of_its_own
 from .conftest import NOW, TUESDAY, affiliate, at, beneficiary, make_agreement, make_programme, make_resource
 
 THREADS = 20
 
 
 def _rooms(count: int, **rules) -> list[Resource]:
-    municipality = Municipality.objects.create(name="Milano", slug="milano-agreements-race")
-    organisation = Organisation.objects.create(kind=Organisation.Kind.COMPANY, legal_name="Host")
-    place = Place.objects.create(
-        operator=organisation,
+    place = place_of_its_own(
+        "milano-agreements-race",
+        TUESDAY.weekday(),
+        Organisation.Kind.COMPANY,
+        "Host",
         kind=Place.Kind.COMPANY_SPACE,
         name_it="Sede",
         address="Via Tortona 1",
         lat=45.45,
         lon=9.16,
-        municipality=municipality,
     )
-    OpeningHours.objects.create(place=place, weekday=TUESDAY.weekday(), opens=time(8, 30), closes=time(19))
     return [make_resource(place, name_it=f"Sala {n}", capacity=THREADS, **rules) for n in range(count)]
 
 

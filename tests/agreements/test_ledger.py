@@ -99,7 +99,7 @@ def test_a_rejected_request_releases(coworker, place, host_staff):
 def test_a_released_entry_cannot_be_committed(coworker, paid):
     reservation = reserve(coworker, paid, at("09:00"), at("10:00"), now=NOW)
     cancel(reservation, coworker, now=NOW)
-    assert vouchers.move(reservation, "commit", NOW).state == L.RELEASED
+    assert vouchers.ledger_transition(reservation, "commit", NOW).state == L.RELEASED
 
 
 @pytest.mark.parametrize(

@@ -8,12 +8,14 @@ import time
 from datetime import timedelta
 
 import pytest
+import time_machine
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
 from vicinato.agreements import memberships
 from vicinato.agreements.errors import ConflictError
-from vicinato.agreements.models import Affiliation, AllowedDomain
+from vicinato.agreements.models import INVITATION_SALT, Affiliation, AllowedDomain
 from vicinato.booking.models import Reservation, Resource
 from vicinato.booking.services import check_rules, reserve
 
@@ -83,6 +85,19 @@ def test_an_invitation_link_verifies_whoever_opens_it_once(
     assert (affiliation.state, affiliation.method, affiliation.kind) == (AS.ACTIVE, "invitation", "member")
     with pytest.raises(ConflictError, match="already been used"):
         memberships.accept_invitation(token, user_factory("latecomer"))
+
+
+def test_an_invitation_link_is_the_same_whenever_it_is_shown(newcomer, company, company_admin):
+    """The mail, the administrator's page and the API show one link, seconds or days apart; a link sent
+    before links were stable (signed with a timestamp) still opens the same invitation."""
+    invitation = memberships.invite(company_admin, company)
+    shown = invitation.token
+    with time_machine.travel(timezone.now() + timedelta(days=3, seconds=1), tick=False):
+        assert invitation.token == shown
+    older = signing.TimestampSigner(salt=INVITATION_SALT).sign_object(invitation.pk)
+    assert older != shown
+    assert memberships.invitation_from_token(older) == invitation
+    assert memberships.accept_invitation(older, newcomer).state == AS.ACTIVE
 
 
 @pytest.mark.parametrize("problem", ["expired", "revoked", "forged"])

@@ -157,7 +157,9 @@ def test_changes_requested_then_resubmitted_then_rejected_with_notes(
     with pytest.raises(PermissionDenied):
         vouchers.transition(application, "approve", person, now=MARCH)
     vouchers.transition(application, "reject", reviewer, "Not resident in Milan", now=MARCH)
-    with pytest.raises(ConflictError, match="'Rejected' cannot be moved with 'Withdraw'"):
+    with pytest.raises(
+        ConflictError, match="'Withdraw' is not possible for an application that is 'Rejected'"
+    ):
         vouchers.transition(application, "withdraw", person, now=MARCH)
     assert vouchers.allowed_actions(person, VoucherApplication.objects.get(pk=application.pk)) == []
 

@@ -1,6 +1,9 @@
 import pytest
 from django.test import Client
 
+# The middleware's tests (test_middleware.py) send booking requests.
+from tests.booking.conftest import person, resource, staff  # noqa: F401
+
 
 @pytest.fixture
 def client():

@@ -1,17 +1,18 @@
-"""The REST API: reading the register, writing places and applications with the same rules, 4xx errors."""
+"""The REST API as a whole: its OpenAPI document and docs, its operation ids, its deprecated aliases, and the
+language of its answers."""
 
-import json
+import re
 
-from vicinato.register.models import ApiToken, Application, Place, Requirement
-
-
-def token_for(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.objects.create(user=user).key}"}
+from django.test import Client
+from django.urls import resolve
 
 
-def post(client, url, payload, user=None, method="post"):
-    headers = token_for(user) if user else {}
-    return getattr(client, method)(url, data=json.dumps(payload), content_type="application/json", **headers)
+def operations(document: dict) -> dict[tuple[str, str], dict]:
+    return {
+        (method.upper(), path): operation
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    }
 
 
 def test_openapi_document_and_docs(client, db):
@@ -23,186 +24,59 @@ def test_openapi_document_and_docs(client, db):
     assert client.get("/api/v1/docs").status_code == 200
 
 
-def test_places_lists_only_listed_and_filters(client, listed, place, register, organisation, city):
-    Place.objects.create(
-        operator=organisation,
-        kind="library",
-        name_it="Non listato",
-        address="x",
-        lat=45.46,
-        lon=9.2,
-        municipality=city,
-    )
-    places = client.get("/api/v1/places").json()
-    assert [p["id"] for p in places] == [place.public_id]
-    assert places[0]["registers"] == ["milano"] and places[0]["municipio"] == "1"
-    assert client.get("/api/v1/places?kind=library").json() == []
-    assert len(client.get("/api/v1/places?amenity=printer&amenity=kitchen&district=1").json()) == 1
-    assert client.get("/api/v1/places?amenity=showers").json() == []
-    assert len(client.get("/api/v1/places?audience=freelancers").json()) == 1
-    assert client.get(f"/api/v1/places/{place.public_id}").json()["name"] == "Cowork Duomo"
+def test_operation_ids_are_unique_and_those_first_published(client, db):
+    """Generated clients name their methods after the operation ids: moving an endpoint keeps its id."""
+    found = operations(client.get("/api/v1/openapi.json").json())
+    ids = [operation["operationId"] for operation in found.values()]
+    assert len(ids) == len(set(ids))
+    assert {
+        ("GET", "/api/v1/places"): "vicinato_api_api_list_places",
+        ("GET", "/api/v1/places/nearby"): "vicinato_api_api_nearby_places",
+        ("GET", "/api/v1/coverage"): "vicinato_api_api_coverage",
+        ("POST", "/api/v1/applications/{pk}/transitions"): "vicinato_api_api_apply_transition",
+        ("POST", "/api/v1/booking/reservations"): "vicinato_booking_api_create_reservation",
+        ("GET", "/api/v1/booking/places/{public_id}/day-plan"): "vicinato_booking_api_day_plan",
+        ("GET", "/api/v1/agreements"): "vicinato_agreements_api_list_agreements",
+        ("POST", "/api/v1/agreements/{pk}/transitions"): "vicinato_agreements_api_move_agreement",
+        ("GET", "/api/v1/agreements/vouchers/statement"): "vicinato_agreements_api_statement",
+    }.items() <= {key: operation["operationId"] for key, operation in found.items()}.items()
 
 
-def test_invalid_filters_answer_422_with_field_messages(client, db):
-    response = client.get("/api/v1/places?kind=castle&amenity=teleporter&limit=0")
-    assert response.status_code == 422
-    errors = response.json()["errors"]
-    assert "limit" in errors
-    response = client.get("/api/v1/places?kind=castle&amenity=teleporter")
-    errors = response.json()["errors"]
-    assert set(errors) == {"kind", "amenity"}
-    assert "castle" in errors["kind"][0]
-
-
-def test_unknown_place_is_404(client, db):
-    response = client.get("/api/v1/places/nowhere-123")
-    assert response.status_code == 404 and "nowhere-123" in response.json()["detail"]
-
-
-def test_registers_areas_and_stations(client, register, city):
-    registers = client.get("/api/v1/registers").json()
-    assert registers[0]["slug"] == "milano"
-    kinds = {r["checked_by"] for r in registers[0]["requirements"]}
-    assert kinds == {"machine", "reviewer"}
-    areas = client.get("/api/v1/areas?level=neighbourhood").json()
-    assert {(a["code"], a["district"], a["population"]) for a in areas} == {
-        ("10", "1", 1000),
-        ("20", "2", 3000),
+def test_each_deprecated_path_names_its_replacement_which_answers_the_same(client, db):
+    found = operations(client.get("/api/v1/openapi.json").json())
+    deprecated = {key: operation for key, operation in found.items() if operation.get("deprecated")}
+    assert {path for _method, path in deprecated} == {
+        "/api/v1/booking/reservations/{pk}/move",
+        "/api/v1/agreements/me/memberships",
+        "/api/v1/agreements/memberships",
+        "/api/v1/agreements/memberships/by-email",
+        "/api/v1/agreements/memberships/confirm-email",
+        "/api/v1/agreements/memberships/{pk}/leaving",
+        "/api/v1/agreements/memberships/{pk}/end",
+        "/api/v1/agreements/organisations/{pk}/memberships",
+        "/api/v1/agreements/organisations/{pk}/memberships/{membership}/decision",
     }
-    geojson = client.get("/api/v1/areas.geojson?level=district").json()
-    assert len(geojson["features"]) == 2
-    assert client.get("/api/v1/areas?level=county").status_code == 422
+    for (method, path), operation in deprecated.items():
+        use = re.match(r"Deprecated: use (\w+) (\S+), ", operation["description"])
+        assert use, f"{method} {path} does not say what to use instead"
+        replacement = found[(use.group(1), use.group(2))]
+        assert use.group(1) == method and not replacement.get("deprecated")
+        assert replacement.get("requestBody") == operation.get("requestBody"), path
+        assert replacement["responses"] == operation["responses"], path
+        # The same parameters, but for the name of a path's own (`{membership}` became `{affiliation}`).
+        assert len(replacement["parameters"]) == len(operation["parameters"]), path
+        assert [p["in"] for p in replacement["parameters"]] == [p["in"] for p in operation["parameters"]]
 
 
-def test_create_place_needs_authentication(client, db):
-    response = post(client, "/api/v1/places", {"name_it": "X"})
-    assert response.status_code == 401
-    assert "Bearer" in response.json()["detail"]
-
-
-def test_create_place_with_hours(client, people, organisation, city):
-    payload = {
-        "organisation": organisation.pk,
-        "kind": "officina",
-        "name_it": "Officina Nord",
-        "address": "Via A 1",
-        "lat": 45.47,
-        "lon": 9.2,
-        "desks": 14,
-        "amenities": ["showers", "bike_repair"],
-        "audiences": ["riders"],
-        "opening_hours": [{"weekday": 0, "opens": "07:00", "closes": "21:00"}],
-    }
-    response = post(client, "/api/v1/places", payload, people["org_admin"])
-    assert response.status_code == 201, response.content
-    place = Place.objects.get(public_id=response.json()["id"])
-    assert (place.district.code, place.neighbourhood.code) == ("2", "20")
-    assert sorted(place.amenities.values_list("code", flat=True)) == ["bike_repair", "showers"]
-    assert place.opening_hours.get().closes.hour == 21
-
-
-def test_create_place_validation_errors_per_field(client, people, organisation, city):
-    payload = {
-        "organisation": organisation.pk,
-        "kind": "castle",
-        "name_it": "",
-        "address": "Via A 1",
-        "lat": 45.60,
-        "lon": 9.30,
-        "desks": -1,
-        "amenities": ["teleporter"],
-        "postcode": "2012",
-    }
-    response = post(client, "/api/v1/places", payload, people["org_admin"])
-    assert response.status_code == 422
-    errors = response.json()["errors"]
-    assert {"kind", "name_it", "desks", "amenities", "postcode"} <= set(errors)
-    assert not Place.objects.exists()
-    payload.update(kind="coworking", name_it="Ok", desks=3, amenities=[], postcode="20121")
-    errors = post(client, "/api/v1/places", payload, people["org_admin"]).json()["errors"]
-    assert "fall outside every municipality" in errors["lat"][0]
-
-
-def test_create_place_schema_errors_are_422(client, people, organisation):
-    response = post(
-        client, "/api/v1/places", {"organisation": organisation.pk, "lat": "north"}, people["org_admin"]
-    )
-    assert response.status_code == 422 and "lat" in response.json()["errors"]
-
-
-def test_staff_cannot_create_but_can_update(client, people, organisation, place):
-    response = post(
-        client, "/api/v1/places", {"organisation": organisation.pk, "name_it": "X"}, people["org_staff"]
-    )
-    assert response.status_code == 422 and "organisation" in response.json()["errors"]
-    response = post(
-        client, f"/api/v1/places/{place.public_id}", {"desks": 30}, people["org_staff"], method="patch"
-    )
-    assert response.status_code == 200
-    place.refresh_from_db()
-    assert place.desks == 30 and place.name_it == "Cowork Duomo"
-    response = post(
-        client, f"/api/v1/places/{place.public_id}", {"desks": 1}, people["other_admin"], method="patch"
-    )
-    assert response.status_code == 403
-
-
-def test_application_workflow_through_the_api(client, people, place, register):
-    created = post(
-        client, "/api/v1/applications", {"place": place.public_id, "register": "milano"}, people["org_admin"]
-    )
-    assert created.status_code == 201
-    application = created.json()
-    assert application["state"] == "draft" and "submit" in application["allowed_actions"]
-    url = f"/api/v1/applications/{application['id']}"
-    place.desks = 5
-    place.save()
-    refused = post(client, f"{url}/transitions", {"action": "submit"}, people["org_admin"])
-    assert refused.status_code == 409
-    assert (
-        refused.json()["failures"][0]["message"]
-        == "The place has 5 desks; this register requires at least 11."
-    )
-    place.desks = 15
-    place.save()
-    assert (
-        post(client, f"{url}/transitions", {"action": "submit"}, people["org_admin"]).json()["state"]
-        == "submitted"
-    )
-    assert post(client, f"{url}/transitions", {"action": "approve"}, people["org_admin"]).status_code == 403
-    check = register.requirements.get(kind=Requirement.Kind.REVIEWER_CHECK)
-    response = post(client, f"{url}/checks", {"requirement": check.pk}, people["reviewer"])
-    assert response.json()["pending_checks"] == []
-    approved = post(
-        client, f"{url}/transitions", {"action": "approve", "note": "ok"}, people["reviewer"]
-    ).json()
-    assert approved["state"] == "approved"
-    assert [e["to_state"] for e in approved["history"]] == ["draft", "submitted", "approved"]
-    wrong = post(client, f"{url}/transitions", {"action": "submit"}, people["org_admin"])
-    assert wrong.status_code == 409 and "cannot be moved" in wrong.json()["detail"]
-    assert client.get(url, **token_for(people["other_admin"])).status_code == 403
-    assert client.get(url, **token_for(people["worker"])).status_code == 403
+def test_no_path_is_taken_by_another_ones_pattern(client, db):
+    """Each documented path reaches its own endpoints: a pattern such as `/agreements/{pk}` registered before
+    `/agreements/communities` would take it (and answer 405 to its methods)."""
+    for path in client.get("/api/v1/openapi.json").json()["paths"]:
+        route = resolve(re.sub(r"\{\w+\}", "1", path)).route
+        assert "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route) == path
 
 
 def test_api_answers_in_italian_by_default(db):
-    from django.test import Client
-
     response = Client().get("/api/v1/places?kind=castle")
     assert response.status_code == 422
     assert "Alcuni campi non sono validi" in response.json()["detail"]
-
-
-def test_cached_records_follow_changes(client, listed, place, people):
-    assert client.get(f"/api/v1/places/{place.public_id}").json()["desks"] == 20
-    response = post(
-        client,
-        f"/api/v1/places/{place.public_id}",
-        {"desks": 33, "opening_hours": [{"weekday": 6, "opens": "10:00", "closes": "12:00"}]},
-        people["org_admin"],
-        method="patch",
-    )
-    assert response.status_code == 200
-    record = client.get(f"/api/v1/places/{place.public_id}").json()
-    assert (record["desks"], record["opening_hours"]) == (33, "Su 10:00-12:00")
-    Application.objects.filter(place=place).update(state=Application.State.SUSPENDED)
-    assert client.get(f"/api/v1/places/{place.public_id}").status_code == 404

@@ -10,10 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connections
 from django.db.utils import load_backend
-from django.utils import timezone
 
-from vicinato.booking import units
-from vicinato.booking.models import Resource
+from vicinato.booking.models import Reservation, Resource
+from vicinato.booking.services import units
 from vicinato.register.models import Membership
 
 ROME = ZoneInfo("Europe/Rome")
@@ -66,17 +65,26 @@ def other_person(user_factory):
 
 
 @pytest.fixture
-def staff(user_factory, organisation):
-    user = user_factory("operator")
-    Membership.objects.create(organisation=organisation, user=user, role=Membership.Role.STAFF)
-    return user
+def staff(member_factory, organisation):
+    return member_factory("operator", organisation, Membership.Role.STAFF)
 
 
 @pytest.fixture
-def outsider(user_factory, other_organisation):
-    user = user_factory("outsider")
-    Membership.objects.create(organisation=other_organisation, user=user, role=Membership.Role.ADMIN)
-    return user
+def outsider(member_factory, other_organisation):
+    return member_factory("outsider", other_organisation, Membership.Role.ADMIN)
+
+
+def assert_cancelled(reservations, actor, note: str) -> None:
+    """Each reservation cancelled, its last event the cancellation by `actor` with `note`."""
+    for reservation in reservations:
+        reservation.refresh_from_db()
+        event = reservation.events.last()
+        assert (reservation.state, event.action, event.actor, event.note) == (
+            Reservation.State.CANCELLED,
+            "cancel",
+            actor,
+            note,
+        )
 
 
 def later(minutes: int) -> datetime:
@@ -114,15 +122,6 @@ def file_database(tmp_path):
 
 
 @pytest.fixture
-def day():
-    """The next weekday after tomorrow (the test place opens Monday to Friday)."""
-    candidate = timezone.localdate() + timedelta(days=2)
-    while candidate.weekday() > 4:
-        candidate += timedelta(days=1)
-    return candidate
-
-
-@pytest.fixture
 def run_worker(settings, monkeypatch):
     """`run_worker()` runs the task worker (`vicinato db_worker`) until the queue is empty, as production does;
     the tasks go to the database queue (whatever TASKS_BACKEND says), and only the worker sends them."""
@@ -147,11 +146,9 @@ def run_worker(settings, monkeypatch):
 
 
 @pytest.fixture
-def admin(user_factory, organisation):
+def admin(member_factory, organisation):
     """An administrator of the organisation that runs the place."""
-    user = user_factory("placeadmin")
-    Membership.objects.create(organisation=organisation, user=user, role=Membership.Role.ADMIN)
-    return user
+    return member_factory("placeadmin", organisation, Membership.Role.ADMIN)
 
 
 @pytest.fixture

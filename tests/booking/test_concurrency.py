@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,21 +11,21 @@ from django.db import connections
 from django.utils import translation
 
 from vicinato.booking.models import Reservation
-from vicinato.booking.services import BookingError, reserve
-from vicinato.geo.models import Municipality
-from vicinato.register.models import OpeningHours, Organisation, Place
+from vicinato.booking.services import reserve
+from vicinato.lib.errors import Conflict
 
+from ..conftest import place_of_its_own
 from .conftest import NOW, TUESDAY, at, make_resource
 
 THREADS = 50
 
 
 def race(
-    connect: Callable[[], None], attempts: list[Callable[[], object]], full: Callable[[BookingError], bool]
+    connect: Callable[[], None], attempts: list[Callable[[], object]], full: Callable[[Conflict], bool]
 ) -> list[str]:
     """Run each attempt in its own thread on its own connection (`connect`: the `file_database` fixture), all
     released at once by a barrier; gives the
-    sorted outcomes: "won", "full" (a BookingError that `full` recognises) or what else went wrong."""
+    sorted outcomes: "won", "full" (a Conflict that `full` recognises) or what else went wrong."""
     barrier = threading.Barrier(len(attempts))
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -39,7 +38,7 @@ def race(
             try:
                 attempt()
                 outcome = "won"
-            except BookingError as error:
+            except Conflict as error:
                 outcome = "full" if full(error) else repr(error)
             except Exception as error:  # noqa: BLE001 - any other failure is reported in the outcomes
                 outcome = repr(error)
@@ -57,18 +56,7 @@ def race(
 
 
 def _room():
-    municipality = Municipality.objects.create(name="Milano", slug="milano-race")
-    organisation = Organisation.objects.create(kind=Organisation.Kind.COOPERATIVE, legal_name="Coop")
-    place = Place.objects.create(
-        operator=organisation,
-        kind=Place.Kind.COWORKING,
-        name_it="Snodo",
-        address="Via Padova 1",
-        lat=45.49,
-        lon=9.22,
-        municipality=municipality,
-    )
-    OpeningHours.objects.create(place=place, weekday=TUESDAY.weekday(), opens=time(8, 30), closes=time(19))
+    place = place_of_its_own("milano-race", TUESDAY.weekday())
     return make_resource(place, capacity=3)
 
 

@@ -4,7 +4,7 @@ with English below, times on Rome's wall clock, the confirmation carrying its .i
 from __future__ import annotations
 
 import threading
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -23,9 +23,8 @@ from vicinato.booking.services import (
     run_scheduled_jobs,
     transition,
 )
-from vicinato.geo.models import Municipality
-from vicinato.register.models import OpeningHours, Organisation, Place
 
+from ..conftest import place_of_its_own
 from .conftest import NOW, TUESDAY, at, make_resource
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +72,7 @@ def test_a_booking_is_mailed_by_the_worker_after_commit(person, resource, commit
     assert message.subject == "Prenotazione confermata / Booking confirmed"
     italian, english = parts(message)
     # 09:00 in Rome is 08:00 UTC: the times are the wall clock of the place, with the date in each language.
-    assert "Martedì 5 Marzo 2030, 09:00–11:00" in italian
+    assert "martedì 5 marzo 2030, 09:00–11:00" in italian
     assert "Tuesday 5 March 2030, 09:00–11:00" in english
     assert f"Codice di check-in: {reservation.checkin_code}" in italian
     assert f"Check-in code: {reservation.checkin_code}" in english
@@ -120,18 +119,7 @@ def test_the_worker_sees_a_booking_mail_only_once_the_booking_commits(file_datab
 
 
 def _desk_room():
-    municipality = Municipality.objects.create(name="Milano", slug="milano-mail")
-    organisation = Organisation.objects.create(kind=Organisation.Kind.COOPERATIVE, legal_name="Coop")
-    place = Place.objects.create(
-        operator=organisation,
-        kind=Place.Kind.COWORKING,
-        name_it="Snodo",
-        address="Via Padova 1",
-        lat=45.49,
-        lon=9.22,
-        municipality=municipality,
-    )
-    OpeningHours.objects.create(place=place, weekday=TUESDAY.weekday(), opens=time(8, 30), closes=time(19))
+    place = place_of_its_own("milano-mail", TUESDAY.weekday())
     return make_resource(place)
 
 
@@ -266,7 +254,7 @@ def test_the_first_in_line_is_mailed_the_offer_with_its_expiry(
     assert offer.subject == "Si è liberato un posto per te / A place freed up for you"
     italian, english = parts(offer)
     # The offer is held for the resource's 30 minutes from Monday 07:00 in Rome.
-    assert "4 Marzo 2030, 07:30" in italian and "Martedì 5 Marzo 2030, 09:00–10:00" in italian
+    assert "4 marzo 2030, 07:30" in italian and "martedì 5 marzo 2030, 09:00–10:00" in italian
     assert "Accept the offer by 4 March 2030, 07:30" in english
     assert "Accept it on your bookings page: https://vicinato.example.org/en/prenotazioni/\n" in english
 
@@ -317,7 +305,7 @@ def test_reminders_go_once_to_confirmed_bookings_starting_soon(
     assert message.to == ["ada@example.org"]
     assert message.subject.endswith("Reminder of your booking")
     italian, english = parts(message)
-    assert "Martedì 5 Marzo 2030, 09:00–10:00" in italian
+    assert "martedì 5 marzo 2030, 09:00–10:00" in italian
     assert f"Check-in code: {soon.checkin_code}" in english
     later.refresh_from_db()
     assert later.reminded_at is None

@@ -13,29 +13,21 @@ from .conftest import NOW, at
 pytestmark = pytest.mark.django_db
 
 A = Action
+STAFF = {
+    A.VIEW_RESERVATION,
+    A.CANCEL_RESERVATION,
+    A.RESCHEDULE_RESERVATION,
+    A.DECIDE_RESERVATION,
+    A.CHECK_IN,
+    A.VIEW_PLACE_BOOKINGS,
+    A.BLOCK_RESOURCE,
+}
 EXPECTED = {
-    "owner": {A.VIEW_RESERVATION, A.CANCEL_RESERVATION, A.MOVE_RESERVATION},
+    "owner": {A.VIEW_RESERVATION, A.CANCEL_RESERVATION, A.RESCHEDULE_RESERVATION},
     "stranger": set(),
     "other_operator": set(),
-    "place_staff": {
-        A.VIEW_RESERVATION,
-        A.CANCEL_RESERVATION,
-        A.MOVE_RESERVATION,
-        A.DECIDE_RESERVATION,
-        A.CHECK_IN,
-        A.VIEW_PLACE_BOOKINGS,
-        A.BLOCK_RESOURCE,
-    },
-    "place_admin": {
-        A.VIEW_RESERVATION,
-        A.CANCEL_RESERVATION,
-        A.MOVE_RESERVATION,
-        A.DECIDE_RESERVATION,
-        A.CHECK_IN,
-        A.VIEW_PLACE_BOOKINGS,
-        A.BLOCK_RESOURCE,
-        A.MANAGE_RESOURCES,
-    },
+    "place_staff": STAFF,
+    "place_admin": STAFF | {A.MANAGE_RESOURCES},
     "site_admin": set(A) - {A.ACCEPT_OFFER},
 }
 

@@ -10,7 +10,7 @@ import pytest
 from vicinato.booking.models import Resource
 from vicinato.booking.services import price_cents, reserve
 
-from .conftest import NOW, ROME, at
+from .conftest import NOW, ROME, at, make_resource
 
 pytestmark = pytest.mark.django_db
 
@@ -56,18 +56,15 @@ def test_the_day_price_caps_each_rome_calendar_day_of_a_booking_over_midnight():
     assert price_cents(priced(0, 900), ending_at_midnight, ending_at_midnight + timedelta(hours=2)) == 900
 
 
-def test_a_booking_stores_its_price(place, person):
-    resource = Resource.objects.create(
-        place=place,
-        kind=Resource.Kind.DESK,
+def test_a_booking_stores_its_price(place, person, other_person):
+    resource = make_resource(
+        place,
         name_it="Scrivanie",
-        capacity=2,
+        name_en="",
         slot_minutes=60,
-        min_minutes=60,
         max_minutes=600,
-        max_days_ahead=14,
         price_cents_per_slot=200,
         price_cents_per_day=1200,
     )
     assert reserve(person, resource, at("08:30"), at("17:30"), now=NOW).price_cents == 1200
-    assert reserve(person, resource, at("08:30"), at("10:30"), now=NOW).price_cents == 400
+    assert reserve(other_person, resource, at("08:30"), at("10:30"), now=NOW).price_cents == 400

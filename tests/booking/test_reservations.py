@@ -51,12 +51,14 @@ def test_capacity_is_refused_with_409_error_when_full(person, other_person, reso
     assert book(other_person, resource, "10:00", "11:00").state == S.CONFIRMED
 
 
-def test_capacity_counts_units_held_at_the_same_time_not_all_overlaps(person, other_person, resource):
+def test_capacity_counts_units_held_at_the_same_time_not_all_overlaps(
+    person, other_person, user_factory, resource
+):
     book(person, resource, "09:00", "10:00")
     book(person, resource, "10:00", "11:00")
     assert book(other_person, resource, "09:00", "11:00").state == S.CONFIRMED
     with pytest.raises(BookingError, match="No unit"):
-        book(other_person, resource, "09:30", "10:30")
+        book(user_factory("carla"), resource, "09:30", "10:30")
 
 
 def test_asking_more_units_than_free_says_how_many_are(person, other_person, resource):
@@ -140,7 +142,8 @@ def test_the_refusal_says_from_where_a_move_is_allowed(person, staff, resource):
     reservation = book(person, resource)
     cancel(reservation, person, now=NOW)
     with pytest.raises(
-        BookingError, match="'Cancelled' cannot be moved with 'check_in'; allowed from: Confirmed"
+        BookingError,
+        match="'check_in' is not possible for a reservation that is 'Cancelled'; it is possible from: Confirmed",
     ):
         transition(reservation, "check_in", staff, now=at("09:00"))
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from tests.conftest import another_place
 from vicinato.booking.models import Resource
 from vicinato.booking.services import BookingError, block_resource, cancel, check_rules, reserve
 from vicinato.register.models import Closure, Membership, OpeningHours, Place
@@ -165,15 +166,7 @@ def test_agreement_holders_only_is_refused_until_agreements_exist(person, resour
 
 
 def other_place(place) -> Place:
-    elsewhere = Place.objects.create(
-        operator=place.operator,
-        kind=place.kind,
-        name_it="Altro posto",
-        address="Via Altra 2",
-        lat=place.lat,
-        lon=place.lon,
-        municipality=place.municipality,
-    )
+    elsewhere = another_place(place)
     OpeningHours.objects.create(place=elsewhere, weekday=TUESDAY.weekday(), opens=time(9), closes=time(18))
     return elsewhere
 
@@ -217,23 +210,21 @@ def test_reserve_refuses_with_every_failing_rule_by_field(person, resource):
     assert set(refusal.value.message_dict) == {"start", "end"}
 
 
-@pytest.mark.parametrize(("start", "end", "allowed"), [("10:00", "11:00", False), ("10:30", "11:30", True)])
-def test_buffer_after_a_booking(person, other_person, single, start, end, allowed):
+@pytest.mark.parametrize(
+    ("booked", "start", "end", "allowed"),
+    [
+        # after a booking
+        ("09:00", "10:00", "11:00", False),
+        ("09:00", "10:30", "11:30", True),
+        # before a booking
+        ("10:00", "08:30", "09:30", True),
+        ("10:00", "09:00", "10:00", False),
+    ],
+)
+def test_buffer_around_a_booking(person, other_person, single, booked, start, end, allowed):
     single.buffer_minutes = 30
     single.save()
-    reserve(person, single, at("09:00"), at("10:00"), now=NOW)
-    if allowed:
-        reserve(other_person, single, at(start), at(end), now=NOW)
-    else:
-        with pytest.raises(BookingError):
-            reserve(other_person, single, at(start), at(end), now=NOW)
-
-
-@pytest.mark.parametrize(("start", "end", "allowed"), [("08:30", "09:30", True), ("09:00", "10:00", False)])
-def test_buffer_before_a_booking(person, other_person, single, start, end, allowed):
-    single.buffer_minutes = 30
-    single.save()
-    reserve(person, single, at("10:00"), at("11:00"), now=NOW)
+    reserve(person, single, at(booked), at(booked) + timedelta(hours=1), now=NOW)
     if allowed:
         reserve(other_person, single, at(start), at(end), now=NOW)
     else:

@@ -12,12 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from vicinato.booking import services, units
+from vicinato.booking import services
 from vicinato.booking.models import Block, Reservation, Resource, WaitingListEntry
-from vicinato.booking.services import BookingError, availability, block_resource, reserve
+from vicinato.booking.services import BookingError, availability, block_resource, reserve, units
 
 from .conftest import NOW, TUESDAY, at, desk, make_resource
-from .test_api import URL, client_for
 
 pytestmark = pytest.mark.django_db
 S = Reservation.State
@@ -98,7 +97,7 @@ def test_a_block_of_a_whole_resource_still_closes_it(named, staff, person):
 def test_moving_a_booking_onto_the_blocked_desk_is_refused(broken, named, person):
     booked = reserve(person, named, at("09:00"), at("10:00"), unit=desk(named, "A2").pk, now=NOW)
     with pytest.raises(ValidationError, match="Desk A2 is closed until"):
-        services.move(booked, at("10:00"), at("11:00"), person, unit=desk(named, "A2").pk, now=NOW)
+        services.reschedule(booked, at("10:00"), at("11:00"), person, unit=desk(named, "A2").pk, now=NOW)
 
 
 # --- availability ----------------------------------------------------------------------------------------------
@@ -218,133 +217,16 @@ def test_lifting_the_block_offers_the_freed_desk_to_the_waiting_list(
     assert offers == [entry] and (entry.state, entry.unit.name) == (W.OFFERED, "A2")
 
 
-def test_leaving_the_line_once_accepted_is_refused(named, person, other_person):
-    taken = [reserve(other_person, named, at("10:00"), at("11:00"), now=NOW) for _ in range(3)]
+def test_leaving_the_line_once_accepted_is_refused(named, person, user_factory):
+    takers = [user_factory(f"taker{n}") for n in range(3)]
+    taken = [reserve(taker, named, at("10:00"), at("11:00"), now=NOW) for taker in takers]
     entry = services.join_waiting_list(person, named, at("10:00"), at("11:00"), now=NOW)
-    services.cancel(taken[0], other_person, now=NOW)
+    services.cancel(taken[0], takers[0], now=NOW)
     entry.refresh_from_db()
     services.accept_offer(entry, person, now=NOW)
     with pytest.raises(BookingError, match=r"no longer in line \(Accepted\); there is nothing to leave"):
         services.leave_waiting_list(entry, person, now=NOW)
     assert WaitingListEntry.objects.filter(pk=entry.pk, state=W.ACCEPTED).exists()
-
-
-# --- the API ---------------------------------------------------------------------------------------------------
-@pytest.fixture
-def api_named(listed, resource, admin) -> Resource:
-    units.add_units(resource, admin, [("A1", ""), ("A2", ""), ("Finestra 3", "Window 3")])
-    resource.refresh_from_db()
-    return resource
-
-
-def test_block_a_desk_by_api(api_named, listed, staff, person, outsider, day):
-    a2 = desk(api_named, "A2")
-    on_a2 = reserve(person, api_named, at("10:00", day), at("11:00", day), unit=a2.pk)
-    period = {
-        "resource": api_named.pk,
-        "unit": a2.pk,
-        "start": at("09:00", day).isoformat(),
-        "end": at("12:00", day).isoformat(),
-        "reason": "Broken chair",
-    }
-    assert client_for(outsider).post(f"{URL}/blocks", period, content_type=JSON).status_code == 403
-    answer = client_for(staff).post(f"{URL}/blocks", period, content_type=JSON)
-    assert answer.status_code == 201, answer.content
-    created = answer.json()
-    assert (created["block"]["unit"], created["block"]["unit_name"]) == (a2.pk, "A2")
-    assert [r["id"] for r in created["affected"]] == [on_a2.pk]
-    listed_blocks = client_for(staff).get(f"{URL}/places/{listed.public_id}/blocks").json()
-    assert [(b["unit"], b["unit_name"]) for b in listed_blocks] == [(a2.pk, "A2")]
-    plan = client_for(staff).get(f"{URL}/places/{listed.public_id}/day-plan?day={day.isoformat()}").json()
-    assert [b["unit_name"] for b in plan["blocks"]] == ["A2"]
-
-    refused = client_for(person).post(
-        f"{URL}/reservations",
-        {
-            "resource": api_named.pk,
-            "unit": a2.pk,
-            "start": at("11:00", day).isoformat(),
-            "end": at("12:00", day).isoformat(),
-        },
-        content_type=JSON,
-    )
-    assert refused.status_code == 422 and refused.json()["codes"] == {"unit": ["unit_block"]}
-    assert "Broken chair" in refused.json()["errors"]["unit"][0]
-
-    move_url = f"{URL}/blocks/{created['block']['id']}/move-affected"
-    assert client_for(person).post(move_url).status_code == 403
-    moved = client_for(staff).post(move_url)
-    assert moved.status_code == 200 and [(r["id"], r["unit_name"]) for r in moved.json()["moved"]] == [
-        (on_a2.pk, "A1")
-    ]
-
-
-def test_blocking_a_unit_that_is_not_the_resources_is_422(api_named, listed, staff, place, admin, day):
-    other = make_resource(listed, name_it="Altra sala")
-    units.add_units(other, admin, [("B1", "")])
-    period = {
-        "resource": api_named.pk,
-        "start": at("09:00", day).isoformat(),
-        "end": at("12:00", day).isoformat(),
-    }
-    for unit in (desk(other, "B1").pk, 999999):
-        answer = client_for(staff).post(f"{URL}/blocks", {**period, "unit": unit}, content_type=JSON)
-        assert answer.status_code == 422 and answer.json()["codes"] == {"unit": ["unit"]}
-        assert answer.json()["errors"]["unit"] == [
-            "Choose one of the resource's named units that take bookings, or none to close the whole resource."
-        ]
-    wrong_type = client_for(staff).post(f"{URL}/blocks", {**period, "unit": "A2"}, content_type=JSON)
-    assert wrong_type.status_code == 422 and "unit" in wrong_type.json()["errors"]
-    assert not Block.objects.exists()
-    whole = client_for(staff).post(f"{URL}/blocks", period, content_type=JSON).json()
-    assert whole["block"]["unit"] is None
-    refused_move = client_for(staff).post(f"{URL}/blocks/{whole['block']['id']}/move-affected")
-    assert refused_move.status_code == 422
-
-
-def test_refusals_of_input_have_their_own_codes(listed, resource, person, staff, day):
-    booked = reserve(person, resource, at("10:00", day), at("11:00", day))
-    no_reason = client_for(staff).post(f"{URL}/reservations/{booked.pk}/cancel", {}, content_type=JSON)
-    assert no_reason.status_code == 422 and no_reason.json()["codes"] == {"reason": ["reason_required"]}
-    series = {
-        "resource": resource.pk,
-        "weekdays": [],
-        "start_time": "09:00",
-        "end_time": "10:00",
-        "first_date": day.isoformat(),
-        "until_date": (day - timedelta(days=1)).isoformat(),
-    }
-    bad_series = client_for(person).post(f"{URL}/series", series, content_type=JSON)
-    assert bad_series.status_code == 422 and bad_series.json()["codes"] == {
-        "weekdays": ["series_weekdays"],
-        "until_date": ["series_order"],
-    }
-    too_long = {**series, "weekdays": [1], "until_date": (day + timedelta(days=400)).isoformat()}
-    assert client_for(person).post(f"{URL}/series", too_long, content_type=JSON).json()["codes"] == {
-        "until_date": ["series_length"]
-    }
-    block = {
-        "resource": resource.pk,
-        "start": at("09:00", day).isoformat(),
-        "end": at("12:00", day).isoformat(),
-    }
-    no_block_reason = client_for(staff).post(
-        f"{URL}/blocks", {**block, "cancel_affected": True}, content_type=JSON
-    )
-    assert no_block_reason.json()["codes"] == {"reason": ["reason_required"]}
-    wrong_code = client_for(staff).post(f"{URL}/check-in", {"code": "1-AAAAAAAA"}, content_type=JSON)
-    assert wrong_code.json()["codes"] == {"code": ["checkin_code"]}
-
-
-def test_leaving_an_accepted_entry_by_api_is_409_with_its_message(api_named, person, other_person, day):
-    taken = [reserve(other_person, api_named, at("10:00", day), at("11:00", day)) for _ in range(3)]
-    entry = services.join_waiting_list(person, api_named, at("10:00", day), at("11:00", day))
-    services.cancel(taken[0], other_person)
-    entry.refresh_from_db()
-    services.accept_offer(entry, person)
-    answer = client_for(person).delete(f"{URL}/waiting-list/{entry.pk}")
-    assert answer.status_code == 409
-    assert answer.json()["detail"] == "This entry is no longer in line (Accepted); there is nothing to leave."
 
 
 def test_booking_another_desk_during_a_unit_block_costs_no_more_queries(named, staff, person, other_person):

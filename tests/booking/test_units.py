@@ -11,13 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from vicinato.booking import services, units
+from tests.api.booking.test_api import URL, client_for
+from vicinato.booking import services
 from vicinato.booking.forms import ResourceForm
 from vicinato.booking.models import Reservation, WaitingListEntry
-from vicinato.booking.services import BookingError, availability, reserve
+from vicinato.booking.services import BookingError, availability, reserve, units
 
 from .conftest import NOW, TUESDAY, at, desk, make_resource
-from .test_api import URL, client_for
 
 pytestmark = pytest.mark.django_db
 W = WaitingListEntry.State
@@ -129,20 +129,26 @@ def test_availability_costs_the_same_queries_for_more_bookings_and_units(named, 
 
 
 # --- series and waiting list -----------------------------------------------------------------------------------
-def test_a_series_keeps_the_desk_free_on_most_dates(named, person, other_person):
-    week = timedelta(days=7)
-    # A1 is taken on the second Tuesday: the series takes A2, free on every date.
-    reserve(other_person, named, at("09:00", TUESDAY + week), at("10:00", TUESDAY + week), now=NOW)
-    result = services.create_series(
+def _tuesdays_nine_to_ten(person, resource, last_day, **options):
+    """A series of `resource` from 09:00 to 10:00 every Tuesday from TUESDAY to `last_day`."""
+    return services.create_series(
         person,
-        named,
+        resource,
         [TUESDAY.weekday()],
         at("09:00").time(),
         at("10:00").time(),
         TUESDAY,
-        TUESDAY + week,
+        last_day,
         NOW,
+        **options,
     )
+
+
+def test_a_series_keeps_the_desk_free_on_most_dates(named, person, other_person):
+    week = timedelta(days=7)
+    # A1 is taken on the second Tuesday: the series takes A2, free on every date.
+    reserve(other_person, named, at("09:00", TUESDAY + week), at("10:00", TUESDAY + week), now=NOW)
+    result = _tuesdays_nine_to_ten(person, named, TUESDAY + week)
     assert [r.unit.name for r in result.reservations] == ["A2", "A2"] and not result.conflicts
 
 
@@ -154,17 +160,7 @@ def test_a_series_on_a_chosen_desk_reports_the_dates_it_is_taken(named, person, 
     reserve(
         other_person, named, at("09:00", TUESDAY + week), at("10:00", TUESDAY + week), unit=a1.pk, now=NOW
     )
-    result = services.create_series(
-        person,
-        named,
-        [TUESDAY.weekday()],
-        at("09:00").time(),
-        at("10:00").time(),
-        TUESDAY,
-        TUESDAY + 2 * week,
-        NOW,
-        unit=a1.pk,
-    )
+    result = _tuesdays_nine_to_ten(person, named, TUESDAY + 2 * week, unit=a1.pk)
     assert [r.unit_id for r in result.reservations] == [a1.pk, a1.pk]
     [(day, reason)] = result.conflicts
     assert (

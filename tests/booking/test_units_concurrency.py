@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from vicinato.booking import units
 from vicinato.booking.models import Reservation
-from vicinato.booking.services import reserve
+from vicinato.booking.services import reserve, units
 from vicinato.register.models import Membership
 
 from .conftest import NOW, at

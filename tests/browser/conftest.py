@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import configured_now
+
 # Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls from the test.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -51,6 +53,11 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def browser():
+    if configured_now() is not None:
+        pytest.fail(
+            "The browser journeys run at the real time (Chromium keeps its own clock): unset VICINATO_TEST_NOW.",
+            pytrace=False,
+        )
     if not CHROMIUM.exists():
         pytest.fail(
             f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium). "
@@ -61,6 +68,10 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - the dev extra installs it
         pytest.fail("The playwright Python package is missing: pip install -e '.[dev]'", pytrace=False)
+    from playwright.sync_api import expect
+
+    # Assertions wait as long as actions do: a first search builds its index, slower on a busy machine.
+    expect.set_options(timeout=TIMEOUT_MS)
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -78,7 +89,7 @@ def browser():
 @pytest.fixture
 def demo(transactional_db):
     """The Milan demo city, loaded by the project's own code (once per test: the database is flushed after)."""
-    from vicinato.register.demo import load_demo
+    from vicinato.demo.loader import load_demo
 
     return load_demo()
 
@@ -103,6 +114,13 @@ class Browsing:
         self.context.route("**/*", self._only_local)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        # What the Content-Security-Policy refused (an inline script or style, a request elsewhere) is an error.
+        self.page.on(
+            "console",
+            lambda message: (
+                self.errors.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         self.folder = SCREENSHOTS / journey
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
@@ -165,10 +183,16 @@ def browsing(browser, site, request, subtests):
 
 
 def sign_in(page, username: str, prefix: str = "/en", password: str = DEMO_PASSWORD, next: str = "") -> None:
-    """Sign in through the login form, as a person would; lands on `next` (default: the dashboard)."""
+    """Sign in through the login form, as a person would; lands on `next` (default: the dashboard for whoever
+    runs an organisation or reviews a register, one's bookings for everyone else)."""
     page.goto(f"{prefix}/accedi/" + (f"?next={next}" if next else ""))
     submit_login(page, username, password)
-    page.wait_for_url(re.compile(re.escape(next) + "$" if next else r"/gestione/$"))
+    page.wait_for_url(re.compile(re.escape(next) + "$" if next else r"/(gestione|prenotazioni)/$"))
+
+
+def page_width(page) -> int:
+    """The page's scroll width once its web fonts are in: measured before, a fallback font can widen a line."""
+    return page.evaluate("async () => { await document.fonts.ready; return document.documentElement.scrollWidth; }")
 
 
 def submit_login(page, username: str, password: str = DEMO_PASSWORD) -> None:
@@ -221,7 +245,11 @@ def run_axe(page) -> dict:
     if not AXE_JS.exists():
         pytest.fail(f"{AXE_JS} is missing: run `make assets` (scripts/build_assets.py) first.", pytrace=False)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
+        origin = re.match(r"https?://[^/]+", page.url)
+        if origin:  # from the site's static files: the Content-Security-Policy refuses inline scripts
+            page.add_script_tag(url=origin.group(0) + "/static/vendor/axe-core/axe.min.js")
+        else:  # a page made by the test (no policy)
+            page.add_script_tag(path=str(AXE_JS))
     return page.evaluate(
         # resultTypes: all the nodes of violations and incomplete results, one node of the passes (faster).
         """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations', 'incomplete']})

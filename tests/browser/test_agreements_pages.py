@@ -15,11 +15,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
-from .conftest import sign_in, sign_out
+from .conftest import page_width, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "locale": "it-IT"}
+ENGLISH_DESKTOP_AND_ITALIAN_PHONE = pytest.mark.parametrize(
+    "language, options", [("en", {}), ("it", PHONE)], ids=["english-desktop", "italian-phone"]
+)
 USAGE_HEADER = [
     "day",
     "place",
@@ -71,10 +74,10 @@ def _book(person, resource):
 def scene(demo) -> Scene:
     from django.contrib.auth import get_user_model
 
-    from vicinato.agreements import demo as agreements_demo
     from vicinato.agreements import vouchers
     from vicinato.agreements.models import Affiliation, Agreement, LedgerEntry, VoucherProgramme
     from vicinato.booking.models import Resource
+    from vicinato.demo import agreements as agreements_demo
     from vicinato.register.models import Application, Organisation
 
     users = get_user_model().objects
@@ -267,7 +270,7 @@ PHONE_PAGES = [
 
 
 def _fits_the_phone(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= 360, f"{page.url} is {width} px wide on a 360 px phone"
 
 
@@ -320,14 +323,7 @@ def _error_next_to(page, field_id: str, message: str) -> None:
     assert 0 <= gap < 80
 
 
-@pytest.mark.parametrize(
-    "language, options",
-    [
-        ("en", {}),
-        ("it", PHONE),
-    ],
-    ids=["english-desktop", "italian-phone"],
-)
+@ENGLISH_DESKTOP_AND_ITALIAN_PHONE
 def test_forms_with_errors(browsing, scene, language, options):
     """An empty agreement, an invalid invitation, an empty e-mail domain, an empty voucher application and a
     wrong work e-mail: each error next to its field, and axe on each page as it shows them."""
@@ -380,14 +376,7 @@ def test_forms_with_errors(browsing, scene, language, options):
     check("work-email-errors")
 
 
-@pytest.mark.parametrize(
-    "language, options",
-    [
-        ("en", {}),
-        ("it", PHONE),
-    ],
-    ids=["english-desktop", "italian-phone"],
-)
+@ENGLISH_DESKTOP_AND_ITALIAN_PHONE
 def test_the_funders_programme_desk(browsing, scene, language, options):
     """The funder's administrator lists the programmes, changes one (a budget below what the ledger holds is
     refused next to the field), opens an empty new one (errors next to the fields), and sees the documents of

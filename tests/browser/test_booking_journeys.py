@@ -11,7 +11,7 @@ from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from .conftest import submit_login, wait_for_map
+from .conftest import page_width, submit_login, wait_for_map
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -111,6 +111,13 @@ def test_rider_books_a_shower_from_a_phone_and_cancels_it(browsing, demo):
     mine.click()
     page.get_by_label("Reason (optional)").fill("Shift moved")
     page.get_by_role("button", name="Cancel the booking").click()
+    # A second step says what goes, with the reason kept; "keep it" is as easy to reach as "cancel".
+    expect(page.locator("h1")).to_have_text("Cancel this booking?")
+    expect(page.get_by_label("Reason (optional)")).to_have_value("Shift moved")
+    expect(page.get_by_role("link", name="No, keep it")).to_be_visible()
+    b.audit("cancel-confirm")
+    b.shot("cancel-confirm")
+    page.get_by_role("button", name="Yes, cancel the booking").click()
     expect(page.get_by_role("status").filter(has_text="Booking cancelled.")).to_be_visible()
     expect(page.locator(f"a[href='{booking_path}']")).to_have_count(1)  # only in the past and cancelled
     past = page.get_by_role("table", name="Your past and cancelled bookings")
@@ -118,7 +125,7 @@ def test_rider_books_a_shower_from_a_phone_and_cancels_it(browsing, demo):
         "Cancelled"
     )
     b.shot("cancelled")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page_width(page) <= 360
 
 
 def _next_weekday(day: date, weekday: int) -> date:
@@ -192,6 +199,13 @@ def test_freelancer_books_a_desk_twice_a_week_and_cancels_from_a_date(browsing, 
     cut = tuesday + timedelta(days=14)
     page.get_by_label("Cancel every date from").fill(cut.isoformat())
     page.get_by_role("button", name="Cancel from this date").click()
+    expect(page.locator("h1")).to_have_text("Cancel these dates?")
+    expect(
+        page.get_by_role("table", name="The dates that will be cancelled").locator("tbody tr")
+    ).to_have_count(4)
+    b.audit("series-cancel-confirm")
+    b.shot("series-cancel-confirm")
+    page.get_by_role("button", name="Yes, cancel these dates").click()
     expect(page.get_by_role("status").filter(has_text="4 bookings cancelled.")).to_be_visible()
     b.shot("after-cancel")
     mine = Reservation.objects.filter(person__username="lavoratrice", resource=desk)
@@ -206,7 +220,7 @@ def test_freelancer_books_a_desk_twice_a_week_and_cancels_from_a_date(browsing, 
 
 
 FOCUSED = """() => { const e = document.activeElement; return {tag: e.tagName.toLowerCase(), id: e.id,
-    name: e.getAttribute('name'), href: e.getAttribute('href'), type: e.getAttribute('type'),
+    host: e.matches(':focus'), name: e.getAttribute('name'), href: e.getAttribute('href'), type: e.getAttribute('type'),
     text: (e.innerText || e.value || '').trim().replace(/\\s+/g, ' '),
     outline: getComputedStyle(e).outlineStyle, shadow: getComputedStyle(e).boxShadow,
     visible: (r => r.width > 0 || r.height > 0)(e.getBoundingClientRect())}; }"""
@@ -224,9 +238,10 @@ def tab_to(page, matches, limit: int = 150) -> dict:
             now = page.evaluate(FOCUSED)
         if now["tag"] != "body":
             assert now["visible"], f"focus on an invisible element: {now}"
-            # The calendar button inside Chromium's native date field draws its own ring, which the
-            # field's computed style does not show; every other stop must show ours.
-            if now["type"] != "date":
+            # The picker button inside Chromium's native date and time fields draws its own ring, which the
+            # field's computed style does not show (the field itself no longer matches :focus); every other
+            # stop, the fields' own segments included, must show ours.
+            if not (now["type"] in ("date", "time") and not now["host"]):
                 assert now["outline"] != "none" or now["shadow"] != "none", f"no visible focus on {now}"
         if matches(now):
             return now
@@ -306,8 +321,26 @@ def test_keyboard_only_booking_in_italian(browsing, demo):
     follow(page)
     tab_to(page, lambda e: e["tag"] == "button" and e["text"] == "Annulla la prenotazione")
     follow(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Annullare questa prenotazione?")
+    b.audit("cancel-confirm")
+    tab_to(page, lambda e: e["tag"] == "button" and e["text"] == "Sì, annulla la prenotazione")
+    follow(page)
     expect(page.get_by_role("status").filter(has_text="Prenotazione annullata.")).to_be_visible()
     b.shot("cancelled")
+
+
+def _operators_first(operator, kind: str):
+    """The resource of `kind` at the first (by name) of the coworking spaces the operator works for."""
+    from vicinato.booking.models import Resource
+
+    return (
+        Resource.objects.filter(
+            kind=kind, place__operator__memberships__user=operator, place__kind="coworking"
+        )
+        .select_related("place")
+        .order_by("place__name_it")
+        .first()
+    )
 
 
 def test_operator_plans_the_day_checks_in_and_blocks_a_room(browsing, demo):
@@ -319,18 +352,11 @@ def test_operator_plans_the_day_checks_in_and_blocks_a_room(browsing, demo):
     from django.contrib.auth import get_user_model
 
     from vicinato.booking import services
-    from vicinato.booking.models import Reservation, Resource
+    from vicinato.booking.models import Reservation
 
     users = get_user_model().objects
     operator = users.get(username="operatore")
-    room = (
-        Resource.objects.filter(
-            kind="meeting_room", place__operator__memberships__user=operator, place__kind="coworking"
-        )
-        .select_related("place")
-        .order_by("place__name_it")
-        .first()
-    )
+    room = _operators_first(operator, "meeting_room")
     place = room.place
     desk = place.resources.get(kind="desk")
     tz = timezone.get_current_timezone()
@@ -406,18 +432,10 @@ def test_booking_pages_in_italian_pass_axe(browsing, demo):
     from django.contrib.auth import get_user_model
 
     from vicinato.booking import services
-    from vicinato.booking.models import Resource
 
     users = get_user_model().objects
     operator, laura = users.get(username="operatore"), users.get(username="lavoratrice")
-    desk = (
-        Resource.objects.filter(
-            kind="desk", place__operator__memberships__user=operator, place__kind="coworking"
-        )
-        .select_related("place")
-        .order_by("place__name_it")
-        .first()
-    )
+    desk = _operators_first(operator, "desk")
     place = desk.place
     tz = timezone.get_current_timezone()
     day = _next_weekday(timezone.localdate() + timedelta(days=7), 1)

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import sign_in, sign_out, wait_for_map
+from .conftest import page_width, sign_in, sign_out, wait_for_map
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -249,7 +249,7 @@ def test_nearby_search_on_a_phone(browsing, demo):
     assert any("openstreetmap.org" in url for url in b.blocked)  # the tiles were asked for, and refused
     expect(page.locator(".vicinato-map .vicinato-marker")).to_have_count(count)
     # The page fits the phone: nothing wider than the screen.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page_width(page) <= 360
     b.shot("results")
     b.audit("nearby-results")
     results.first.scroll_into_view_if_needed()
@@ -275,11 +275,11 @@ def test_coverage_by_neighbourhood(browsing, demo):
     expect(page.get_by_role("heading", level=1)).to_have_text("Copertura per quartiere")
     table = page.locator("#coverage-table")
     expect(table.get_by_role("columnheader")).to_have_text(
-        ["Quartiere (NIL)", "Municipio", "Residenti", "Coperti"]
-    )
+        ["Quartiere (NIL)", "Municipio", "Residenti", "Coperti", "In bici", "Con i mezzi pubblici"]
+    )  # the chosen way of travelling first, the others side by side
     rows = table.locator("tbody tr")
     expect(rows).to_have_count(demo["neighbourhoods"])
-    shares = table.locator("tbody tr td:last-child").all_inner_texts()
+    shares = table.locator("tbody tr > :nth-child(4)").all_inner_texts()
     percentages = [int(s[:-1]) for s in shares if re.fullmatch(r"\d{1,3}%", s)]
     assert len(percentages) >= demo["neighbourhoods"] // 2, shares
     assert all(0 <= p <= 100 for p in percentages) and max(percentages) > 0
@@ -296,6 +296,9 @@ def test_coverage_by_neighbourhood(browsing, demo):
     page.get_by_role("button", name="Mostra").click()
     expect(page).to_have_url(re.compile(r"mode=bike&minutes=10"))
     expect(rows).to_have_count(demo["neighbourhoods"])
+    expect(table.get_by_role("columnheader")).to_have_text(
+        ["Quartiere (NIL)", "Municipio", "Residenti", "Coperti", "A piedi", "Con i mezzi pubblici"]
+    )
     b.shot("coverage-bike-10")
 
 
@@ -325,7 +328,7 @@ def test_keyboard_only(browsing, demo):
     # Then the header, in reading order, down to the register link.
     tab({"tag": "button", "text": "Italiano"})
     tab({"tag": "button", "text": "English"})
-    tab({"tag": "a", "href": "/registrati/", "text": "Registrati"})
+    tab({"tag": "a", "href": "/registrati/?next=/", "text": "Registrati"})
     tab({"tag": "a", "href": "/accedi/?next=/", "text": "Accedi"})
     tab({"tag": "a", "href": "/", "text": "Vicinato"})
     tab({"tag": "a", "href": "/", "text": "Home"})

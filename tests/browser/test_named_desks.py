@@ -14,13 +14,19 @@ from .test_booking_journeys import first_free_slot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_worker_picks_a_desk_without_javascript(browsing, demo):
+def _worker_at_the_named_desks(browsing, name: str):
+    """A browser without JavaScript on the booking page of the demo's named desks, signed in as the worker."""
     resource = Resource.objects.select_related("place").get(has_named_units=True, place__is_demo=True)
-    b = browsing("named-desks", java_script_enabled=False)
+    b = browsing(name, java_script_enabled=False)
+    b.page.goto(f"/en/luoghi/{resource.place.public_id}/prenota/?risorsa={resource.pk}")
+    b.page.get_by_role("link", name="Sign in to book").click()
+    submit_login(b.page, "lavoratrice")
+    return b
+
+
+def test_a_worker_picks_a_desk_without_javascript(browsing, demo):
+    b = _worker_at_the_named_desks(browsing, "named-desks")
     page = b.page
-    page.goto(f"/en/luoghi/{resource.place.public_id}/prenota/?risorsa={resource.pk}")
-    page.get_by_role("link", name="Sign in to book").click()
-    submit_login(page, "lavoratrice")
     expect(page.get_by_text("8 named units: choose one below, or take any free one.")).to_be_visible()
     expect(page.get_by_text("Price: € 2.00 per slot. At most € 12.00 per day.")).to_be_visible()
     first_free_slot(page).click()
@@ -39,12 +45,8 @@ def test_a_worker_picks_a_desk_without_javascript(browsing, demo):
 def test_a_worker_changes_a_booking_without_javascript(browsing, demo):
     """The booking keeps its number while its desk changes; a period that ends before it starts is refused
     next to the fields, with nothing changed."""
-    resource = Resource.objects.select_related("place").get(has_named_units=True, place__is_demo=True)
-    b = browsing("booking-change", java_script_enabled=False)
+    b = _worker_at_the_named_desks(browsing, "booking-change")
     page = b.page
-    page.goto(f"/en/luoghi/{resource.place.public_id}/prenota/?risorsa={resource.pk}")
-    page.get_by_role("link", name="Sign in to book").click()
-    submit_login(page, "lavoratrice")
     first_free_slot(page).click()
     page.get_by_label("Desk", exact=True).select_option(label="A2")
     page.get_by_role("button", name="Book", exact=True).click()

@@ -2,13 +2,17 @@
 
 import csv
 import io
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from shapely.geometry import Point, shape
 
+from vicinato.booking.models import Resource
+from vicinato.booking.services import check_rules
+from vicinato.demo.loader import load_demo, remove_demo
 from vicinato.geo.models import Area, Municipality
-from vicinato.register.demo import load_demo, remove_demo
 from vicinato.register.models import Application, Place
 
 
@@ -93,3 +97,28 @@ def test_demo_command_prints_users(demo, capsys):
     call_command("demo")
     out = capsys.readouterr().out
     assert "revisore" in out and "password 'vicinato'" in out
+
+
+@pytest.mark.django_db
+def test_every_demo_place_says_who_may_book_as_its_desks_decide(demo, user_factory):
+    """What a place's page says (its price notes) agrees with its desks' rules: a company's desks are for its
+    staff or an agreement's people, never for a stranger; a coworking charges what its page says."""
+    stranger = user_factory("sconosciuta")
+    monday = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())
+    start = datetime.combine(monday, time(10), tzinfo=timezone.get_current_timezone())
+    company_desks = 0
+    for place in Place.objects.filter(is_demo=True).prefetch_related("resources"):
+        desks = [r for r in place.resources.all() if r.kind == Resource.Kind.DESK]
+        if place.kind == "company_space":
+            assert "staff" in place.price_notes_en and "personale" in place.price_notes_it, place
+            for desk in desks:
+                assert desk.who_may_book != Resource.WhoMayBook.EVERYONE, desk
+                end = start + timedelta(minutes=max(desk.min_minutes, desk.slot_minutes))
+                codes = {refusal.rule for refusal in check_rules(stranger, desk, start, end)}
+                assert codes & {"who_may_book", "agreement"}, (desk, codes)
+                company_desks += 1
+        elif place.kind == "coworking":
+            assert "2 €" in place.price_notes_it and "12 €" in place.price_notes_it, place
+            for desk in desks:
+                assert (desk.price_cents_per_slot, desk.price_cents_per_day) == (200, 1200), desk
+    assert company_desks > 0

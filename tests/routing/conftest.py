@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
-from routing_osm import OsmWriter, WayRow, write_osm
+from routing_osm import OsmWriter, RelationRow, WayRow, write_osm
 
 
 @pytest.fixture
@@ -18,7 +18,8 @@ def osm_file(tmp_path: Path) -> OsmWriter:
         ways: Sequence[WayRow],
         name: str = "map.osm.pbf",
         node_tags: Mapping[int, Mapping[str, str]] | None = None,
+        relations: Sequence[RelationRow] = (),
     ) -> Path:
-        return write_osm(tmp_path / name, nodes, ways, node_tags)
+        return write_osm(tmp_path / name, nodes, ways, node_tags, relations)
 
     return make

@@ -10,6 +10,8 @@ ORIGIN_LAT = 45.46
 ORIGIN_LON = 9.19
 
 WayRow = tuple[Sequence[int], Mapping[str, str]]
+# A relation: its members as (type "n"/"w", id, role), and its tags.
+RelationRow = tuple[Sequence[tuple[str, int, str]], Mapping[str, str]]
 OsmWriter = Callable[..., Path]
 
 
@@ -26,10 +28,12 @@ def write_osm(
     nodes: Mapping[int, tuple[float, float]],
     ways: Sequence[WayRow],
     node_tags: Mapping[int, Mapping[str, str]] | None = None,
+    relations: Sequence[RelationRow] = (),
 ) -> Path:
-    """Write nodes (id -> (x_m, y_m)) and ways ((node ids, tags)) to an .osm.pbf or .osm file."""
+    """Write nodes (id -> (x_m, y_m)), ways ((node ids, tags), numbered from 1) and relations
+    ((members, tags)) to an .osm.pbf or .osm file."""
     import osmium
-    from osmium.osm.mutable import Node, Way
+    from osmium.osm.mutable import Node, Relation, Way
 
     path.unlink(missing_ok=True)
     writer = osmium.SimpleWriter(str(path))
@@ -40,6 +44,8 @@ def write_osm(
             writer.add_node(Node(id=node_id, location=(lon, lat), tags=tags, version=1))
         for way_id, (refs, tags) in enumerate(ways, start=1):
             writer.add_way(Way(id=way_id, nodes=list(refs), tags=dict(tags), version=1))
+        for relation_id, (members, tags) in enumerate(relations, start=1):
+            writer.add_relation(Relation(id=relation_id, members=list(members), tags=dict(tags), version=1))
     finally:
         writer.close()
     return path

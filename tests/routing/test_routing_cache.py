@@ -94,8 +94,15 @@ def test_zero_byte_file(tmp_path: Path) -> None:
 
 
 def test_file_without_streets(osm_file: OsmWriter, tmp_path: Path) -> None:
+    path = osm_file(NODES, [([1, 2, 3, 1], {"building": "yes"}), ([1, 2], {"highway": "proposed"})])
+    with pytest.raises(OSMFileError, match="contains no streets that people may walk, cycle or drive on"):
+        Network.load_or_build(path, tmp_path / "cache")
+
+
+def test_file_with_only_a_motorway(osm_file: OsmWriter, tmp_path: Path) -> None:
+    # Cars could drive it, but nobody may walk there: the walk graph cannot be built.
     path = osm_file(NODES, [([1, 2, 3, 1], {"building": "yes"}), ([1, 2], {"highway": "motorway"})])
-    with pytest.raises(OSMFileError, match="contains no streets that people may walk or cycle on"):
+    with pytest.raises(OSMFileError, match="has no streets usable for walk"):
         Network.load_or_build(path, tmp_path / "cache")
 
 

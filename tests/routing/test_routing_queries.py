@@ -124,8 +124,8 @@ def test_table_shapes_and_modes(line: Network) -> None:
     assert graph.table([], [to_lat_lon(0, 0)], 60).shape == (0, 1)
     assert graph.table(np.array([[*to_lat_lon(0, 0)]]), [], 60).shape == (1, 0)
     assert graph.table([to_lat_lon(0, 0)], [to_lat_lon(1, 0)], 60, dtype=np.float32).dtype == np.float32
-    with pytest.raises(UnknownModeError, match="'walk', 'bike'"):
-        line.graph("car")
+    with pytest.raises(UnknownModeError, match="'walk', 'bike', 'car'"):
+        line.graph("plane")
     with pytest.raises(ValueError, match="lat, lon"):
         graph.table([(1.0, 2.0, 3.0)], [to_lat_lon(0, 0)], 60)
     assert isinstance(graph, ModeGraph)

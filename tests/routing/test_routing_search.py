@@ -101,7 +101,7 @@ def test_searches_match_networkx_and_scipy(case: tuple, data: st.DataObject) -> 
         got = multi_source_search(csr, heads, costs, limit, workers=workers)
         assert np.array_equal(got, expected), (limit, got, expected)
     # The bucket queue running out of entries hands over to the heap, with the same result.
-    if math.isfinite(limit):
+    if limit >= 0:
         scale, n_buckets = search._buckets(limit)
         for capacity in (0, 1, 3):
             out = np.empty((len(heads), n))
@@ -127,7 +127,7 @@ def test_tables_read_the_search_times(case: tuple, data: st.DataObject) -> None:
     read_costs = np.array(data.draw(st.lists(entry, min_size=readers * width, max_size=readers * width)))
     read_costs = read_costs.reshape(readers, width)
     # Up to two groups of states "left out": their times become the best of where they lead,
-    # which is never a state of the same group (as in graph.py; the second may lead to the first).
+    # which is never a state of the same group (as in states.py; the second may lead to the first).
     groups = []
     left = np.zeros(n, dtype=bool)
     for _ in range(data.draw(st.integers(0, 2))):
@@ -268,20 +268,25 @@ def test_no_sources_or_no_readers() -> None:
     )
 
 
-def test_long_limits_use_the_heap_and_agree() -> None:
-    """A limit too long for the buckets (and no limit) goes to the heap; the times do not change."""
+def test_long_limits_share_the_last_bucket_and_agree_with_the_heap() -> None:
+    """Times past the buckets (36 hours), and searches without a limit, go to the last bucket, a
+    first-in first-out queue; the times are those of the heap, on arcs of minutes or of days."""
+    assert search._buckets(1e9)[1] == search.MAX_BUCKETS == search._buckets(INF)[1]
+    assert search._buckets(1800.0)[1] == 901 and search._buckets(-1.0)[1] == 0
     rng = np.random.default_rng(7)
     n = 300
     rows, cols = rng.integers(0, n, 2000), rng.integers(0, n, 2000)
-    csr = build_csr(n, rows, cols, rng.uniform(0, 50, 2000))
     heads = rng.integers(0, n, (10, 2))
-    costs = rng.uniform(0, 20, (10, 2))
-    assert search._buckets(1e9)[1] == 0 and search._buckets(INF)[1] == 0
-    assert search._buckets(1800.0)[1] > 0
-    unbounded = multi_source_search(csr, heads, costs, INF)
-    assert np.array_equal(multi_source_search(csr, heads, costs, 1e9), unbounded)
-    bounded = multi_source_search(csr, heads, costs, 60.0)
-    assert np.array_equal(bounded, np.where(unbounded <= 60.0, unbounded, INF))
+    for unit in (1.0, 86_400.0):
+        csr = build_csr(n, rows, cols, rng.uniform(0, 50, 2000) * unit)
+        costs = rng.uniform(0, 20, (10, 2)) * unit
+        for limit in (INF, 1e9, 60.0 * unit):
+            heap = np.empty((len(heads), n))
+            kernels().search_rows(search._arrays(csr), heads, costs, limit, 0.5, 0, heap, -1)
+            assert np.array_equal(multi_source_search(csr, heads, costs, limit), heap)
+        unbounded = multi_source_search(csr, heads, costs, INF)
+        bounded = multi_source_search(csr, heads, costs, 60.0 * unit)
+        assert np.array_equal(bounded, np.where(unbounded <= 60.0 * unit, unbounded, INF))
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -8,4 +8,12 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Agreements and vouchers")
 
     def ready(self) -> None:
+        from vicinato.booking import access
+
         from . import receivers  # noqa: F401  (connects to the booking engine's signals)
+        from .memberships import verified_member
+        from .services import booking_refusal
+
+        # The booking engine asks these, without importing this app (booking/access.py).
+        access.register_gate(booking_refusal)
+        access.register_affiliation(verified_member)

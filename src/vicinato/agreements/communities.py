@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from vicinato.lib import mail
 from vicinato.register.models import Organisation
 
-from . import notifications
+from .forms import CommunityForm
 from .memberships import admin_emails
 from .models import Agreement, Community
 from .permissions import Action, require
@@ -23,8 +24,6 @@ def _errors(form) -> ValidationError:
 
 def save_community(actor, owner: Organisation | None, data, community: Community | None = None) -> Community:
     """Create a community run by `owner`, or change one's name, description and member organisations."""
-    from .forms import CommunityForm
-
     if community is None:
         if owner is None:
             raise ValidationError({"owner": [_("Give the id of the organisation that runs the community.")]})
@@ -100,4 +99,4 @@ def _tell_admins(community: Community, organisation: Organisation, joined: bool)
             ) % {**names, "runner": runner}
         return subject, body
 
-    notifications.send(admin_emails(organisation), render)
+    mail.send(admin_emails(organisation), render)

@@ -1,18 +1,8 @@
-"""The refusal every module of the app raises when a move cannot be made now."""
+"""The refusal every module of the app raises when a request cannot be granted now (409)."""
 
-from django.utils.translation import gettext as _
-
-from vicinato.booking.services import BookingError
+from vicinato.lib.errors import Conflict
 
 
-class ConflictError(BookingError):
-    """A move that cannot be made now (a used invitation, an agreement that cannot start, a spent budget).
-
-    A kind of the booking engine's error, so that the API answers 409 with its message in the same way."""
-
-
-def unknown_action(action: str, known) -> ConflictError:
-    return ConflictError(
-        _("Unknown action '%(action)s'; use one of: %(actions)s.")
-        % {"action": action, "actions": ", ".join(known)}
-    )
+class ConflictError(Conflict):
+    """A request that cannot be granted now (a used invitation, an agreement that cannot start, a spent
+    budget); the message says why and what to do."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 
 from django.http import HttpResponse
+
+from vicinato.lib import spreadsheet
 
 from . import vouchers
 from .services import BookingRow, UsageRow
@@ -14,7 +15,7 @@ from .services import BookingRow, UsageRow
 
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> HttpResponse:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet.writer(buffer)
     writer.writerow(header)
     writer.writerows(rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

@@ -1,4 +1,6 @@
-"""Forms of the agreements' pages; the agreement's form also validates the API's input (`save_agreement`)."""
+"""The forms the agreements' services validate with, whoever calls them (pages and API alike): an agreement
+(`services.save_agreement`), a voucher programme and its required documents (`vouchers.save_programme`), a
+community (`communities.save_community`); and each one's current terms as form data, for partial updates."""
 
 from __future__ import annotations
 
@@ -15,14 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vicinato.booking.models import Resource
+from vicinato.lib.forms import short_texts
 from vicinato.register.models import Audience, OpeningHours, Organisation, Place, Register
 
 from .models import (
-    Affiliation,
     Agreement,
     Community,
     RequiredDocument,
-    VoucherApplication,
     VoucherProgramme,
 )
 
@@ -138,91 +139,6 @@ def agreement_data(agreement: Agreement) -> dict:
     return {name: value for name, value in data.items() if value is not None}
 
 
-class AgreementMoveForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in Agreement.TRANSITIONS], widget=forms.HiddenInput)
-    note = forms.CharField(
-        label=gettext_lazy("Note for the people who book"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    cancel_bookings = forms.BooleanField(
-        label=gettext_lazy("Cancel the bookings that have not started yet, and tell the people"),
-        required=False,
-        initial=True,
-    )
-
-
-class JoinForm(forms.Form):
-    organisation = IdChoiceField(label=gettext_lazy("Organisation"), queryset=Organisation.objects.all())
-    kind = forms.ChoiceField(label=gettext_lazy("As"), choices=Affiliation.Kind.choices)
-
-
-class WorkEmailForm(forms.Form):
-    email = forms.EmailField(
-        label=gettext_lazy("Work e-mail"),
-        help_text=gettext_lazy("We send a link to this address; opening it confirms that you work there."),
-    )
-
-
-class InvitationForm(forms.Form):
-    email = forms.EmailField(
-        label=gettext_lazy("E-mail of the person"),
-        required=False,
-        help_text=gettext_lazy("Leave empty to get a link to pass on yourself."),
-    )
-    kind = forms.ChoiceField(label=gettext_lazy("As"), choices=Affiliation.Kind.choices)
-
-
-class DomainForm(forms.Form):
-    domain = forms.CharField(
-        label=gettext_lazy("E-mail domain"), max_length=200, help_text=gettext_lazy("e.g. example.it")
-    )
-    kind = forms.ChoiceField(label=gettext_lazy("As"), choices=Affiliation.Kind.choices)
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class VoucherApplicationForm(forms.ModelForm):
-    class Meta:
-        model = VoucherApplication
-        fields = ["birth_date", "audience", "statement"]
-        widgets = {"birth_date": DATE, "statement": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, programme=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if programme is not None and programme.audiences:
-            self.fields["audience"].choices = [
-                (c, label) for c, label in Audience.choices if c in programme.audiences
-            ]
-
-
-class DocumentForm(forms.Form):
-    requirement = IdChoiceField(
-        label=gettext_lazy("Document"),
-        queryset=RequiredDocument.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("Another document"),
-    )
-    description = forms.CharField(
-        label=gettext_lazy("What it is"),
-        max_length=200,
-        required=False,
-        help_text=gettext_lazy("Needed for another document; optional for one the programme asks for."),
-    )
-    file = forms.FileField(label=gettext_lazy("File (PDF, JPEG or PNG, at most 5 MB)"))
-
-    def __init__(self, *args, programme=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if programme is not None:
-            self.fields["requirement"].queryset = programme.required_documents.all()
-        if not self.fields["requirement"].queryset.exists():
-            del self.fields["requirement"]
-
-
 # --- the funder's desk: voucher programmes ---------------------------------------------------------------------
 def _people(text: str) -> tuple[list, list[str]]:
     """The accounts named by username or e-mail in a list written one per line or separated by commas, and
@@ -280,8 +196,7 @@ class ProgrammeForm(forms.ModelForm):
             "valid_until",
         ]
         widgets = {
-            "description_it": forms.Textarea(attrs={"rows": 3}),
-            "description_en": forms.Textarea(attrs={"rows": 3}),
+            **short_texts("description_it", "description_en"),
             "registers": forms.CheckboxSelectMultiple,
             "places": forms.CheckboxSelectMultiple,
             "applications_from": DATE,

@@ -17,13 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vicinato.booking.models import Reservation, Resource
-from vicinato.booking.services import BookingError, cancel
+from vicinato.booking.services import cancel, cancellation_deadline
+from vicinato.lib import mail, ratelimit
+from vicinato.lib.errors import Conflict
 from vicinato.register.models import Membership, Organisation
 
-from . import notifications
 from .errors import ConflictError
 from .models import INVITATION_SALT, Affiliation, AgreementBooking, AllowedDomain, Invitation
 from .permissions import Action, can, require
+from .services import eligible_guests
 
 AS = Affiliation.State
 M = Affiliation.Method
@@ -69,6 +71,16 @@ def _create(person, organisation: Organisation, kind: str, **fields) -> Affiliat
         raise _already(_current(person, organisation)) from None
 
 
+# --- limits on the e-mails people can make us send (vicinato.lib.ratelimit: counted in the shared cache) -------
+HOUR, DAY = 3600, 86400
+INVITATIONS_BY_SENDER = ratelimit.Limit("invitation-sender", 20, HOUR)
+INVITATIONS_BY_ORGANISATION = ratelimit.Limit("invitation-organisation", 50, HOUR)
+INVITATIONS_TO_ADDRESS = ratelimit.Limit("invitation-address", 3, DAY)
+JOIN_REQUESTS_BY_PERSON = ratelimit.Limit("join-person", 10, HOUR)
+EMAIL_CONFIRMATIONS_BY_PERSON = ratelimit.Limit("confirm-person", 5, HOUR)
+EMAIL_CONFIRMATIONS_TO_ADDRESS = ratelimit.Limit("confirm-address", 3, HOUR)
+
+
 # --- by an administrator's approval ----------------------------------------------------------------------------
 def request_affiliation(
     person, organisation: Organisation, kind: str = Affiliation.Kind.EMPLOYEE
@@ -76,6 +88,7 @@ def request_affiliation(
     """Ask to join; an administrator of the organisation approves or refuses."""
     if person is None or not person.is_authenticated:
         raise PermissionDenied(_("Sign in to ask to join an organisation."))
+    ratelimit.hit(JOIN_REQUESTS_BY_PERSON, person.pk)
     affiliation = _create(person, organisation, kind, method=M.ADMIN)
 
     def render():
@@ -84,10 +97,10 @@ def request_affiliation(
             "organisation": organisation,
         }
         return subject, _("Approve or refuse the request on the members' page: %(url)s") % {
-            "url": notifications.link("agreements:members", pk=organisation.pk)
+            "url": mail.link("agreements:members", pk=organisation.pk)
         }
 
-    notifications.send(admin_emails(organisation), render)
+    mail.send(admin_emails(organisation), render)
     return affiliation
 
 
@@ -117,7 +130,7 @@ def decide_affiliation(
         ) % {"organisation": affiliation.organisation}
         return subject, note or _("You can now book under the agreements of your organisation.")
 
-    notifications.send(affiliation.person.email, render)
+    mail.send(affiliation.person.email, render)
     return affiliation
 
 
@@ -136,6 +149,11 @@ def invite(
             raise ValidationError(
                 {"email": [_("Enter a valid e-mail address, or leave it empty.")]}
             ) from None
+    ratelimit.hit_all(
+        (INVITATIONS_BY_SENDER, actor.pk),
+        (INVITATIONS_BY_ORGANISATION, organisation.pk),
+        (INVITATIONS_TO_ADDRESS, email.strip().lower()),
+    )
     invitation = Invitation.objects.create(
         organisation=organisation,
         kind=kind,
@@ -153,18 +171,24 @@ def invite(
             "url": invitation_link(invitation),
         }
 
-    notifications.send(email, render)
+    mail.send(email, render)
     return invitation
 
 
 def invitation_link(invitation: Invitation) -> str:
-    return notifications.link("agreements:invitation", token=invitation.token)
+    return mail.link("agreements:invitation", token=invitation.token)
 
 
 def invitation_from_token(token: str) -> Invitation:
-    try:
-        pk = signing.loads(token, salt=INVITATION_SALT)
-    except signing.BadSignature:
+    pk = None
+    # Links sent before tokens were stable carried a timestamp; both shapes stay valid.
+    for signer in (signing.TimestampSigner(salt=INVITATION_SALT), signing.Signer(salt=INVITATION_SALT)):
+        try:
+            pk = signer.unsign_object(token)
+            break
+        except (signing.BadSignature, ValueError):
+            continue
+    if not isinstance(pk, int):
         pk = None
     invitation = Invitation.objects.select_related("organisation").filter(pk=pk).first() if pk else None
     if invitation is None:
@@ -244,6 +268,9 @@ def request_by_email(person, email: str) -> list[Affiliation]:
         validate_email(email)
     except ValidationError:
         raise ValidationError({"email": [_("Enter a valid e-mail address.")]}) from None
+    ratelimit.hit_all(
+        (EMAIL_CONFIRMATIONS_BY_PERSON, person.pk), (EMAIL_CONFIRMATIONS_TO_ADDRESS, email.strip().lower())
+    )
     domains = AllowedDomain.objects.filter(domain=_domain_of(email)).select_related("organisation")
     if not domains:
         raise ValidationError(
@@ -267,9 +294,9 @@ def request_by_email(person, email: str) -> list[Affiliation]:
         def render(organisation=allowed.organisation, token=token):
             return _("Confirm your work e-mail for %(organisation)s") % {"organisation": organisation}, _(
                 "Open this link, signed in to Vicinato, within %(days)d days to confirm: %(url)s"
-            ) % {"days": EMAIL_LINK_DAYS, "url": notifications.link("agreements:confirm_email", token=token)}
+            ) % {"days": EMAIL_LINK_DAYS, "url": mail.link("agreements:confirm_email", token=token)}
 
-        notifications.send(email, render)
+        mail.send(email, render)
         created.append(affiliation)
     if not created:
         raise ConflictError(_("You already belong to, or asked to join, every organisation of this domain."))
@@ -365,8 +392,6 @@ def _depending_bookings(affiliation: Affiliation, now: datetime):
 def _other_cover(affiliation: Affiliation, reservation: Reservation):
     """Another of the person's organisations that still allows the booking, if any: a guest of the same
     agreement, or one whose members may book the resource."""
-    from .services import eligible_guests
-
     try:
         agreement = reservation.agreement_booking.agreement
     except AgreementBooking.DoesNotExist:
@@ -388,7 +413,7 @@ def _other_cover(affiliation: Affiliation, reservation: Reservation):
 
 
 def _past_deadline(reservation: Reservation, now: datetime) -> bool:
-    return now > reservation.start - timedelta(minutes=reservation.resource.cancellation_deadline_minutes)
+    return now > cancellation_deadline(reservation)
 
 
 def leaving_consequences(
@@ -450,7 +475,7 @@ def end_affiliation(affiliation: Affiliation, actor, note: str = "", now: dateti
         affiliation.save()
     leaving = Leaving(affiliation)
     # Stored with the cancelled booking, which people of either language read: both languages.
-    reason = notifications.in_both_languages(lambda: _leaving_reason(affiliation, now))
+    reason = mail.in_both_languages(lambda: _leaving_reason(affiliation, now))
     for reservation in _depending_bookings(affiliation, now):
         other = _other_cover(affiliation, reservation)
         if other:
@@ -463,7 +488,7 @@ def end_affiliation(affiliation: Affiliation, actor, note: str = "", now: dateti
         try:
             # The booking is the person's: it is cancelled in their name, with the reason on record.
             leaving.cancelled.append(cancel(reservation, affiliation.person, reason, now))
-        except (ValidationError, BookingError, PermissionDenied):
+        except (ValidationError, Conflict, PermissionDenied):
             leaving.kept.append((reservation, Outcome(Outcome.NOT_CANCELLED)))
     _tell_leaving(leaving, now)
     return leaving
@@ -482,7 +507,7 @@ def _tell_leaving(leaving: Leaving, now: datetime) -> None:
             "organisation": leaving.affiliation.organisation
         }, "\n".join(lines)
 
-    notifications.send(leaving.affiliation.person.email, render)
+    mail.send(leaving.affiliation.person.email, render)
 
 
 # --- for the booking engine ------------------------------------------------------------------------------------

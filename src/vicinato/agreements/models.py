@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from vicinato.booking.models import Reservation, Resource
+from vicinato.booking.models import Reservation, Resource, StateEvent
+from vicinato.lib.constraints import ends_after
 from vicinato.register.models import Audience, Organisation, Place, Register
-from vicinato.register.translation import translated
+from vicinato.register.translation import Translated
 
 INVITATION_SALT = "vicinato.agreements.invitation"
 ALL_WEEKDAYS = list(range(7))
@@ -114,7 +115,8 @@ class Invitation(models.Model):
 
     @property
     def token(self) -> str:
-        return signing.dumps(self.pk, salt=INVITATION_SALT)
+        """The same link every time it is shown (mail, page, API); expiry lives in ``expires_at``."""
+        return signing.Signer(salt=INVITATION_SALT).sign_object(self.pk)
 
 
 class AllowedDomain(models.Model):
@@ -239,9 +241,7 @@ class Agreement(models.Model):
         verbose_name_plural = _("agreements")
         ordering = ["-starts_on", "name"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(ends_on__gte=models.F("starts_on")), name="agreement_ends_after_start"
-            ),
+            ends_after("agreement_ends_after_start", "ends_on", "starts_on", or_equal=True),
             models.CheckConstraint(condition=models.Q(desks_per_day__gte=1), name="agreement_has_a_desk"),
         ]
 
@@ -251,26 +251,6 @@ class Agreement(models.Model):
     @property
     def price(self) -> Decimal:
         return cents_to_euros(self.price_cents_per_day)
-
-
-class StateEvent(models.Model):
-    """One change of state: who did what, when, from which state to which, and why."""
-
-    action = models.CharField(max_length=20)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    at = models.DateTimeField()
-    note = models.TextField(blank=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.action}: {self.from_state or '-'} → {self.to_state}"
 
 
 class AgreementEvent(StateEvent):
@@ -362,13 +342,12 @@ class VoucherProgramme(models.Model):
         verbose_name_plural = _("voucher programmes")
         ordering = ["-valid_from", "name_it"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(valid_until__gte=models.F("valid_from")),
-                name="programme_valid_after_start",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(applications_until__gte=models.F("applications_from")),
-                name="programme_applications_close_after_open",
+            ends_after("programme_valid_after_start", "valid_until", "valid_from", or_equal=True),
+            ends_after(
+                "programme_applications_close_after_open",
+                "applications_until",
+                "applications_from",
+                or_equal=True,
             ),
             models.CheckConstraint(
                 condition=models.Q(coverage_percent__gt=0, coverage_percent__lte=100),
@@ -379,13 +358,8 @@ class VoucherProgramme(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
-        return translated(self, "name")
-
-    @property
-    def description(self) -> str:
-        return translated(self, "description")
+    name = Translated("name")
+    description = Translated("description")
 
     def audience_labels(self) -> list[str]:
         return [str(Audience(code).label) for code in self.audiences if code in Audience.values]
@@ -410,9 +384,7 @@ class RequiredDocument(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    @property
-    def label(self) -> str:
-        return translated(self, "label")
+    label = Translated("label")
 
 
 class VoucherApplication(models.Model):

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from vicinato.lib.permissions import table_allows
 from vicinato.register.models import Membership, Organisation
 
 from .models import (
@@ -149,11 +150,7 @@ def roles(user, obj: Subject) -> set[Role]:
 
 def can(user, action: Action, obj: Subject) -> bool:
     """The one decision on these permissions; `obj` is what the action is about."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return any(action in ROLE_ACTIONS[role] for role in roles(user, obj))
+    return table_allows(user, action, ROLE_ACTIONS, lambda: roles(user, obj))
 
 
 def require(user, action: Action, obj: Subject) -> None:

@@ -19,10 +19,13 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from vicinato.booking.models import Reservation, Resource
 from vicinato.booking.services import BookingError, cancel
+from vicinato.lib import mail
+from vicinato.lib.errors import Conflict
+from vicinato.lib.transitions import StateMachine, Transition, record_step
 from vicinato.register.models import OpeningHours, Organisation
 
-from . import notifications
-from .errors import ConflictError, unknown_action
+from .errors import ConflictError
+from .forms import AgreementForm
 from .models import Affiliation, Agreement, AgreementBooking, AgreementEvent, cents_to_euros
 from .permissions import Action, can, guest_organisations, require
 
@@ -193,7 +196,7 @@ def _nobody_refusal(resource: Resource) -> str:
 def booking_refusal(
     person, resource: Resource, start: datetime, end: datetime, exclude: int | None = None
 ) -> str | None:
-    """The booking engine's `agreement_allows` hook: None if an agreement lets the person book, else why not
+    """The booking engine's gate (`booking.access`): None if an agreement lets the person book, else why not
     (`exclude`: a reservation not to count, the one being moved)."""
     refusals = []
     for agreement in _candidates(person, resource):
@@ -225,13 +228,23 @@ def record_booking(reservation: Reservation, moved: bool = False) -> AgreementBo
     raise BookingError(reasons[0] if reasons else _nobody_refusal(reservation.resource))
 
 
-# --- saving and moving an agreement ----------------------------------------------------------------------------
-MOVE_LABELS = {
+# --- saving an agreement and its transitions -------------------------------------------------------------------
+TRANSITION_LABELS = {
     "activate": gettext_lazy("Activate"),
     "suspend": gettext_lazy("Suspend"),
     "resume": gettext_lazy("Resume"),
     "end": gettext_lazy("End"),
 }
+MACHINE = StateMachine(
+    {
+        name: Transition(moves, Action.EDIT_AGREEMENT, name, note_required=name in Agreement.NOTE_REQUIRED)
+        for name, moves in Agreement.TRANSITIONS.items()
+    },
+    lambda state: A(state).label,
+    gettext_lazy("an agreement"),
+    note_prompt=gettext_lazy("Write a note for the people who book under the agreement."),
+    conflict=ConflictError,
+)
 
 
 def received_agreements(organisation: Organisation) -> QuerySet[Agreement]:
@@ -244,23 +257,24 @@ def received_agreements(organisation: Organisation) -> QuerySet[Agreement]:
     )
 
 
-def allowed_moves(user, agreement: Agreement) -> list[str]:
-    """The moves the user may apply to the agreement now (for buttons and API hints)."""
-    if not can(user, Action.EDIT_AGREEMENT, agreement):
-        return []
-    return [action for action, moves in Agreement.TRANSITIONS.items() if agreement.state in moves]
+def allowed_transitions(user, agreement: Agreement) -> list[str]:
+    """The transitions the user may apply to the agreement now (for buttons and API hints)."""
+    return MACHINE.allowed(agreement.state, lambda spec: can(user, spec.by, agreement))
+
+
+def is_changeable(agreement: Agreement) -> bool:
+    """Whether the agreement's terms may still change: until it has ended."""
+    return agreement.state != A.ENDED
 
 
 def save_agreement(actor, host: Organisation, data, agreement: Agreement | None = None) -> Agreement:
     """Create a draft, or change the terms of an agreement that has not ended."""
-    from .forms import AgreementForm
-
     if agreement is None:
         require(actor, Action.OFFER_AGREEMENT, host)
     else:
         require(actor, Action.EDIT_AGREEMENT, agreement)
         agreement.refresh_from_db(fields=["state"])
-        if agreement.state == A.ENDED:
+        if not is_changeable(agreement):
             raise ConflictError(_("This agreement has ended and cannot change; draft a new one instead."))
     form = AgreementForm(data, instance=agreement or Agreement(host=host, created_by=actor))
     if not form.is_valid():
@@ -339,54 +353,31 @@ def change_agreement_state(
     cancel_bookings: bool = False,
     now: datetime | None = None,
 ) -> StateChange:
-    """Apply one move of `Agreement.TRANSITIONS`. Suspending or ending offers to cancel the bookings that have
-    not started (`cancel_bookings`); either way the people who hold them are told."""
+    """Apply one transition of `Agreement.TRANSITIONS`. Suspending or ending offers to cancel the bookings that
+    have not started (`cancel_bookings`); either way the people who hold them are told."""
     require(actor, Action.EDIT_AGREEMENT, agreement)
-    return _move(agreement, action, actor, note, cancel_bookings, now or timezone.now())
+    return _apply_transition(agreement, action, actor, note, cancel_bookings, now or timezone.now())
 
 
-def _move(
+def _apply_transition(
     agreement: Agreement, action: str, actor, note: str, cancel_bookings: bool, now: datetime
 ) -> StateChange:
     # A note given lazily (a job's own words) is stored in both languages and put into each mail's language.
     spoken = note if isinstance(note, Promise) else None
-    note = notifications.in_both_languages(lambda: spoken) if spoken is not None else (note or "").strip()
-    # The move commits before any booking is cancelled: bookings lock the agreement after their resource,
+    note = mail.in_both_languages(lambda: spoken) if spoken is not None else (note or "").strip()
+    # The transition commits before any booking is cancelled: bookings lock the agreement after their resource,
     # and cancelling locks resources, so the two never wait for each other.
     with transaction.atomic():
         agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
-        moves = Agreement.TRANSITIONS.get(action)
-        if moves is None:
-            raise unknown_action(action, Agreement.TRANSITIONS)
-        if agreement.state not in moves:
-            raise ConflictError(
-                _(
-                    "An agreement that is '%(state)s' cannot be moved with '%(action)s'; allowed from: %(sources)s."
-                )
-                % {
-                    "state": agreement.get_state_display(),
-                    "action": action,
-                    "sources": ", ".join(str(A(s).label) for s in moves),
-                }
-            )
-        if action in Agreement.NOTE_REQUIRED and not note:
-            raise ValidationError({"note": [_("Write a note for the people who book under the agreement.")]})
-        if moves[agreement.state] == A.ACTIVE:
+        _spec, target = MACHINE.check(action, agreement.state, note)
+        if target == A.ACTIVE:
             problems = _activation_problems(agreement, timezone.localdate(now))
             if problems:
                 raise ValidationError(dict(problems))
         source = agreement.state
-        agreement.state = moves[source]
+        agreement.state = target
         agreement.save(update_fields=["state"])
-        AgreementEvent.objects.create(
-            agreement=agreement,
-            action=action,
-            from_state=source,
-            to_state=agreement.state,
-            actor=actor,
-            at=now,
-            note=note,
-        )
+        record_step(AgreementEvent, action, source, agreement.state, actor, now, note, agreement=agreement)
     change = StateChange(agreement)
     if agreement.state in (A.SUSPENDED, A.ENDED):
         change.affected = affected_bookings(agreement, now)
@@ -396,7 +387,7 @@ def _move(
                 continue
             try:
                 change.cancelled.append(cancel(reservation, actor, note, now))
-            except (ValidationError, BookingError, PermissionDenied) as error:
+            except (ValidationError, Conflict, PermissionDenied) as error:
                 change.kept.append((reservation, error))
         _tell_people(change, spoken if spoken is not None else note)
     return change
@@ -434,7 +425,7 @@ def _tell_people(change: StateChange, note) -> None:
                 lines.append(f"{start:%Y-%m-%d %H:%M} {reservation.resource.place.name}: {outcome}")
             return subject, "\n".join(lines)
 
-        notifications.send(person.email, render)
+        mail.send(person.email, render)
 
 
 def end_finished_agreements(now: datetime | None = None) -> int:
@@ -444,7 +435,9 @@ def end_finished_agreements(now: datetime | None = None) -> int:
         state__in=[A.ACTIVE, A.SUSPENDED], ends_on__lt=timezone.localdate(now)
     )
     for agreement in finished:
-        _move(agreement, "end", None, gettext_lazy("The agreement reached its last day."), False, now)
+        _apply_transition(
+            agreement, "end", None, gettext_lazy("The agreement reached its last day."), False, now
+        )
     return len(finished)
 
 

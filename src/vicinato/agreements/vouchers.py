@@ -25,11 +25,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vicinato.booking.models import Reservation
-from vicinato.booking.prepared import Param, Prepared
+from vicinato.lib import mail, uploads
+from vicinato.lib.prepared import Param, Prepared
+from vicinato.lib.transitions import StateMachine, Transition, record_step
 from vicinato.register.models import Application, Audience, Place
 
-from . import notifications
-from .errors import ConflictError, unknown_action
+from .errors import ConflictError
+from .forms import ProgrammeForm, RequiredDocumentFormSet
 from .models import (
     CENT,
     DocumentCheck,
@@ -46,18 +48,11 @@ from .permissions import Action, can, require
 V = VoucherApplication.State
 L = LedgerEntry.State
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+MAX_DOCUMENTS = 20  # files on one application
 
 
 # --- applications ----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Transition:
-    sources: dict[str, str]  # from state -> to state
-    by: Action
-    label: str
-    note_required: bool = False
-
-
-# The allowed moves of an application, next to its states; anything else is refused by `transition`.
+# The allowed transitions of an application, next to its states; anything else is refused by `transition`.
 TRANSITIONS: dict[str, Transition] = {
     "request_changes": Transition(
         {V.SUBMITTED: V.CHANGES_REQUESTED},
@@ -80,6 +75,15 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+MACHINE = StateMachine(
+    TRANSITIONS,
+    lambda state: V(state).label,
+    gettext_lazy("an application"),
+    note_prompt=gettext_lazy("Write a note for the applicant explaining the decision."),
+    conflict=ConflictError,
+)
+
+
 def _age(birth_date: date, on: date) -> int:
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
@@ -93,15 +97,14 @@ def is_priority(application: VoucherApplication) -> bool:
 def _record(
     application: VoucherApplication, action: str, source: str, actor, at: datetime, note: str = ""
 ) -> None:
-    VoucherApplicationEvent.objects.create(
-        application=application,
-        action=action,
-        from_state=source,
-        to_state=application.state,
-        actor=actor,
-        at=at,
-        note=note,
+    record_step(
+        VoucherApplicationEvent, action, source, application.state, actor, at, note, application=application
     )
+
+
+def accepts_applications(programme: VoucherProgramme, day: date) -> bool:
+    """Whether the programme takes applications on `day` (from its first to its last day of applications)."""
+    return programme.applications_from <= day <= programme.applications_until
 
 
 def apply(
@@ -112,7 +115,7 @@ def apply(
         raise PermissionDenied(_("Sign in to apply for a voucher."))
     now = now or timezone.now()
     today = timezone.localdate(now)
-    if not programme.applications_from <= today <= programme.applications_until:
+    if not accepts_applications(programme, today):
         raise ConflictError(
             _("Applications to this programme are open from %(from)s to %(until)s.")
             % {
@@ -159,6 +162,11 @@ def apply(
     return application
 
 
+def takes_documents(application: VoucherApplication) -> bool:
+    """Whether documents may be added to the application now: while it is under review or changes are asked."""
+    return application.state in (V.SUBMITTED, V.CHANGES_REQUESTED)
+
+
 def add_document(
     application: VoucherApplication,
     actor,
@@ -170,7 +178,7 @@ def add_document(
     required document takes back the reviewer's tick on it: the new file has to be checked."""
     require(actor, Action.EDIT_VOUCHER_APPLICATION, application)
     application.refresh_from_db(fields=["state"])
-    if application.state not in (V.SUBMITTED, V.CHANGES_REQUESTED):
+    if not takes_documents(application):
         raise ConflictError(_("Documents can be added while the application is under review."))
     description = (description or "").strip()
     errors = {}
@@ -182,6 +190,18 @@ def add_document(
         errors["file"] = [_("Choose a file to upload.")]
     elif upload.size > MAX_DOCUMENT_BYTES:
         errors["file"] = [_("The file is larger than 5 MB; upload a smaller scan.")]
+    elif application.documents.count() >= MAX_DOCUMENTS:
+        errors["file"] = [
+            _("An application holds at most %(count)d documents; this one cannot be added.")
+            % {"count": MAX_DOCUMENTS}
+        ]
+    else:
+        try:
+            upload = uploads.checked_document(
+                upload
+            )  # a PDF by its signature, an image decoded and re-encoded
+        except ValidationError as error:
+            errors["file"] = error.messages
     if errors:
         raise ValidationError(errors)
     document = VoucherDocument(
@@ -236,6 +256,11 @@ def other_documents(application: VoucherApplication) -> list[VoucherDocument]:
     return list(application.documents.filter(requirement__isnull=True))
 
 
+def checks_open(application: VoucherApplication) -> bool:
+    """Whether a reviewer may tick (or untick) the application's documents now: while it is under review."""
+    return application.state == V.SUBMITTED
+
+
 def check_document(
     application: VoucherApplication, requirement: RequiredDocument, actor, checked: bool = True
 ) -> DocumentCheck | None:
@@ -246,7 +271,7 @@ def check_document(
         application = VoucherApplication.objects.select_for_update().get(pk=application.pk)
         if requirement.programme_id != application.programme_id:
             raise ConflictError(_("This document is not one the application's programme asks for."))
-        if application.state != V.SUBMITTED:
+        if not checks_open(application):
             raise ConflictError(_("Documents can be checked only while the application is under review."))
         if not checked:
             DocumentCheck.objects.filter(application=application, requirement=requirement).delete()
@@ -281,46 +306,27 @@ def _approval_problem(application: VoucherApplication) -> str | None:
 
 
 def allowed_actions(user, application: VoucherApplication) -> list[str]:
-    return [
-        name
-        for name, spec in TRANSITIONS.items()
-        if application.state in spec.sources and can(user, spec.by, application)
-    ]
+    return MACHINE.allowed(application.state, lambda spec: can(user, spec.by, application))
 
 
 def transition(
     application: VoucherApplication, action: str, actor, note: str = "", now: datetime | None = None
 ) -> VoucherApplication:
-    """Apply one move of `TRANSITIONS`, record who/when/why, or refuse it with a clear error."""
+    """Apply one transition of `TRANSITIONS`, record who/when/why, or refuse it with a clear error."""
     now = now or timezone.now()
     note = (note or "").strip()
-    spec = TRANSITIONS.get(action)
-    if spec is None:
-        raise unknown_action(action, TRANSITIONS)
-    require(actor, spec.by, application)
+    require(actor, MACHINE.get(action).by, application)
     with transaction.atomic():
         application = (
             VoucherApplication.objects.select_for_update().select_related("programme").get(pk=application.pk)
         )
-        if application.state not in spec.sources:
-            raise ConflictError(
-                _(
-                    "An application that is '%(state)s' cannot be moved with '%(action)s'; allowed from: %(sources)s."
-                )
-                % {
-                    "state": application.get_state_display(),
-                    "action": spec.label,
-                    "sources": ", ".join(str(V(s).label) for s in spec.sources),
-                }
-            )
-        if spec.note_required and not note:
-            raise ValidationError({"note": [_("Write a note for the applicant explaining the decision.")]})
+        _spec, target = MACHINE.check(action, application.state, note)
         if action == "approve":
             problem = _approval_problem(application)
             if problem:
                 raise ConflictError(problem)
         source = application.state
-        application.state = spec.sources[source]
+        application.state = target
         if action in ("approve", "reject", "request_changes"):
             application.decided_at = now
         if action == "resubmit":
@@ -335,10 +341,10 @@ def transition(
         body = [str(application.programme), subject]
         if note:
             body.append(_("Note: %(note)s") % {"note": note})
-        body.append(notifications.link("agreements:voucher_application", pk=application.pk))
+        body.append(mail.link("agreements:voucher_application", pk=application.pk))
         return subject, "\n".join(body)
 
-    notifications.send(application.person.email, render)
+    mail.send(application.person.email, render)
     return application
 
 
@@ -365,7 +371,7 @@ def covers_place(programme: VoucherProgramme, place: Place, at: datetime) -> boo
     return Application.objects.listed(at).filter(place=place, register__in=programme.registers.all()).exists()
 
 
-# Every paid booking asks, and most people have no voucher: compiled once (see vicinato.booking.prepared).
+# Every paid booking asks, and most people have no voucher: compiled once (see vicinato.lib.prepared).
 _APPROVED = Prepared(
     lambda: VoucherApplication.objects.filter(
         person_id=Param("person", IntegerField()),
@@ -434,11 +440,13 @@ def reserve(reservation: Reservation, at: datetime) -> LedgerEntry | None:
                 [f"{programme}", f"{day.isoformat()} {reservation.resource.place.name}", entry.note]
             )
 
-        notifications.send(reservation.person.email, render)
+        mail.send(reservation.person.email, render)
     return entry
 
 
-def move(reservation: Reservation, action: str, at: datetime, note: dict | None = None) -> LedgerEntry | None:
+def ledger_transition(
+    reservation: Reservation, action: str, at: datetime, note: dict | None = None
+) -> LedgerEntry | None:
     """Commit or release the reservation's entry if it is in a state that allows it; otherwise leave it.
     `note` is a code of `models.LEDGER_NOTES` with its figures, e.g. {"code": "withdrawn"}."""
     entry = LedgerEntry.objects.select_for_update().filter(reservation=reservation).first()
@@ -457,11 +465,11 @@ def move(reservation: Reservation, action: str, at: datetime, note: dict | None 
 
 def _release_all(application: VoucherApplication, at: datetime, note: dict) -> None:
     for entry in application.ledger.filter(state=L.RESERVED).select_related("reservation"):
-        move(entry.reservation, "release", at, note)
+        ledger_transition(entry.reservation, "release", at, note)
 
 
-# What each move of a reservation does to its ledger entry.
-LEDGER_MOVES = {
+# What each transition of a reservation does to its ledger entry.
+LEDGER_TRANSITIONS = {
     "check_in": "commit",
     "complete": "commit",
     "cancel": "release",
@@ -486,8 +494,8 @@ def on_reservation_changed(reservation: Reservation, action: str, at: datetime) 
         reserve(reservation, at)
     elif action == "move":
         rebook(reservation, at)
-    elif action in LEDGER_MOVES:
-        move(reservation, LEDGER_MOVES[action], at)
+    elif action in LEDGER_TRANSITIONS:
+        ledger_transition(reservation, LEDGER_TRANSITIONS[action], at)
 
 
 # --- statements and reports ------------------------------------------------------------------------------------
@@ -591,8 +599,6 @@ def counted_in_budget(programme: VoucherProgramme) -> Decimal:
 
 def programme_forms(data, funder, programme: VoucherProgramme | None = None, files=None):
     """The programme's form and its required documents' formset, bound to `data` (or unbound when None)."""
-    from .forms import ProgrammeForm, RequiredDocumentFormSet
-
     instance = programme or VoucherProgramme(funder=funder)
     return (
         ProgrammeForm(data, files, instance=instance),

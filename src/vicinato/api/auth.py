@@ -5,14 +5,14 @@ from django.db import DEFAULT_DB_ALIAS
 from django.db.models import CharField
 from ninja.security import HttpBearer, django_auth
 
-from vicinato.booking.prepared import Param, Prepared
+from vicinato.lib.prepared import Param, Prepared
 
 
 def _user_columns() -> list[str]:
     return [f.attname for f in get_user_model()._meta.concrete_fields]
 
 
-# The active user whose token it is. Prepared (compiled once, see vicinato.booking.prepared): every API request
+# The active user whose token it is. Prepared (compiled once, see vicinato.lib.prepared): every API request
 # with a token runs it.
 _USER_BY_TOKEN = Prepared(
     lambda: (

@@ -10,6 +10,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from vicinato.lib.calendar import new_calendar
+
 from .models import CalendarFeed, Reservation
 
 PRODID = "-//Vicinato//Prenotazioni//IT"
@@ -23,13 +25,7 @@ FEED_STATES = [
 
 
 def _calendar(name: str) -> Calendar:
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", settings.TIME_ZONE)
-    return calendar
+    return new_calendar(PRODID, name)
 
 
 def _event(reservation: Reservation, sequence: int) -> Event:

@@ -11,8 +11,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from vicinato.lib.constraints import ends_after
 from vicinato.register.models import Organisation, Place
-from vicinato.register.translation import translated
+from vicinato.register.translation import Translated
 
 CHECKIN_SALT = "vicinato.booking.checkin"
 
@@ -121,9 +122,7 @@ class Resource(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
-        return translated(self, "name")
+    name = Translated("name")
 
     @property
     def buffer(self) -> timedelta:
@@ -159,9 +158,7 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
-        return translated(self, "name")
+    name = Translated("name")
 
 
 class Block(models.Model):
@@ -190,11 +187,7 @@ class Block(models.Model):
         verbose_name = _("block")
         verbose_name_plural = _("blocks")
         ordering = ["start"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end__gt=models.F("start")), name="block_ends_after_start"
-            )
-        ]
+        constraints = [ends_after("block_ends_after_start")]
 
     def __str__(self) -> str:
         what = f"{self.resource} {self.unit}" if self.unit_id else str(self.resource)
@@ -288,9 +281,7 @@ class Reservation(models.Model):
         ordering = ["start", "pk"]
         indexes = [models.Index(fields=["resource", "start"]), models.Index(fields=["state", "start"])]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end__gt=models.F("start")), name="reservation_ends_after_start"
-            ),
+            ends_after("reservation_ends_after_start"),
             models.CheckConstraint(condition=models.Q(units__gte=1), name="reservation_has_a_unit"),
             models.UniqueConstraint(
                 fields=["person", "idempotency_key"], name="unique_idempotency_key_per_person"
@@ -312,10 +303,9 @@ def checkin_signature(pk: int) -> str:
     return base64.b32encode(signing.b64_decode(signature.encode()))[:8].decode()
 
 
-class ReservationEvent(models.Model):
-    """One change of a reservation: who did what, when, and why."""
+class StateEvent(models.Model):
+    """One change of state: who did what, when, from which state to which, and why."""
 
-    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=20)
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20)
@@ -326,10 +316,17 @@ class ReservationEvent(models.Model):
     note = models.TextField(blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_state or '-'} → {self.to_state}"
+
+
+class ReservationEvent(StateEvent):
+    """One change of a reservation: who did what, when, and why."""
+
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="events")
 
 
 class WaitingListEntry(models.Model):
@@ -364,9 +361,7 @@ class WaitingListEntry(models.Model):
         ordering = ["resource", "position"]
         constraints = [
             models.UniqueConstraint(fields=["resource", "position"], name="unique_waiting_position"),
-            models.CheckConstraint(
-                condition=models.Q(end__gt=models.F("start")), name="waiting_ends_after_start"
-            ),
+            ends_after("waiting_ends_after_start"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from vicinato.lib.permissions import table_allows
 from vicinato.register.models import Place
 from vicinato.register.permissions import Role as RegisterRole
 from vicinato.register.permissions import organisation_role
@@ -23,7 +24,7 @@ class Role(StrEnum):
 class Action(StrEnum):
     VIEW_RESERVATION = "view_reservation"
     CANCEL_RESERVATION = "cancel_reservation"
-    MOVE_RESERVATION = "move_reservation"  # change its time or its named unit
+    RESCHEDULE_RESERVATION = "move_reservation"  # change its time or its named unit
     DECIDE_RESERVATION = "decide_reservation"  # confirm or reject a request
     CHECK_IN = "check_in"
     VIEW_PLACE_BOOKINGS = "view_place_bookings"
@@ -32,32 +33,24 @@ class Action(StrEnum):
     ACCEPT_OFFER = "accept_offer"
 
 
+_STAFF_ACTIONS = {
+    Action.VIEW_RESERVATION,
+    Action.CANCEL_RESERVATION,
+    Action.RESCHEDULE_RESERVATION,
+    Action.DECIDE_RESERVATION,
+    Action.CHECK_IN,
+    Action.VIEW_PLACE_BOOKINGS,
+    Action.BLOCK_RESOURCE,
+}
 ROLE_ACTIONS: dict[Role, set[Action]] = {
     Role.OWNER: {
         Action.VIEW_RESERVATION,
         Action.CANCEL_RESERVATION,
-        Action.MOVE_RESERVATION,
+        Action.RESCHEDULE_RESERVATION,
         Action.ACCEPT_OFFER,
     },
-    Role.PLACE_STAFF: {
-        Action.VIEW_RESERVATION,
-        Action.CANCEL_RESERVATION,
-        Action.MOVE_RESERVATION,
-        Action.DECIDE_RESERVATION,
-        Action.CHECK_IN,
-        Action.VIEW_PLACE_BOOKINGS,
-        Action.BLOCK_RESOURCE,
-    },
-    Role.PLACE_ADMIN: {
-        Action.VIEW_RESERVATION,
-        Action.CANCEL_RESERVATION,
-        Action.MOVE_RESERVATION,
-        Action.DECIDE_RESERVATION,
-        Action.CHECK_IN,
-        Action.VIEW_PLACE_BOOKINGS,
-        Action.BLOCK_RESOURCE,
-        Action.MANAGE_RESOURCES,
-    },
+    Role.PLACE_STAFF: _STAFF_ACTIONS,
+    Role.PLACE_ADMIN: _STAFF_ACTIONS | {Action.MANAGE_RESOURCES},  # the staff's, and the resources
 }
 
 Subject = Place | Resource | Block | Reservation | ReservationSeries | WaitingListEntry
@@ -85,11 +78,7 @@ def roles(user, obj: Subject) -> set[Role]:
 
 def can(user, action: Action, obj: Subject) -> bool:
     """The one decision on booking permissions; `obj` is what the action is about."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return any(action in ROLE_ACTIONS[role] for role in roles(user, obj))
+    return table_allows(user, action, ROLE_ACTIONS, lambda: roles(user, obj))
 
 
 def is_operator(user, obj: Subject) -> bool:

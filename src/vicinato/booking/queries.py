@@ -27,13 +27,18 @@ class When(StrEnum):
     PAST = "past"
 
 
+def _by_time(queryset: QuerySet, when: When | None, upcoming: dict, past: dict, order: str) -> QuerySet:
+    """Upcoming (`upcoming` lookups), soonest first; past (`past`), latest first; None: all, by `order`."""
+    if when == When.UPCOMING:
+        return queryset.filter(**upcoming).order_by(order, "pk")
+    if when == When.PAST:
+        return queryset.filter(**past).order_by(f"-{order}", "-pk")
+    return queryset.order_by(order, "pk")
+
+
 def when_filter(queryset: QuerySet, when: When | None, now: datetime) -> QuerySet:
     """Upcoming: ends after `now`, soonest first; past: ended, latest first; None: all, by start."""
-    if when == When.UPCOMING:
-        return queryset.filter(end__gt=now).order_by("start", "pk")
-    if when == When.PAST:
-        return queryset.filter(end__lte=now).order_by("-start", "-pk")
-    return queryset.order_by("start", "pk")
+    return _by_time(queryset, when, {"end__gt": now}, {"end__lte": now}, "start")
 
 
 def page(queryset: QuerySet, limit: int, offset: int) -> tuple[list, int]:
@@ -44,11 +49,7 @@ def page(queryset: QuerySet, limit: int, offset: int) -> tuple[list, int]:
 # --- series ----------------------------------------------------------------------------------------------------
 def series_when_filter(queryset: QuerySet, when: When | None, today: date) -> QuerySet:
     """`when_filter` for series: upcoming while their last date has not passed."""
-    if when == When.UPCOMING:
-        return queryset.filter(until_date__gte=today).order_by("first_date", "pk")
-    if when == When.PAST:
-        return queryset.filter(until_date__lt=today).order_by("-first_date", "-pk")
-    return queryset.order_by("first_date", "pk")
+    return _by_time(queryset, when, {"until_date__gte": today}, {"until_date__lt": today}, "first_date")
 
 
 def series_states(series_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -8,7 +8,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,6 +31,8 @@ from vicinato.routing import (
     coverage_share,
     node_weights_from_polygons,
 )
+
+from .models import Area, Stop
 
 _lock = threading.Lock()
 _indexes: dict[str, tuple[float, ReachIndex]] = {}
@@ -123,18 +125,29 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _listed_places() -> list[tuple[str, float, float]]:
-    from vicinato.register.models import Place
+Places = list[tuple[str, float, float]]  # (public id, lat, lon) of the listed places
+# Which places are listed is the register's to say (geo sits below it and does not import it): the register
+# app sets this source in its AppConfig.ready().
+_places_source: Callable[[], Places] = list
 
-    return list(Place.objects.listed().values_list("public_id", "lat", "lon"))
+
+def set_places_source(source: Callable[[], Places]) -> None:
+    global _places_source
+    _places_source = source
 
 
-def rebuild_index(mode: str) -> ReachIndex:
+def places() -> Places:
+    """(public id, lat, lon) of the listed places, from the source the register set."""
+    return _places_source()
+
+
+def rebuild_index(mode: str, places: Places | None = None) -> ReachIndex:
+    """Build a mode's index of reachable places from `places` (default: the listed places' source)."""
     path = _index_path(mode)
     with _file_lock(path):
         index = ReachIndex.build(
             network().graph(mode),
-            _listed_places(),
+            _places_source() if places is None else places,
             max_time_s=settings.ROUTING_MAX_MINUTES * 60,
             on_far="skip",
         )
@@ -238,8 +251,6 @@ def isochrone(lat: float, lon: float, mode: str, minutes: int) -> dict:
 @lru_cache(maxsize=4096)
 def nearest_station_walk(lat: float, lon: float) -> tuple[str, str, float] | None:
     """The metro station with the shortest walk from a point: (name, lines, minutes), within 30 minutes."""
-    from .models import Stop
-
     stations = list(Stop.objects.filter(kind=Stop.Kind.METRO).values_list("name", "lines", "lat", "lon"))
     if not stations or not _source_file().exists():
         return None
@@ -269,21 +280,23 @@ _coverage_cache: dict[tuple, list[NeighbourhoodCoverage]] = {}
 
 def coverage(mode: str, minutes: int) -> list[NeighbourhoodCoverage]:
     """For each neighbourhood, the share of residents within `minutes` of a listed place."""
-    from .models import Area
-
     graph = network().graph(check_mode(mode))
     index = reach_index(mode)
     # Reused until the index of places changes (its file's time) or the areas change.
-    key = (mode, check_minutes(minutes), _indexes[mode][0], Area.objects.count())
+    return coverage_of(graph, index, minutes, (mode, _indexes[mode][0]))
+
+
+def coverage_of(graph, index, minutes: int, version: tuple) -> list[NeighbourhoodCoverage]:
+    """Coverage from an index of reachable places (`covered_nodes(seconds)` over `graph`'s nodes); `version`
+    names the index as it is now, so that the answer is reused until it changes (or the areas change)."""
+    key = (*version, check_minutes(minutes), Area.objects.count())
     if key not in _coverage_cache:
         _coverage_cache.clear()
         _coverage_cache[key] = _compute_coverage(graph, index, minutes)
     return _coverage_cache[key]
 
 
-def _compute_coverage(graph, index: ReachIndex, minutes: int) -> list[NeighbourhoodCoverage]:
-    from .models import Area
-
+def _compute_coverage(graph, index, minutes: int) -> list[NeighbourhoodCoverage]:
     covered = index.covered_nodes(minutes * 60)
     areas = list(Area.objects.filter(level=Area.Level.NEIGHBOURHOOD).select_related("parent"))
     on_map = graph.snap_many(

@@ -8,4 +8,10 @@ class RegisterConfig(AppConfig):
     verbose_name = _("Public register of places")
 
     def ready(self):
+        from vicinato.geo import travel
+
         from . import signals  # noqa: F401
+        from .models import Place
+
+        # The routing's indexes of reachable places are built from the listed places (geo does not import us).
+        travel.set_places_source(lambda: list(Place.objects.listed().values_list("public_id", "lat", "lon")))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from vicinato.geo.models import Area
 from vicinato.geo.services import locate
+from vicinato.lib.uploads import PhotoField
 
 from .models import Accessibility, Amenity, Audience, Organisation, Place, Register
 
@@ -57,6 +58,8 @@ class PlaceForm(forms.ModelForm):
             "photo",
             "photo_alt",
         ]
+        # A new photo is limited in size, decoded and re-encoded (vicinato.lib.uploads).
+        field_classes = {"photo": PhotoField}
         widgets = {
             "description_it": forms.Textarea(attrs={"rows": 4}),
             "description_en": forms.Textarea(attrs={"rows": 4}),
@@ -124,6 +127,17 @@ class OrganisationForm(forms.ModelForm):
         return self.cleaned_data["codice_fiscale"].strip().upper()
 
 
+def _area_field(level: str, label) -> forms.ModelChoiceField:
+    """A choice of the areas of one level by their code (their shapes are not read), or all."""
+    return forms.ModelChoiceField(
+        queryset=Area.objects.filter(level=level).defer("geometry", "outline"),
+        to_field_name="code",
+        required=False,
+        label=label,
+        empty_label=gettext_lazy("All"),
+    )
+
+
 class PlaceFilterForm(forms.Form):
     """The public register's filters; invalid values are reported, not silently ignored."""
 
@@ -150,20 +164,8 @@ class PlaceFilterForm(forms.Form):
     audience = forms.ChoiceField(
         choices=[("", gettext_lazy("Everyone"))] + Audience.choices, required=False, label=gettext_lazy("For")
     )
-    district = forms.ModelChoiceField(
-        queryset=Area.objects.filter(level=Area.Level.DISTRICT).defer("geometry", "outline"),
-        to_field_name="code",
-        required=False,
-        label=gettext_lazy("Municipio"),
-        empty_label=gettext_lazy("All"),
-    )
-    neighbourhood = forms.ModelChoiceField(
-        queryset=Area.objects.filter(level=Area.Level.NEIGHBOURHOOD).defer("geometry", "outline"),
-        to_field_name="code",
-        required=False,
-        label=gettext_lazy("Neighbourhood (NIL)"),
-        empty_label=gettext_lazy("All"),
-    )
+    district = _area_field(Area.Level.DISTRICT, gettext_lazy("Municipio"))
+    neighbourhood = _area_field(Area.Level.NEIGHBOURHOOD, gettext_lazy("Neighbourhood (NIL)"))
     open_now = forms.BooleanField(required=False, label=gettext_lazy("Open now"))
 
     def __init__(self, *args, **kwargs):

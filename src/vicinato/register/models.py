@@ -14,8 +14,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from vicinato.geo.models import Area, Municipality
+from vicinato.lib.constraints import ends_after
 
-from .translation import translated
+from .translation import Translated
 from .validators import validate_codice_fiscale, validate_partita_iva
 
 
@@ -95,9 +96,7 @@ class Amenity(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    @property
-    def label(self) -> str:
-        return translated(self, "label")
+    label = Translated("label")
 
 
 class Audience(models.TextChoices):
@@ -218,17 +217,9 @@ class Place(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("web:place", kwargs={"public_id": self.public_id})
 
-    @property
-    def name(self) -> str:
-        return translated(self, "name")
-
-    @property
-    def description(self) -> str:
-        return translated(self, "description")
-
-    @property
-    def price_notes(self) -> str:
-        return translated(self, "price_notes")
+    name = Translated("name")
+    description = Translated("description")
+    price_notes = Translated("price_notes")
 
     def audience_labels(self) -> list[str]:
         return [str(Audience(code).label) for code in self.audiences if code in Audience.values]
@@ -257,9 +248,7 @@ class OpeningHours(models.Model):
         verbose_name_plural = _("opening hours")
         ordering = ["weekday", "opens"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(closes__gt=models.F("opens")), name="hours_close_after_open"
-            ),
+            ends_after("hours_close_after_open", "closes", "opens"),
         ]
 
     def __str__(self) -> str:
@@ -279,9 +268,7 @@ class Closure(models.Model):
         verbose_name_plural = _("closures")
         ordering = ["start_date"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__gte=models.F("start_date")), name="closure_ends_after_start"
-            ),
+            ends_after("closure_ends_after_start", "end_date", "start_date", or_equal=True),
         ]
 
     def __str__(self) -> str:
@@ -320,13 +307,8 @@ class Register(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
-        return translated(self, "name")
-
-    @property
-    def description(self) -> str:
-        return translated(self, "description")
+    name = Translated("name")
+    description = Translated("description")
 
 
 class Requirement(models.Model):
@@ -357,9 +339,7 @@ class Requirement(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    @property
-    def label(self) -> str:
-        return translated(self, "label")
+    label = Translated("label")
 
     @property
     def is_machine_checked(self) -> bool:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.conf import settings
 from django.db.models import Max
-from django.http import HttpResponse, JsonResponse
 from django.utils import timezone, translation
-from django.views.decorators.http import require_GET
+
+from vicinato.lib import spreadsheet
+from vicinato.lib.dcat import bilingual, distributions
 
 from .models import Application, Place
 from .services import osm_opening_hours
@@ -100,155 +100,86 @@ def listed_records(public_ids=None) -> list[dict]:
     return sorted(records, key=lambda r: r["id"])
 
 
-def _headers(response: HttpResponse, filename: str) -> HttpResponse:
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Access-Control-Allow-Origin"] = "*"
-    response["Link"] = f'<{LICENCE_URL}>; rel="license"'
-    return response
-
-
-@require_GET
-def places_json(request):
+def places_json() -> dict:
     records = listed_records()
-    return _headers(
-        JsonResponse(
-            {"licence": "CC-BY-4.0", "count": len(records), "places": records},
-            json_dumps_params={"ensure_ascii": False},
-        ),
-        "places.json",
-    )
+    return {"licence": "CC-BY-4.0", "count": len(records), "places": records}
 
 
-@require_GET
-def places_geojson(request):
-    features = []
-    for record in listed_records():
-        features.append(
+def places_geojson() -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
             {
                 "type": "Feature",
                 "id": record["id"],
                 "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
                 "properties": {k: v for k, v in record.items() if k not in ("lat", "lon")},
             }
-        )
-    response = JsonResponse(
-        {"type": "FeatureCollection", "features": features},
-        json_dumps_params={"ensure_ascii": False},
-        content_type="application/geo+json",
-    )
-    return _headers(response, "places.geojson")
+            for record in listed_records()
+        ],
+    }
 
 
-@require_GET
-def places_csv(request):
+def places_csv() -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS)
+    writer = spreadsheet.dict_writer(buffer, fieldnames=FIELDS)
     writer.writeheader()
     for record in listed_records():
         for key in ("register", "amenities", "audiences", "accessibility"):
             record[key] = ";".join(record[key])
         writer.writerow(record)
-    return _headers(HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8"), "places.csv")
+    return buffer.getvalue()
 
 
-@require_GET
-def catalog_json(request):
-    """DCAT-AP_IT metadata (JSON-LD) describing the dataset and its three distributions."""
-    base = settings.SITE_URL.rstrip("/")
+def dcat_dataset(base: str) -> dict:
+    """The places' dataset for the DCAT-AP_IT catalog, with its three distributions."""
     modified = Place.objects.listed().aggregate(latest=Max("updated_at"))["latest"] or timezone.now()
-    distributions = [
+    formats = [
         ("csv", "text/csv", "CSV"),
         ("geojson", "application/geo+json", "GEOJSON"),
         ("json", "application/json", "JSON"),
     ]
-    catalog = {
-        "@context": {
-            "dcat": "http://www.w3.org/ns/dcat#",
-            "dct": "http://purl.org/dc/terms/",
-            "dcatapit": "http://dati.gov.it/onto/dcatapit#",
-            "foaf": "http://xmlns.com/foaf/0.1/",
-            "vcard": "http://www.w3.org/2006/vcard/ns#",
+    licence = {
+        "@id": LICENCE_URL,
+        "@type": ["dct:LicenseDocument", "dcatapit:LicenseDocument"],
+        "foaf:name": "CC BY 4.0",
+    }
+    return {
+        "@id": f"{base}/opendata/places",
+        "@type": ["dcat:Dataset", "dcatapit:Dataset"],
+        "dct:identifier": "vicinato:places",
+        "dct:title": bilingual("Luoghi del lavoro di prossimità", "Places for proximity work"),
+        "dct:description": bilingual(
+            "Coworking, officine territoriali, snodi e altri luoghi approvati nei registri pubblici, con servizi, "
+            "orari e coordinate.",
+            "Coworking spaces, officine territoriali, community nodes and other places approved in the public "
+            "registers, with amenities, hours and coordinates.",
+        ),
+        "dcat:theme": {"@id": "http://publications.europa.eu/resource/authority/data-theme/ECON"},
+        "dct:accrualPeriodicity": {"@id": "http://publications.europa.eu/resource/authority/frequency/CONT"},
+        "dct:modified": timezone.localtime(modified).date().isoformat(),
+        "dct:rightsHolder": {"@type": ["foaf:Agent", "dcatapit:Agent"], "foaf:name": "Vicinato"},
+        "dct:publisher": {"@type": ["foaf:Agent", "dcatapit:Agent"], "foaf:name": "Vicinato"},
+        "dcat:contactPoint": {
+            "@type": ["vcard:Organization", "dcatapit:Organization"],
+            "vcard:fn": "Vicinato open data",
+            "vcard:hasEmail": {"@id": "mailto:" + settings.DEFAULT_FROM_EMAIL.split("<")[-1].rstrip(">")},
         },
-        "@id": f"{base}/opendata/catalog.json",
-        "@type": ["dcat:Catalog", "dcatapit:Catalog"],
-        "dct:title": {"@language": "it", "@value": "Catalogo dati aperti di Vicinato"},
-        "dct:description": {
-            "@language": "it",
-            "@value": "Luoghi del lavoro di prossimità iscritti ai registri pubblici.",
+        "dct:spatial": {
+            "@type": "dct:Location",
+            "dct:identifier": "015146",
+            "skos:prefLabel": "Milano",
         },
-        "dct:publisher": {
-            "@type": ["foaf:Agent", "dcatapit:Agent"],
-            "foaf:name": "Vicinato",
-            "dct:identifier": "vicinato",
-        },
-        "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/ITA"},
-        "foaf:homepage": {"@id": f"{base}/opendata/"},
-        "dct:modified": timezone.now().date().isoformat(),
-        "dcat:dataset": [
-            {
-                "@id": f"{base}/opendata/places",
-                "@type": ["dcat:Dataset", "dcatapit:Dataset"],
-                "dct:identifier": "vicinato:places",
-                "dct:title": [
-                    {"@language": "it", "@value": "Luoghi del lavoro di prossimità"},
-                    {"@language": "en", "@value": "Places for proximity work"},
-                ],
-                "dct:description": [
-                    {
-                        "@language": "it",
-                        "@value": "Coworking, officine territoriali, snodi e altri luoghi approvati nei registri pubblici, con servizi, orari e coordinate.",
-                    },
-                    {
-                        "@language": "en",
-                        "@value": "Coworking spaces, officine territoriali, community nodes and other places approved in the public registers, with amenities, hours and coordinates.",
-                    },
-                ],
-                "dcat:theme": {"@id": "http://publications.europa.eu/resource/authority/data-theme/ECON"},
-                "dct:accrualPeriodicity": {
-                    "@id": "http://publications.europa.eu/resource/authority/frequency/CONT"
-                },
-                "dct:modified": timezone.localtime(modified).date().isoformat(),
-                "dct:rightsHolder": {"@type": ["foaf:Agent", "dcatapit:Agent"], "foaf:name": "Vicinato"},
-                "dct:publisher": {"@type": ["foaf:Agent", "dcatapit:Agent"], "foaf:name": "Vicinato"},
-                "dcat:contactPoint": {
-                    "@type": ["vcard:Organization", "dcatapit:Organization"],
-                    "vcard:fn": "Vicinato open data",
-                    "vcard:hasEmail": {
-                        "@id": "mailto:" + settings.DEFAULT_FROM_EMAIL.split("<")[-1].rstrip(">")
-                    },
-                },
-                "dct:spatial": {
-                    "@type": "dct:Location",
-                    "dct:identifier": "015146",
-                    "skos:prefLabel": "Milano",
-                },
-                "dcat:keyword": [
-                    "coworking",
-                    "lavoro di prossimità",
-                    "smart working",
-                    "officine territoriali",
-                ],
-                "dcat:distribution": [
-                    {
-                        "@id": f"{base}/opendata/places.{ext}",
-                        "@type": ["dcat:Distribution", "dcatapit:Distribution"],
-                        "dcat:accessURL": {"@id": f"{base}/opendata/places.{ext}"},
-                        "dcat:downloadURL": {"@id": f"{base}/opendata/places.{ext}"},
-                        "dcat:mediaType": media,
-                        "dct:format": {
-                            "@id": f"http://publications.europa.eu/resource/authority/file-type/{fmt}"
-                        },
-                        "dct:license": {
-                            "@id": LICENCE_URL,
-                            "@type": ["dct:LicenseDocument", "dcatapit:LicenseDocument"],
-                            "foaf:name": "CC BY 4.0",
-                        },
-                        "dct:title": f"places.{ext}",
-                    }
-                    for ext, media, fmt in distributions
-                ],
-            }
+        "dcat:keyword": [
+            "coworking",
+            "lavoro di prossimità",
+            "smart working",
+            "officine territoriali",
+        ],
+        "dcat:distribution": [
+            {**download, "dct:title": f"places.{ext}"}
+            for download, (ext, _media, _fmt) in zip(
+                distributions(base, "places", formats, licence), formats, strict=True
+            )
         ],
     }
-    catalog["@context"]["skos"] = "http://www.w3.org/2004/02/skos/core#"
-    return _headers(JsonResponse(catalog, json_dumps_params={"ensure_ascii": False}), "catalog.json")

@@ -7,6 +7,8 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from vicinato.lib.permissions import screen
+
 from .models import Application, Membership, Organisation, Place, Register
 
 
@@ -65,10 +67,9 @@ def is_reviewer(user, register: Register) -> bool:
 
 def can(user, action: Action, obj: Organisation | Place | Application | Register) -> bool:
     """The one decision on permissions; `obj` is what the action is about."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
+    verdict = screen(user)
+    if verdict is not None:
+        return verdict
     if isinstance(obj, Register):
         return action in REVIEWER_ACTIONS and is_reviewer(user, obj)
     if isinstance(obj, Application):

@@ -27,13 +27,19 @@ def save_place(
         require(actor, Action.CREATE_PLACE, organisation)
     else:
         require(actor, Action.EDIT_PLACE, place)
+    old_photo = place.photo.name if place is not None and place.photo else ""
     form = PlaceForm(data, files, instance=place or Place(operator=organisation))
     if not form.is_valid():
         raise ValidationError(
             {field: [e["message"] for e in errors] for field, errors in form.errors.get_json_data().items()}
         )
     with transaction.atomic():
-        return form.save()
+        saved = form.save()
+        if old_photo and old_photo != saved.photo.name:
+            # The replaced (or removed) photo goes once the change is kept.
+            storage = saved.photo.storage
+            transaction.on_commit(lambda: storage.delete(old_photo))
+    return saved
 
 
 def set_opening_hours(actor, place: Place, intervals: list[tuple[int, time, time]]) -> None:

@@ -4,14 +4,19 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from vicinato.geo import travel
+from vicinato.geo import transit, travel
 
 from .models import Application, Place
 
 
 def _sync(place: Place, deleted: bool = False) -> None:
     listed = not deleted and Place.objects.listed().filter(pk=place.pk).exists()
-    transaction.on_commit(lambda: travel.sync_place(place.public_id, place.lat, place.lon, listed))
+
+    def sync() -> None:
+        travel.sync_place(place.public_id, place.lat, place.lon, listed)
+        transit.drop_indexes()  # rebuilt from the listed places on the next search by public transport
+
+    transaction.on_commit(sync)
 
 
 @receiver(post_save, sender=Place)

@@ -8,3 +8,15 @@ def translated(obj, field: str) -> str:
     language = (get_language() or "it")[:2]
     value = getattr(obj, f"{field}_{language}", "") or ""
     return value or getattr(obj, f"{field}_it", "") or ""
+
+
+class Translated:
+    """A model's read-only attribute `name`: its fields `name_it` and `name_en` read by `translated`.
+
+    `name = Translated("name")` in the class body stands for a property returning `translated(self, "name")`."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else translated(obj, self.field)

@@ -50,7 +50,7 @@ _CF_ODD = dict(
 )
 
 
-def _luhn_it_check_digit(first_ten: str) -> int:
+def luhn_it_check_digit(first_ten: str) -> int:
     total = 0
     for index, char in enumerate(first_ten):
         digit = int(char)
@@ -64,7 +64,7 @@ def _luhn_it_check_digit(first_ten: str) -> int:
 
 def is_valid_partita_iva(value: str) -> bool:
     value = (value or "").strip().upper().removeprefix("IT")
-    return len(value) == 11 and value.isdigit() and _luhn_it_check_digit(value[:10]) == int(value[10])
+    return len(value) == 11 and value.isdigit() and luhn_it_check_digit(value[:10]) == int(value[10])
 
 
 def _personal_cf_check_char(first_fifteen: str) -> str:

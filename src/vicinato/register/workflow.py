@@ -6,11 +6,13 @@ import calendar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+
+from vicinato.lib.errors import Conflict
+from vicinato.lib.transitions import StateMachine, Transition, record_step
 
 from . import notifications
 from .models import Application, ApplicationCheck, ApplicationEvent, Place, Register, Requirement
@@ -19,23 +21,15 @@ from .permissions import Action, can, require
 S = Application.State
 
 
-class WorkflowError(Exception):
-    """A transition that is not allowed now; the message says why and what to do."""
+class WorkflowError(Conflict):
+    """A transition that is not allowed now (409); the message says why and what to do."""
 
     def __init__(self, message: str, failures: list[CheckResult] | None = None):
         super().__init__(message)
         self.failures = failures or []
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: dict[str, str]  # from state -> to state
-    by: Action | None  # None: only the system (scheduled jobs) may apply it
-    label: str
-    note_required: bool = False
-
-
-# The allowed moves, next to the states; anything else is refused by `transition`.
+# The allowed transitions, next to the states; anything else is refused by `transition`.
 TRANSITIONS: dict[str, Transition] = {
     "submit": Transition(
         {S.DRAFT: S.SUBMITTED, S.CHANGES_REQUESTED: S.SUBMITTED},
@@ -79,6 +73,15 @@ TRANSITIONS: dict[str, Transition] = {
         gettext_lazy("Reopen as draft"),
     ),
 }
+
+
+MACHINE = StateMachine(
+    TRANSITIONS,
+    lambda state: S(state).label,
+    gettext_lazy("an application"),
+    note_prompt=gettext_lazy("Write a note for the applicant explaining the decision."),
+    conflict=WorkflowError,
+)
 
 
 @dataclass(frozen=True)
@@ -159,11 +162,7 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 def allowed_actions(user, application: Application) -> list[str]:
     """The transitions this user may apply to the application now (for buttons and API hints)."""
-    return [
-        name
-        for name, t in TRANSITIONS.items()
-        if application.state in t.sources and t.by is not None and can(user, t.by, application)
-    ]
+    return MACHINE.allowed(application.state, lambda t: t.by is not None and can(user, t.by, application))
 
 
 def _require_renewal_window(application: Application, now: datetime) -> None:
@@ -200,34 +199,12 @@ def _apply_transition(application: Application, action: str, actor, note: str) -
     application = (
         Application.objects.select_for_update().select_related("place", "register").get(pk=application.pk)
     )
-    spec = TRANSITIONS.get(action)
-    if spec is None:
-        raise WorkflowError(
-            _("Unknown action '%(action)s'; use one of: %(actions)s.")
-            % {"action": action, "actions": ", ".join(TRANSITIONS)}
-        )
-    if spec.by is None:
-        if actor is not None:
-            raise PermissionDenied(_("Only the scheduled jobs may apply '%(action)s'.") % {"action": action})
-    else:
-        require(actor, spec.by, application)
-    if application.state not in spec.sources:
-        raise WorkflowError(
-            _(
-                "An application that is '%(state)s' cannot be moved with '%(action)s'; allowed from: %(sources)s."
-            )
-            % {
-                "state": application.get_state_display(),
-                "action": spec.label,
-                "sources": ", ".join(str(S(s).label) for s in spec.sources),
-            }
-        )
     note = (note or "").strip()
-    if spec.note_required and not note:
-        raise WorkflowError(_("Write a note for the applicant explaining the decision."))
-
+    _spec, target = MACHINE.check(
+        action, application.state, note, actor=actor, require=lambda by: require(actor, by, application)
+    )
     now = timezone.now()
-    source, target = application.state, spec.sources[application.state]
+    source = application.state
     if action == "renew":
         _require_renewal_window(application, now)
     if target in (S.SUBMITTED, S.APPROVED) and action != "reinstate":
@@ -267,26 +244,23 @@ def _apply_transition(application: Application, action: str, actor, note: str) -
         application.checks.all().delete()
     application.state = target
     application.save()
-    ApplicationEvent.objects.create(
-        application=application,
-        action=action,
-        from_state=source,
-        to_state=target,
-        actor=actor,
-        at=now,
-        note=note,
-    )
+    record_step(ApplicationEvent, action, source, target, actor, now, note, application=application)
     transaction.on_commit(lambda: notifications.application_changed(application, action, note))
     return application
 
 
 @transaction.atomic
+def checks_open(application: Application) -> bool:
+    """Whether the reviewer checks may be ticked (or unticked) now: while the application is under review."""
+    return application.state == S.SUBMITTED
+
+
 def tick_check(application: Application, requirement: Requirement, actor, ticked: bool = True) -> None:
     require(actor, Action.REVIEW_APPLICATION, application)
     application.refresh_from_db(fields=["state"])
     if requirement.register_id != application.register_id or requirement.is_machine_checked:
         raise WorkflowError(_("This check does not belong to the application's register."))
-    if application.state != S.SUBMITTED:
+    if not checks_open(application):
         raise WorkflowError(_("Checks can be ticked only while the application is under review."))
     if ticked:
         ApplicationCheck.objects.get_or_create(

@@ -14,7 +14,6 @@ import gzip
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import OSMFileError
+from .files import write_atomically
 from .network import file_sha256
 from .osm import check_osm_file
 from .projection import haversine_m
@@ -293,14 +293,7 @@ class StreetIndex:
         data = json.dumps(
             {"format": INDEX_FORMAT_VERSION, "streets": self.streets, "addresses": self.addresses}
         )
-        handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as tmp:
-                tmp.write(gzip.compress(data.encode(), compresslevel=6))
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        write_atomically(path, lambda tmp: tmp.write(gzip.compress(data.encode(), compresslevel=6)))
         return path
 
     @classmethod

@@ -17,15 +17,23 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 
+from .arrays import join_equal
 from .search import TIME_TOLERANCE_S
+from .streets import SnappedPoints
 
 if TYPE_CHECKING:
     from .graph import ModeGraph
+    from .transit.calendar import ServiceDay
 
 
 @dataclass(frozen=True)
 class Isochrone:
-    """A reachable area: geometry in lon/lat, its area in m², and what it was computed for."""
+    """A reachable area: geometry in lon/lat, its area in m², and what it was computed for.
+
+    By public transport (mode "transit") it also says whether it is the area reachable leaving
+    the point (kind "depart_at") or the area from which the point is reached in time
+    ("arrive_by"), and which service day of the timetable answered.
+    """
 
     geometry: BaseGeometry
     area_m2: float
@@ -33,47 +41,81 @@ class Isochrone:
     mode: str
     lat: float
     lon: float
+    kind: str | None = None
+    service_day: ServiceDay | None = None
 
     def geojson(self) -> dict[str, Any]:
         """The geometry as a GeoJSON dict (Polygon or MultiPolygon, lon/lat)."""
         return dict(mapping(self.geometry))
 
     def feature(self) -> dict[str, Any]:
-        """A GeoJSON Feature with the time and mode as properties."""
-        return {
-            "type": "Feature",
-            "geometry": self.geojson(),
-            "properties": {"mode": self.mode, "minutes": self.time_s / 60, "area_km2": self.area_m2 / 1e6},
+        """A GeoJSON Feature with the time and mode as properties (and, by public transport, the
+        kind and the service day: requested_date, service_date, fallback, service_dates)."""
+        properties: dict[str, Any] = {
+            "mode": self.mode,
+            "minutes": self.time_s / 60,
+            "area_km2": self.area_m2 / 1e6,
         }
+        if self.service_day is not None:
+            properties["kind"] = self.kind
+            properties.update(self.service_day.to_dict())
+        return {"type": "Feature", "geometry": self.geojson(), "properties": properties}
 
 
-def reachable_pieces(graph: ModeGraph, lat: float, lon: float, time_s: float) -> np.ndarray:
-    """(n, 2, 2) projected line pieces (metres) of the streets reachable within time_s."""
-    origin = graph.snap_many([(lat, lon)])
-    # When each street can be entered at its start (riding forwards) and at its end (backwards):
-    # the junction times without turn costs, the best arrival plus turn into it with them.
-    enter_a, enter_b = graph.chain_entry_times(graph.state_times_from(origin, time_s)[0], origin)
+@dataclass(frozen=True)
+class SearchTimes:
+    """What a search on a graph found: seconds at every search state, and the street points it
+    started from with the seconds at each (on its street). Forwards (`towards` False) a state's
+    time is when one gets there from the sources; backwards, how long one takes from there to
+    reach them (graphs without turn costs only)."""
+
+    state_times: np.ndarray
+    sources: SnappedPoints
+    source_s: np.ndarray
+    towards: bool = False
+
+
+def reachable_pieces(graph: ModeGraph, times: SearchTimes, time_s: float) -> np.ndarray:
+    """(n, 2, 2) projected line pieces (metres) of the streets within time_s of the sources:
+    every street whose ends are in time, each cut where the time runs out (interpolated along
+    it), and the stretches of the sources' own streets either side of them."""
+    sources = times.sources
+    source_s = times.source_s
     budget = time_s + TIME_TOLERANCE_S
+    if times.towards:
+        # Backwards, a piece is walked towards the junctions and the sources: one leaves a
+        # segment's start backwards (against its direction) and reaches its end forwards.
+        if graph.turn_costs:
+            raise ValueError("Backward isochrones need a graph without turn costs (walking).")
+        enter_a, enter_b = times.state_times[graph.chain_a], times.state_times[graph.chain_b]
+        chain_cost, wf_all, wb_all = graph.exits, graph.seg_wb, graph.seg_wf
+    else:
+        # When each street can be entered at its start (riding forwards) and at its end (backwards):
+        # the junction times without turn costs, the best arrival plus turn into it with them.
+        enter_a, enter_b = graph.chain_entry_times(times.state_times, sources, source_s)
+        chain_cost, wf_all, wb_all = graph.entries, graph.seg_wf, graph.seg_wb
     seg = np.arange(graph.segment_count)
     chain = graph.seg_chain
+    source_chain = graph.seg_chain[sources.seg]
     t_a = enter_a[chain]
     t_b = enter_b[chain]
-    candidate = np.isfinite(t_a) | np.isfinite(t_b) | (chain == graph.seg_chain[origin.seg[0]])
+    candidate = np.isfinite(t_a) | np.isfinite(t_b) | np.isin(chain, source_chain)
     seg = seg[candidate]
     t_a, t_b = t_a[candidate], t_b[candidate]
     zeros = np.zeros(len(seg))
-    a0, b0 = graph.entries(seg, zeros)
-    a1, b1 = graph.entries(seg, zeros + 1.0)
+    a0, b0 = chain_cost(seg, zeros)
+    a1, b1 = chain_cost(seg, zeros + 1.0)
     t_u = np.minimum(t_a + a0, t_b + b0)
     t_v = np.minimum(t_a + a1, t_b + b1)
-    snap = graph.snap_cost(origin)[0]
-    same = graph.seg_chain[seg] == graph.seg_chain[origin.seg[0]]
-    if same.any():
-        o_seg = np.full(same.sum(), origin.seg[0])
-        o_frac = np.full(same.sum(), origin.frac[0])
-        t_u[same] = np.minimum(t_u[same], snap + graph.along_chain(o_seg, o_frac, seg[same], zeros[same]))
-        t_v[same] = np.minimum(t_v[same], snap + graph.along_chain(o_seg, o_frac, seg[same], zeros[same] + 1))
-    wf, wb = graph.seg_wf[seg], graph.seg_wb[seg]
+    # Segments on a source's own street are also reached straight along it from the source.
+    on, k = join_equal(graph.seg_chain[seg], source_chain)
+    if len(on):
+        for t_end, frac in ((t_u, zeros[on]), (t_v, zeros[on] + 1)):
+            ends = (seg[on], frac)
+            points = (sources.seg[k], sources.frac[k])
+            along = graph.along_chain(*ends, *points) if times.towards else graph.along_chain(*points, *ends)
+            np.minimum.at(t_end, on, source_s[k] + along)
+    wf, wb = wf_all[seg], wb_all[seg]
     with np.errstate(invalid="ignore", divide="ignore"):
         reach_fwd = np.where((t_u <= budget) & np.isfinite(wf), np.clip((budget - t_u) / wf, 0, 1), 0.0)
         reach_bwd = np.where((t_v <= budget) & np.isfinite(wb), np.clip((budget - t_v) / wb, 0, 1), 0.0)
@@ -81,16 +123,18 @@ def reachable_pieces(graph: ModeGraph, lat: float, lon: float, time_s: float) ->
     starts = [np.where(whole, 0.0, 0.0), np.where(whole, 0.0, 1.0 - reach_bwd)]
     ends = [np.where(whole, 1.0, reach_fwd), np.where(whole, 0.0, 1.0)]
     piece_seg = [seg, seg]
-    # The stretch of the origin's own street on either side of the snapped point.
-    o_seg = int(origin.seg[0])
-    o_frac = float(origin.frac[0])
-    left = max(0.0, budget - snap)
+    # The stretch of each source's own segment on either side of it (fmin and fmax, as Python's
+    # min and max, keep a whole zero-length segment rather than a NaN).
+    s_seg = sources.seg
+    s_frac = sources.frac
+    left = np.maximum(0.0, budget - source_s)
+    s_wf, s_wb = wf_all[s_seg], wb_all[s_seg]
     with np.errstate(invalid="ignore", divide="ignore"):
-        ahead = min(1.0, o_frac + left / graph.seg_wf[o_seg]) if np.isfinite(graph.seg_wf[o_seg]) else o_frac
-        behind = max(0.0, o_frac - left / graph.seg_wb[o_seg]) if np.isfinite(graph.seg_wb[o_seg]) else o_frac
-    starts.append(np.array([behind]))
-    ends.append(np.array([ahead]))
-    piece_seg.append(np.array([o_seg]))
+        ahead = np.where(np.isfinite(s_wf), np.fmin(1.0, s_frac + left / s_wf), s_frac)
+        behind = np.where(np.isfinite(s_wb), np.fmax(0.0, s_frac - left / s_wb), s_frac)
+    starts.append(behind)
+    ends.append(ahead)
+    piece_seg.append(s_seg)
     s0 = np.concatenate(starts)
     s1 = np.concatenate(ends)
     ps = np.concatenate(piece_seg)
@@ -118,7 +162,28 @@ def isochrone(
     fill_holes_m2: float = 40_000.0,
 ) -> Isochrone:
     """The area reachable from (lat, lon) within time_s by the graph's mode; see the module docstring."""
-    pieces = reachable_pieces(graph, lat, lon, time_s)
+    origin = graph.snap_many([(lat, lon)])
+    times = SearchTimes(graph.state_times_from(origin, time_s)[0], origin, graph.snap_cost(origin))
+    geometry, area_m2 = reachable_area(
+        graph, times, time_s, lat, lon, buffer_m=buffer_m, simplify_m=simplify_m, fill_holes_m2=fill_holes_m2
+    )
+    return Isochrone(geometry, area_m2, float(time_s), graph.mode, lat, lon)
+
+
+def reachable_area(
+    graph: ModeGraph,
+    times: SearchTimes,
+    time_s: float,
+    lat: float,
+    lon: float,
+    *,
+    buffer_m: float = 50.0,
+    simplify_m: float = 10.0,
+    fill_holes_m2: float = 40_000.0,
+) -> tuple[BaseGeometry, float]:
+    """The area (lon/lat geometry, m²) of the streets within time_s of a search's sources, and of
+    the point (lat, lon) itself; see the module docstring."""
+    pieces = reachable_pieces(graph, times, time_s)
     ox, oy = graph.projection.to_xy(lon, lat)
     lines = np.empty(0, dtype=object)
     if len(pieces):
@@ -138,7 +203,7 @@ def isochrone(
         lon_a, lat_a = graph.projection.to_lonlat(coords[:, 0], coords[:, 1])
         return np.column_stack([lon_a, lat_a])
 
-    return Isochrone(shapely.transform(area, to_lonlat), area_m2, float(time_s), graph.mode, lat, lon)
+    return shapely.transform(area, to_lonlat), area_m2
 
 
 def _fill_holes(geometry: BaseGeometry, max_hole_m2: float) -> BaseGeometry:

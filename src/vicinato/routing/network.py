@@ -1,4 +1,4 @@
-"""Build the walk and bike graphs of an OSM extract once, cache them on disk, and load them fast."""
+"""Build the walk, bike and car graphs of an OSM extract once, cache them on disk, and load them fast."""
 
 from __future__ import annotations
 
@@ -6,23 +6,25 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .car import split_at_barriers
 from .errors import OSMFileError, UnknownModeError
-from .graph import MODES, STORED_ARRAYS, ModeGraph, ModeReport
+from .files import save_npz
+from .graph import NETWORK_MODES, ModeGraph
+from .layout import STORED_ARRAYS, ModeReport
 from .osm import check_osm_file, read_street_segments, signal_arrivals
 from .projection import LocalProjection
-from .settings import RoutingSettings
+from .settings import SPEED_TABLES, RoutingSettings
 
 log = logging.getLogger(__name__)
 
 # Bumped whenever the layout of the cache file changes.
-CACHE_FORMAT_VERSION = 3
+CACHE_FORMAT_VERSION = 4
 
 
 def file_sha256(path: Path) -> str:
@@ -52,6 +54,8 @@ class BuildReport:
     nodes_missing: int
     seconds: float
     modes: dict[str, ModeReport] = field(default_factory=dict)
+    # Restriction relations: read, not for cars, via a way (ignored), unresolved, applied.
+    turn_restrictions: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -63,6 +67,7 @@ class BuildReport:
             "nodes_missing": self.nodes_missing,
             "seconds": self.seconds,
             "modes": {mode: report.to_dict() for mode, report in self.modes.items()},
+            "turn_restrictions": self.turn_restrictions,
         }
 
     @classmethod
@@ -77,11 +82,12 @@ class BuildReport:
             nodes_missing=int(data["nodes_missing"]),  # type: ignore[arg-type]
             seconds=float(data["seconds"]),  # type: ignore[arg-type]
             modes=modes,
+            turn_restrictions=dict(data.get("turn_restrictions", {})),  # type: ignore[call-overload]
         )
 
 
 class Network:
-    """The routable graphs of one OSM extract, one per travel mode ("walk", "bike")."""
+    """The routable graphs of one OSM extract, one per travel mode ("walk", "bike", "car")."""
 
     def __init__(
         self,
@@ -140,25 +146,37 @@ class Network:
         speeds = {
             "walk": (streets.walk_kmh, streets.walk_kmh),
             "bike": (streets.bike_fwd_kmh, streets.bike_bwd_kmh),
+            "car": (streets.car_fwd_kmh, streets.car_bwd_kmh),
         }
         graphs: dict[str, ModeGraph] = {}
         reports: dict[str, ModeReport] = {}
-        for mode in MODES:
+        for mode in NETWORK_MODES:
             wf = _seconds(length, speeds[mode][0])
             wb = _seconds(length, speeds[mode][1])
             # As in OSRM, traffic_signals:direction only applies to vehicles.
-            signal_fwd, signal_bwd = signal_arrivals(streets, respect_direction=mode == "bike")
+            signal_fwd, signal_bwd = signal_arrivals(streets, respect_direction=mode != "walk")
             if not (np.isfinite(wf).any() or np.isfinite(wb).any()):
                 raise OSMFileError(
                     f"The OpenStreetMap file {path} has no streets usable for {mode}; "
                     "use an extract that covers the city's streets."
                 )
-            graph, report = ModeGraph.from_segments(
-                mode,
+            node_lon, node_lat, seg_u, seg_v = (
                 streets.node_lon,
                 streets.node_lat,
                 streets.seg_u,
                 streets.seg_v,
+            )
+            driving = mode == "car"
+            if driving:
+                node_lon, node_lat, seg_u, seg_v = split_at_barriers(
+                    node_lon, node_lat, seg_u, seg_v, streets.car_blocked
+                )
+            graph, report = ModeGraph.from_segments(
+                mode,
+                node_lon,
+                node_lat,
+                seg_u,
+                seg_v,
                 length,
                 wf,
                 wb,
@@ -167,6 +185,8 @@ class Network:
                 settings=settings,
                 projection=projection,
                 fingerprint=_fingerprint(sha, settings, mode),
+                roundabout=streets.roundabout if driving else None,
+                restrictions=streets.restrictions if driving else None,
             )
             graphs[mode] = graph
             reports[mode] = report
@@ -179,6 +199,7 @@ class Network:
             nodes_missing=streets.nodes_missing,
             seconds=round(time.perf_counter() - started, 3),
             modes=reports,
+            turn_restrictions=streets.restriction_counts,
         )
         return cls(graphs, report, settings, projection)
 
@@ -230,14 +251,7 @@ class Network:
         for mode, graph in self.graphs.items():
             for name, array in graph.arrays.items():
                 payload[f"{mode}__{name}"] = array
-        handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as tmp:
-                np.savez(tmp, **payload)
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        save_npz(path, payload)
         self.cache_path = path
         return path
 
@@ -282,6 +296,6 @@ def _fingerprint(source_sha256: str, settings: RoutingSettings, mode: str) -> st
 
 def _settings_from_dict(data: dict[str, object]) -> RoutingSettings:
     values = dict(data)
-    for name in ("bike_highway_speeds_kmh", "bike_surface_speeds_kmh", "walk_surface_speeds_kmh"):
+    for name in SPEED_TABLES:
         values[name] = tuple((str(k), float(s)) for k, s in values.get(name, ()))  # type: ignore[union-attr]
     return RoutingSettings(**values)  # type: ignore[arg-type]

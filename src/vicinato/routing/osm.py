@@ -1,6 +1,7 @@
 """Read streets from an OpenStreetMap file and decide who may use each way, in which direction, how fast.
 
-Access rules (documented here because they decide the answers):
+Driving has its own rules (car.py) and turn restrictions (restrictions.py), read here with the
+rest. Access rules for walking and cycling (documented here because they decide the answers):
 
 Walking (both directions always; OSM one-way tags are for vehicles):
 - footway, pedestrian, path, steps, living_street, residential, service, unclassified, tertiary,
@@ -35,20 +36,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
+from .car import blocks_cars, car_speeds_kmh
 from .errors import OSMFileError
 from .projection import haversine_m
+from .restrictions import RestrictionReader, TurnRestrictions
 from .settings import RoutingSettings
+from .tags import ONEWAY_NO, ONEWAY_YES, Tags
 
 YES = frozenset({"yes", "designated", "permissive", "official"})
 BLOCKED = frozenset({"no", "private", "agricultural", "forestry", "delivery", "emergency", "military"})
 FOOT_BLOCKED = BLOCKED | {"use_sidepath"}
 BIKE_BLOCKED = BLOCKED | {"use_sidepath"}
-ONEWAY_YES = frozenset({"yes", "1", "true"})
-ONEWAY_NO = frozenset({"no", "0", "false"})
 
 NEVER = frozenset({"motorway", "motorway_link"})
 STREETS = frozenset(
@@ -77,10 +78,6 @@ RIDE_IF_BIKE_TAGGED = frozenset({"footway", "pedestrian", "path", "bridleway", "
 CONTRAFLOW_KEYS = ("cycleway", "cycleway:left", "cycleway:right", "cycleway:both")
 NO_SIGNAL, SIGNAL_BOTH, SIGNAL_FORWARD, SIGNAL_BACKWARD = -1, 0, 1, 2
 SIGNAL_DIRECTIONS = {"forward": SIGNAL_FORWARD, "backward": SIGNAL_BACKWARD}
-
-
-class Tags(Protocol):
-    def get(self, key: str, default: str | None = None) -> str | None: ...
 
 
 def walk_speed_kmh(tags: Tags | Mapping[str, str], settings: RoutingSettings) -> float:
@@ -174,6 +171,7 @@ def bike_speeds_kmh(tags: Tags | Mapping[str, str], settings: RoutingSettings) -
 class StreetSegments:
     """Every pair of consecutive nodes of a usable highway way, with the speeds of each mode."""
 
+    node_id: np.ndarray  # OSM node ids, sorted (the node arrays are indexed in this order)
     node_lon: np.ndarray
     node_lat: np.ndarray
     seg_u: np.ndarray
@@ -182,10 +180,18 @@ class StreetSegments:
     walk_kmh: np.ndarray
     bike_fwd_kmh: np.ndarray
     bike_bwd_kmh: np.ndarray
+    car_fwd_kmh: np.ndarray
+    car_bwd_kmh: np.ndarray
+    # Whether the segment is part of a roundabout (junction=roundabout/circular): turn costs differ.
+    roundabout: np.ndarray
     # Traffic signal at the segment's end node and start node: NO_SIGNAL or SIGNAL_BOTH/FORWARD/BACKWARD
     # (the direction relative to this segment's way).
     end_signal: np.ndarray
     start_signal: np.ndarray
+    # Nodes that stop cars (barriers), and the turn restrictions for cars, as node indices.
+    car_blocked: np.ndarray
+    restrictions: TurnRestrictions
+    restriction_counts: dict[str, int]
     ways_read: int
     ways_used: int
     nodes_missing: int
@@ -204,7 +210,8 @@ def check_osm_file(path: Path) -> None:
 
 
 def read_street_segments(path: Path, settings: RoutingSettings) -> StreetSegments:
-    """Read all usable highway ways of an OSM file into flat segment arrays."""
+    """Read all usable highway ways of an OSM file into flat segment arrays (with the traffic
+    signals, the nodes that stop cars and the turn restrictions for cars)."""
     import osmium
 
     check_osm_file(path)
@@ -212,59 +219,56 @@ def read_street_segments(path: Path, settings: RoutingSettings) -> StreetSegment
     lons: list[float] = []
     lats: list[float] = []
     piece_sizes: list[int] = []
-    piece_speeds: list[tuple[float, float, float]] = []
+    piece_speeds: list[tuple[float, ...]] = []
+    # Where each drivable way's pieces start in `refs`, and their sizes (turn restrictions need them).
+    car_pieces: dict[int, list[tuple[int, int]]] = {}
     ways_read = 0
     ways_used = 0
     nodes_missing = 0
     signals: dict[int, int] = {}  # node id -> SIGNAL_BOTH / SIGNAL_FORWARD / SIGNAL_BACKWARD
+    blocked: set[int] = set()
+    restrictions = RestrictionReader()
     try:
-        processor = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.KeyFilter("highway"))
-        )
-        for obj in processor:
+        processor = osmium.FileProcessor(
+            str(path), osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION
+        ).with_locations()
+        for obj in processor.with_filter(osmium.filter.KeyFilter("highway", "barrier", "type")):
+            tags = obj.tags
             if obj.is_node():
-                if obj.tags.get("highway") == "traffic_signals":
-                    direction = obj.tags.get("traffic_signals:direction")
+                if tags.get("highway") == "traffic_signals":
+                    direction = tags.get("traffic_signals:direction")
                     signals[obj.id] = SIGNAL_DIRECTIONS.get(direction or "", SIGNAL_BOTH)
+                if blocks_cars(tags):
+                    blocked.add(obj.id)
                 continue
-            if not obj.is_way():
+            if obj.is_relation():
+                restrictions.add(tags, ((m.type, m.ref, m.role) for m in obj.members))
+                continue
+            if not obj.is_way() or "highway" not in tags:
                 continue
             ways_read += 1
-            tags = obj.tags
             walk = walk_speed_kmh(tags, settings)
             bike_fwd, bike_bwd = bike_speeds_kmh(tags, settings)
-            if walk == 0 and bike_fwd == 0 and bike_bwd == 0:
+            car_fwd, car_bwd = car_speeds_kmh(tags, settings)
+            if not (walk or bike_fwd or bike_bwd or car_fwd or car_bwd):
                 continue
-            speeds = (walk, bike_fwd, bike_bwd)
+            roundabout = float(tags.get("junction") in ("roundabout", "circular"))
+            speeds = (walk, bike_fwd, bike_bwd, car_fwd, car_bwd, roundabout)
             ways_used += 1
+            pieces = car_pieces.setdefault(obj.id, []) if car_fwd or car_bwd else None
             size = 0
             # A way that leaves the extract references nodes without a location: split it there.
             for node in obj.nodes:
                 location = node.location
                 if not location.valid():
                     nodes_missing += 1
-                    if size >= 2:
-                        piece_sizes.append(size)
-                        piece_speeds.append(speeds)
-                    elif size == 1:
-                        refs.pop()
-                        lons.pop()
-                        lats.pop()
-                    size = 0
+                    size = _end_piece(size, speeds, refs, lons, lats, piece_sizes, piece_speeds, pieces)
                     continue
                 refs.append(node.ref)
                 lons.append(location.lon)
                 lats.append(location.lat)
                 size += 1
-            if size >= 2:
-                piece_sizes.append(size)
-                piece_speeds.append(speeds)
-            elif size == 1:
-                refs.pop()
-                lons.pop()
-                lats.pop()
+            _end_piece(size, speeds, refs, lons, lats, piece_sizes, piece_speeds, pieces)
     except OSMFileError:
         raise
     except Exception as error:  # pyosmium raises plain RuntimeError/ValueError on bad input
@@ -274,7 +278,7 @@ def read_street_segments(path: Path, settings: RoutingSettings) -> StreetSegment
         ) from error
     if not piece_sizes:
         raise OSMFileError(
-            f"The OpenStreetMap file {path} contains no streets that people may walk or cycle on "
+            f"The OpenStreetMap file {path} contains no streets that people may walk, cycle or drive on "
             f"({ways_read} highway ways read); use an extract that covers the city's streets."
         )
     ids = np.asarray(refs, dtype=np.int64)
@@ -296,7 +300,12 @@ def read_street_segments(path: Path, settings: RoutingSettings) -> StreetSegment
     start_signal = _signal_kinds(signals, ids[first])
     seg_len = haversine_m(node_lon[seg_u], node_lat[seg_u], node_lon[seg_v], node_lat[seg_v])
     keep = seg_u != seg_v
+    blocked_ids = np.fromiter(blocked, dtype=np.int64, count=len(blocked))
+    turn_restrictions = restrictions.resolve(
+        lambda way: [ids[start : start + size] for start, size in car_pieces.get(way, ())], node_ids
+    )
     return StreetSegments(
+        node_id=node_ids,
         node_lon=node_lon,
         node_lat=node_lat,
         seg_u=seg_u[keep].astype(np.int64),
@@ -305,12 +314,42 @@ def read_street_segments(path: Path, settings: RoutingSettings) -> StreetSegment
         walk_kmh=speeds_arr[keep, 0],
         bike_fwd_kmh=speeds_arr[keep, 1],
         bike_bwd_kmh=speeds_arr[keep, 2],
+        car_fwd_kmh=speeds_arr[keep, 3],
+        car_bwd_kmh=speeds_arr[keep, 4],
+        roundabout=speeds_arr[keep, 5] > 0,
         end_signal=end_signal[keep],
         start_signal=start_signal[keep],
+        car_blocked=np.isin(node_ids, blocked_ids),
+        restrictions=turn_restrictions,
+        restriction_counts=dict(restrictions.counts),
         ways_read=ways_read,
         ways_used=ways_used,
         nodes_missing=nodes_missing,
     )
+
+
+def _end_piece(
+    size: int,
+    speeds: tuple[float, ...],
+    refs: list[int],
+    lons: list[float],
+    lats: list[float],
+    piece_sizes: list[int],
+    piece_speeds: list[tuple[float, ...]],
+    car_pieces: list[tuple[int, int]] | None,
+) -> int:
+    """Close the piece of a way whose last `size` nodes were just read (a single node is dropped);
+    returns the size of the next piece, 0."""
+    if size >= 2:
+        piece_sizes.append(size)
+        piece_speeds.append(speeds)
+        if car_pieces is not None:
+            car_pieces.append((len(refs) - size, size))
+    elif size == 1:
+        refs.pop()
+        lons.pop()
+        lats.pop()
+    return 0
 
 
 def _signal_kinds(signals: Mapping[int, int], node_ids: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 Each place gets one bounded reverse search (towards the place, on the transposed graph for the
 directed bike mode) up to `max_time_s`; the index keeps, per place, the sparse set of search states
 within that time and their time to the place (states are junctions, or with turn costs the
-directions of the streets: see graph.py). For queries the same pairs are also kept the other way
+directions of the streets: see states.py). For queries the same pairs are also kept the other way
 round, per state: the places reachable from it and their times (built on first query after a change).
 A query snaps the origin, reads the rows of the states it starts at (the two ends of its street),
 adds the partial street costs, and checks the trips that need no search against the few places on
@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,9 @@ from typing import Literal
 import numpy as np
 
 from .errors import CutoffTooLargeError, PointTooFarError, StaleIndexError
-from .graph import SNAP_CANDIDATES, ModeGraph, SnappedPoints
+from .files import save_npz
+from .graph import ModeGraph
+from .streets import SNAP_CANDIDATES, SnappedPoints
 
 PlaceId = Hashable
 
@@ -45,12 +46,6 @@ class _QueryData:
     snapped: SnappedPoints  # the places snapped onto their streets, by position
     by_chain: dict[int, list[int]]  # chain -> positions of the places on it
     by_junction: dict[int, list[int]]  # junction -> positions of the places on a chain ending there
-
-
-def _subset(points: SnappedPoints, rows: np.ndarray) -> SnappedPoints:
-    return SnappedPoints(
-        *(np.asarray(getattr(points, f))[rows] for f in ("lat", "lon", "seg", "frac", "dist_m", "ok"))
-    )
 
 
 @dataclass(frozen=True)
@@ -362,7 +357,7 @@ class ReachIndex:
             near.update(q.by_junction.get(junction, ()))
         if near:
             candidates = np.asarray(sorted(near), dtype=np.int64)
-            _, di, direct = g.direct_trips(origin, _subset(q.snapped, candidates))
+            _, di, direct = g.direct_trips(origin, q.snapped.take(candidates))
             np.minimum.at(best, candidates[di], direct)
         positions = np.flatnonzero(best <= within_s + INDEX_TOLERANCE_S)
         return q.ids, positions, best[positions]
@@ -454,14 +449,7 @@ class ReachIndex:
             "nodes": np.concatenate(nodes) if nodes else np.empty(0, np.int32),  # type: ignore[arg-type]
             "times": np.concatenate([self._times[s] for s in pick]) if pick else np.empty(0, np.float32),  # type: ignore[misc]
         }
-        handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as tmp:
-                np.savez(tmp, **payload)
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        save_npz(path, payload)
         return path
 
     @classmethod

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from types import ModuleType
 
 import numpy as np
@@ -18,8 +18,8 @@ import scipy.sparse as sp
 TIME_TOLERANCE_S = 1e-6
 
 # Width of the buckets of the bucket queue (seconds): most street arcs are longer, so states are
-# seldom expanded twice, and a 30-minute search scans under a thousand buckets. Searches whose
-# limit would need more than MAX_BUCKETS buckets (or have none) use the binary heap instead.
+# seldom expanded twice, and a 30-minute search scans under a thousand buckets. Times past
+# MAX_BUCKETS buckets (36 hours), and searches without a limit, share the last bucket.
 BUCKET_WIDTH_S = 2.0
 MAX_BUCKETS = 1 << 16
 
@@ -59,22 +59,36 @@ def build_csr(n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -
     scipy would add up duplicate entries; for travel times the right merge is the minimum.
     Zero weights stay explicit edges (the searches follow every stored edge).
     """
+    return build_csr_lengths(n, rows, cols, weights, np.zeros(len(weights)))[0]
+
+
+def build_csr_lengths(
+    n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, lengths: np.ndarray
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """build_csr(), and the length (metres) of each stored edge, in the order of its data: of
+    parallel edges the cheapest is kept, and of equally cheap ones the shortest."""
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     weights = np.asarray(weights, dtype=np.float64)
+    lengths = np.asarray(lengths, dtype=np.float64)
     keep = np.isfinite(weights)
-    rows, cols, weights = rows[keep], cols[keep], weights[keep]
+    rows, cols, weights, lengths = rows[keep], cols[keep], weights[keep], lengths[keep]
     if len(weights) and weights.min() < 0:
         raise ValueError("Travel times cannot be negative.")
-    order = np.lexsort((weights, cols, rows))
-    rows, cols, weights = rows[order], cols[order], weights[order]
+    # Sorting by (row, col) alone is enough, and much faster, where no edge has a parallel one.
+    key = rows * max(n, 1) + cols
+    order = np.argsort(key, kind="stable")
+    if len(key) > 1 and np.any(key[order][1:] == key[order][:-1]):
+        order = np.lexsort((lengths, weights, key))
+    rows, cols, weights, lengths, key = rows[order], cols[order], weights[order], lengths[order], key[order]
     if len(rows):
         first = np.ones(len(rows), dtype=bool)
-        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-        rows, cols, weights = rows[first], cols[first], weights[first]
+        first[1:] = key[1:] != key[:-1]
+        rows, cols, weights, lengths = rows[first], cols[first], weights[first], lengths[first]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return sp.csr_matrix((weights, cols.astype(np.int32), indptr.astype(np.int32)), shape=(n, n))
+    csr = sp.csr_matrix((weights, cols.astype(np.int32), indptr.astype(np.int32)), shape=(n, n))
+    return csr, lengths
 
 
 def transpose_csr(graph: sp.csr_matrix) -> sp.csr_matrix:
@@ -95,11 +109,13 @@ def _arrays(graph: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _buckets(limit: float) -> tuple[float, int]:
     """(scale, number of buckets) for a search up to `limit`: a time t goes to bucket
-    int(t * scale), computed the same way in the kernels. 0 buckets: the heap."""
+    int(t * scale), computed the same way in the kernels, or to the last bucket beyond it (at
+    most MAX_BUCKETS: later times, and searches without a limit, share the last one). 0 buckets
+    (a negative limit, nothing to search): the heap."""
     scale = 1.0 / BUCKET_WIDTH_S
-    if not math.isfinite(limit) or limit < 0 or limit * scale >= MAX_BUCKETS:
+    if not limit >= 0:
         return scale, 0
-    return scale, int(limit * scale) + 1
+    return scale, int(min(limit * scale, MAX_BUCKETS - 1)) + 1
 
 
 def _rows(values: np.ndarray | Sequence, dtype: type) -> np.ndarray:
@@ -184,6 +200,20 @@ def multi_source_search(
 LeftOut = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
+@dataclass(frozen=True)
+class TableLengths:
+    """Lengths in metres beside the costs search_table() takes, so that it also gives the length of
+    the fastest path of each cell: per arc of the graph (in the order of its data), per head (as
+    head_costs), per reader (as read_costs), per extra entry (as the costs of read_extras), per
+    left-out group (as its costs)."""
+
+    arcs: np.ndarray
+    heads: np.ndarray
+    reads: np.ndarray
+    extras: np.ndarray | None = None
+    left_out: Sequence[np.ndarray] = ()
+
+
 def search_table(
     graph: sp.csr_matrix,
     heads: np.ndarray,
@@ -196,6 +226,8 @@ def search_table(
     dtype: type[np.floating] | np.dtype = np.float64,
     left_out: Sequence[LeftOut] = (),
     workers: int = 1,
+    lengths: TableLengths | None = None,
+    metres_out: np.ndarray | None = None,
 ) -> np.ndarray:
     """(K, R) table: one bounded search per source k (as multi_source_search), read by R readers.
 
@@ -204,6 +236,8 @@ def search_table(
     `dtype`, plus the cost, also in `dtype`; inf past `limit`.
     `left_out` (at most two groups, completed in order after each search) gives states the
     search graph lacks their times before they are read. Nothing of size K × states is kept.
+    With `lengths`, metres_out (a (K, R) float64 array) gets the length of each cell's fastest
+    path (inf where the cell is).
     """
     n = graph.shape[0]
     heads, head_costs = _sources(heads, head_costs, n)
@@ -218,14 +252,14 @@ def search_table(
         states = np.ascontiguousarray(states, dtype=np.int64)
         left.append(states)
         nxt = _rows(nxt, np.int64) if len(states) else np.empty((0, 1), dtype=np.int64)
-        if len(states) != len(nxt) or (
-            len(states) and (min(states.min(), nxt.min()) < 0 or max(states.max(), nxt.max()) >= n)
-        ):
+        outside = [a for a in (states, nxt) if a.size and (a.min() < 0 or a.max() >= n)]
+        if len(states) != len(nxt) or outside:
             raise ValueError(f"Left-out states must be states of the graph (0 to {n - 1}).")
         left.append(nxt)
         left.append(np.ascontiguousarray(np.asarray(cost, dtype=np.float64).reshape(nxt.shape)))
-    readers, extras = _readers(read_heads, read_costs, read_extras, n, dtype)
+    readers, extras, reader_lengths = _readers(read_heads, read_costs, read_extras, n, dtype, lengths)
     out = np.empty((len(heads), len(readers[0])), dtype=dtype)
+    metres = _metres(lengths, metres_out, heads, left, reader_lengths, graph.nnz)
     arrays = _arrays(graph)
     scale, n_buckets = _buckets(limit)
     table_rows = kernels().table_rows
@@ -234,6 +268,7 @@ def search_table(
     out_limit = np.result_type(dtype, limit).type(limit)
 
     def run(part: slice) -> None:
+        tracked = metres if lengths is None else (*metres[:1], metres[1][part], *metres[2:7], metres[7][part])
         table_rows(
             arrays,
             heads[part],
@@ -246,10 +281,41 @@ def search_table(
             extras,
             out_limit,
             out[part],
+            tracked,
         )
 
     _run(run, _chunks(len(heads), workers, len(heads)), workers)
     return out
+
+
+def _metres(
+    lengths: TableLengths | None,
+    metres_out: np.ndarray | None,
+    heads: np.ndarray,
+    left: list[np.ndarray],
+    reader_lengths: tuple[np.ndarray, np.ndarray, np.ndarray],
+    arcs: int,
+) -> tuple[np.ndarray, ...]:
+    """The `metres` argument of kernels.table_rows (all empty when nothing is tracked)."""
+    if lengths is None:
+        empty, empty2 = np.empty(0), np.empty((0, 0))
+        return (empty, empty2, empty2, empty2, empty, empty, empty, empty2)
+    if metres_out is None or metres_out.shape != (len(heads), len(reader_lengths[0])):
+        raise ValueError("metres_out must be a (sources, readers) array to receive the lengths.")
+    if metres_out.dtype != np.float64 or not metres_out.flags.c_contiguous:
+        raise ValueError("metres_out must be a C-contiguous float64 array.")
+    arc_len = np.ascontiguousarray(lengths.arcs, dtype=np.float64)
+    if len(arc_len) != arcs:
+        raise ValueError("There must be one length per arc of the graph.")
+    groups = [*lengths.left_out, *[None] * (2 - len(lengths.left_out))]
+    left_len = [
+        np.ascontiguousarray(np.asarray(g, dtype=np.float64).reshape(left[3 * i + 1].shape))
+        if g is not None
+        else np.zeros(left[3 * i + 1].shape)
+        for i, g in enumerate(groups)
+    ]
+    head_len = np.ascontiguousarray(np.asarray(lengths.heads, dtype=np.float64).reshape(heads.shape))
+    return (arc_len, head_len, left_len[0], left_len[1], *reader_lengths, metres_out)
 
 
 def _readers(
@@ -258,9 +324,11 @@ def _readers(
     read_extras: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
     n: int,
     dtype: np.dtype,
-) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    lengths: TableLengths | None = None,
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The readers of a table as the kernel takes them: (state0, cost0, state1, cost1, position)
-    per reader and (position, state, cost) per extra entry.
+    per reader and (position, state, cost) per extra entry, and with `lengths` the lengths of
+    both (length0, length1, extra length; empty without).
 
     Readers go in the order of the first state they read (states are numbered spatially), so that
     the reads sweep each search's times forwards; `position` is where the cell goes. Each reader's
@@ -270,14 +338,20 @@ def _readers(
     """
     read_heads = _rows(read_heads, np.int64)
     read_costs = np.asarray(read_costs, dtype=np.float64).reshape(read_heads.shape)
+    read_len = (
+        np.zeros(read_heads.shape)
+        if lengths is None
+        else np.asarray(lengths.reads, dtype=np.float64).reshape(read_heads.shape)
+    )
     if read_heads.size and (read_heads.min() < 0 or read_heads.max() >= n):
         raise ValueError(f"Read states must be states of the graph (0 to {n - 1}).")
     if read_heads.shape[1] < 2:
         pad = 2 - read_heads.shape[1]
         read_heads = np.column_stack([read_heads, np.zeros((len(read_heads), pad), dtype=np.int64)])
         read_costs = np.column_stack([read_costs, np.full((len(read_costs), pad), np.inf)])
+        read_len = np.column_stack([read_len, np.zeros((len(read_len), pad))])
     order = np.argsort(read_heads[:, 0], kind="stable")
-    read_heads, read_costs = read_heads[order], read_costs[order]
+    read_heads, read_costs, read_len = read_heads[order], read_costs[order], read_len[order]
     state_type = np.int32 if n < 2**31 else np.int64
     readers = (
         np.ascontiguousarray(read_heads[:, 0], dtype=state_type),
@@ -299,7 +373,17 @@ def _readers(
         np.concatenate([read_heads[:, 2:][extra], states[given]]).astype(state_type),
         np.concatenate([read_costs[:, 2:][extra], np.asarray(costs, dtype=np.float64)[given]]).astype(dtype),
     )
-    return readers, extras
+    if lengths is None:
+        return readers, extras, (np.empty(0), np.empty(0), np.empty(0))
+    extra_len = (
+        np.zeros(len(costs)) if lengths.extras is None else np.asarray(lengths.extras, dtype=np.float64)
+    )
+    reader_lengths = (
+        np.ascontiguousarray(read_len[:, 0]),
+        np.ascontiguousarray(read_len[:, 1]),
+        np.concatenate([read_len[:, 2:][extra], extra_len[given]]),
+    )
+    return readers, extras, reader_lengths
 
 
 def node_table(

@@ -1,4 +1,4 @@
-"""Turns between street directions: the bearings of each chain's ends and what each turn costs a cyclist.
+"""Turns between street directions: the bearings of each chain's ends and what each turn costs.
 
 A *direction* (arc) is one chain ridden one way: arc 2c goes from the chain's start junction A to
 its end junction B, arc 2c+1 from B back to A. A turn is a pair (arc arriving at a junction, arc
@@ -7,12 +7,15 @@ taken between the junction and the point LOOKAHEAD_M metres along the street (as
 a kink in the mapped line right at the crossing does not decide the angle): 0 is straight on,
 positive to the right, negative to the left, 180 a U-turn.
 
-The cost is OSRM's bicycle turn function: (angle / 90)^2 × turn_penalty, divided by the bias for
-right turns and multiplied by it for left turns, plus the U-turn penalty for U-turns. U-turns exist
-only where OSRM allows them: at dead ends and where there is no other way on (a single street
-leaves the junction, or at most one arrives there); elsewhere the cyclist turns round by going
-round a block. Bends between junctions (inside a chain) cost nothing, like OSRM's bends within a
-way; OSRM also charges a bend where two different ways meet without a crossing, which we do not.
+A cyclist's cost is OSRM's bicycle turn function: (angle / 90)^2 × turn_penalty, divided by the
+bias for right turns and multiplied by it for left turns, plus the U-turn penalty for U-turns. A
+driver's is OSRM's car turn function: a sigmoid of the angle rising to turn_penalty (cheaper to
+the right: the bias shifts it), plus a sigmoid share of the oncoming-traffic penalty for left
+turns (not at roundabouts), plus the U-turn penalty. U-turns exist only where OSRM allows them:
+at dead ends and where there is no other way on (a single street leaves the junction, or at most
+one arrives there); elsewhere one turns round by going round a block. Bends between junctions
+(inside a chain) cost nothing, like OSRM's bends within a way; OSRM also charges a bend where two
+different ways meet without a crossing, which we do not.
 """
 
 from __future__ import annotations
@@ -86,6 +89,24 @@ def turn_cost_s(angle: np.ndarray, u_turn: np.ndarray, settings: RoutingSettings
     return squared * bias + np.where(u_turn, settings.bike_u_turn_penalty_s, 0.0)
 
 
+def car_turn_cost_s(
+    angle: np.ndarray, u_turn: np.ndarray, roundabout: np.ndarray, settings: RoutingSettings
+) -> np.ndarray:
+    """Seconds a driver loses on turns at a crossing (degrees, positive to the right; traffic on
+    the right), as OSRM's car profile prices them in free flow, divided by the congestion factor
+    (like every cost of a car trip); `roundabout`: the turn enters or leaves one."""
+    angle = np.asarray(angle, dtype=np.float64)
+    share = np.abs(angle) / 180.0
+    bias = settings.car_turn_bias
+    steep = np.where(angle >= 0, 13.0 / bias * share - 6.5 * bias, 13.0 * bias * share - 6.5 / bias)
+    cost = settings.car_turn_penalty_s / (1.0 + np.exp(-steep))
+    oncoming = (angle < 0) & ~u_turn & ~roundabout
+    cost += np.where(
+        oncoming, settings.car_oncoming_turn_penalty_s / (1.0 + np.exp(-(13.0 * share - 3.25))), 0.0
+    )
+    return (cost + np.where(u_turn, settings.car_u_turn_penalty_s, 0.0)) / settings.car_congestion_factor
+
+
 def turn_list(
     chain_a: np.ndarray,
     chain_b: np.ndarray,
@@ -94,11 +115,16 @@ def turn_list(
     leave_a: np.ndarray,
     arrive_b: np.ndarray,
     settings: RoutingSettings,
+    *,
+    mode: str = "bike",
+    roundabout: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every allowed turn as (from arc, to arc, seconds), sorted by (to arc, from arc).
 
     Turns into and out of directions that are closed as a whole are listed too: a point in the
-    middle of a street can still ride the open part of it and turn at its end.
+    middle of a street can still ride the open part of it and turn at its end. `mode` chooses
+    the cost function ("bike" or "car"); roundabout = (whether each arc arrives along a
+    roundabout, whether it leaves along one), for cars.
     """
     chains = len(chain_a)
     tail = np.empty(2 * chains, dtype=np.int64)
@@ -129,7 +155,11 @@ def turn_list(
     frm, to, u_turn = frm[keep], to[keep], u_turn[keep]
     angle = (leave[to] - arrive[frm] + 180.0) % 360.0 - 180.0
     angle = np.where(u_turn | (angle == -180.0), 180.0, angle)
-    cost = turn_cost_s(angle, u_turn, settings)
+    if mode == "car":
+        arrives, leaves = roundabout if roundabout is not None else (np.zeros(2 * chains, dtype=bool),) * 2
+        cost = car_turn_cost_s(angle, u_turn, arrives[frm] | leaves[to], settings)
+    else:
+        cost = turn_cost_s(angle, u_turn, settings)
     # A junction touching two street ends is the node picked to cut a closed loop with no crossing
     # on it: riding through it is riding along the street, not a turn.
     cost[(degree[head[frm]] == 2) & ~u_turn] = 0.0

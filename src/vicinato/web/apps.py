@@ -6,3 +6,8 @@ class WebConfig(AppConfig):
     name = "vicinato.web"
     label = "web"
     verbose_name = _("Web pages")
+
+    def ready(self) -> None:
+        from .planning import layers
+
+        layers.register()  # impact's commute profiles as a demand layer of planning

@@ -1,0 +1,1 @@
+"""The one place that decides on advice services, appointments, events and registrations."""

@@ -1,0 +1,39 @@
+"""Shapes of the geography's answers: areas, stations, places reachable from a point."""
+
+from __future__ import annotations
+
+from ninja import Field, Schema
+
+from .register import PlaceOut
+
+
+class AreaOut(Schema):
+    code: str
+    name: str
+    level: str
+    population: int | None
+    district: str | None
+
+
+class StationOut(Schema):
+    code: str
+    name: str
+    kind: str
+    lines: str
+    lat: float
+    lon: float
+
+
+class NearbyOut(PlaceOut):
+    minutes: float
+    service_date: str | None = Field(
+        None, description="By public transport: the date of the timetable that answered (YYYY-MM-DD)"
+    )
+    fallback: bool | None = Field(
+        None,
+        description="By public transport: the timetable does not cover the date asked for; the same "
+        "weekday of its period answered",
+    )
+    itinerary: dict | None = Field(
+        None, description="By public transport with itineraries=true: the trip, leg by leg (walk, ride, walk)"
+    )

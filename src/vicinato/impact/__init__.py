@@ -1,0 +1,1 @@
+"""Impact: what proximity work saves — commute profiles (with consent) and the savings of each booking."""

@@ -1,0 +1,292 @@
+"""Round trips by each mode, for many (origin, destination) pairs at once, on the city's real network.
+
+Rules (they decide the figures; the README of the app repeats them):
+- Car as driver, car as passenger and motorbike use the car graph (one-way streets, turn restrictions and the
+  urban congestion factor of routing/car.py); bike and walk their own graphs. A round trip is the fastest trip
+  there plus the fastest trip back (different on one-way streets). Kilometres are along the route driven.
+- Public transport: the best journey arriving by the arrival time (rounded to the hour) on the timetable's
+  reference day of the same kind (the coming weekday, Saturday or Sunday: the usual commute, not one day's
+  disruptions), counted twice (the way back is taken as the same journey). Walk legs count as walk km (their
+  minutes at the walking speed); a ride counts as km of its GTFS mode: the straight line between its stops
+  times the detour factor of the emission factors' file.
+- Pairs are routed once each: many bookings share a home cell and a place, so a batch routes its distinct
+  pairs (tables of unique origins by unique destinations for the street graphs, a cache of journeys by
+  origin, destination and time for public transport) and spreads the answers over its rows.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+
+from vicinato.geo import transit, travel
+from vicinato.routing import RoutingError
+
+from . import factors as factor_files
+
+ROAD_GRAPH = {"car_driver": "car", "car_passenger": "car", "motorbike": "car", "bike": "bike", "walk": "walk"}
+TRANSIT = "transit"
+ALL_MODES = (*ROAD_GRAPH, TRANSIT)
+SLOT_MINUTES = 60
+# Tables of unique origins by unique destinations are cut so that one holds at most this many cells.
+TABLE_CELLS = 4_000_000
+EARTH_RADIUS_KM = 6371.0088
+
+
+class Unroutable(Exception):
+    """A mode this city cannot route (no car graph, no timetable); the message is for people."""
+
+
+@dataclass
+class RoundTrips:
+    """Round trips for N rows: minutes and km (NaN where the pair has no route), km by factor mode."""
+
+    minutes: np.ndarray
+    km: np.ndarray
+    km_by_mode: dict[str, np.ndarray]
+
+    @property
+    def ok(self) -> np.ndarray:
+        return np.isfinite(self.minutes)
+
+
+def road_graph(mode: str):
+    name = ROAD_GRAPH[mode]
+    net = travel.network()
+    if name not in net.modes:
+        raise Unroutable(name)
+    return net.graph(name)
+
+
+def check_routable(mode: str) -> None:
+    """Raise Unroutable when the city has no graph or timetable for `mode`."""
+    if mode == TRANSIT:
+        if not transit.available():
+            raise Unroutable(mode)
+    elif mode in ROAD_GRAPH:
+        road_graph(mode)
+    else:
+        raise Unroutable(mode)
+
+
+def on_map(points: np.ndarray) -> np.ndarray:
+    """Which (lat, lon) rows lie within the snapping limit of a street of the map (the walk graph)."""
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    finite = np.all(np.isfinite(points), axis=1)
+    ok = np.zeros(len(points), dtype=bool)
+    if finite.any():
+        ok[finite] = travel.network().graph("walk").snap_many(points[finite], strict=False).ok
+    return ok
+
+
+def _unique(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    uniq, inverse = np.unique(np.round(points, 6), axis=0, return_inverse=True)
+    return uniq, inverse.reshape(-1)
+
+
+# Round trips already routed for a few rows (estimates, one booking's check-in), by (graph, origin, destination):
+# the calculator is asked again and again from the same 250 m cells to the same places.
+_road: OrderedDict[tuple, tuple[float, float]] = OrderedDict()
+_road_lock = threading.Lock()
+ROAD_KEPT = 50_000
+FEW = 8
+
+
+def _road_few(
+    graph, name: str, origins: np.ndarray, destinations: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(minutes, km) for a few rows, through the cache of round trips."""
+    keys = [
+        (name, id(graph), *np.round(o, 6), *np.round(d, 6))
+        for o, d in zip(origins, destinations, strict=True)
+    ]
+    with _road_lock:
+        found = [_road.get(k) for k in keys]
+    missing = [i for i, f in enumerate(found) if f is None]
+    if missing:
+        minutes, km = _road_table(graph, origins[missing], destinations[missing])
+        with _road_lock:
+            for j, i in enumerate(missing):
+                found[i] = (float(minutes[j]), float(km[j]))
+                _road[keys[i]] = found[i]
+            while len(_road) > ROAD_KEPT:
+                _road.popitem(last=False)
+    return np.array([f[0] for f in found]), np.array([f[1] for f in found])
+
+
+def road_round_trips(mode: str, origins: np.ndarray, destinations: np.ndarray) -> RoundTrips:
+    """Round trips origin → destination → origin by a street mode, for each row."""
+    graph = road_graph(mode)
+    if len(origins) <= FEW:
+        minutes, km = _road_few(
+            graph, ROAD_GRAPH[mode], np.asarray(origins, float), np.asarray(destinations, float)
+        )
+    else:
+        minutes, km = _road_table(graph, origins, destinations)
+    return RoundTrips(minutes, km, {mode: np.nan_to_num(km)})
+
+
+def _road_table(graph, origins: np.ndarray, destinations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n = len(origins)
+    minutes, km = np.full(n, np.nan), np.full(n, np.nan)
+    if n:
+        ou, oi = _unique(np.asarray(origins, dtype=float))
+        du, di = _unique(np.asarray(destinations, dtype=float))
+        block = max(1, TABLE_CELLS // max(1, len(du)))
+        for start in range(0, len(ou), block):
+            part = slice(start, min(start + block, len(ou)))
+            rows = np.flatnonzero((oi >= part.start) & (oi < part.stop))
+            if not len(rows):
+                continue
+            there = graph.trip_table(ou[part], du, strict=False)
+            back = graph.trip_table(du, ou[part], strict=False)
+            local = oi[rows] - part.start
+            seconds = there.seconds[local, di[rows]] + back.seconds[di[rows], local]
+            metres = there.metres[local, di[rows]] + back.metres[di[rows], local]
+            good = np.isfinite(seconds)
+            minutes[rows[good]] = seconds[good] / 60
+            km[rows[good]] = metres[good] / 1000
+    return minutes, km
+
+
+def reference_day(day: date, today: date | None = None) -> date:
+    """The day a commute is routed on by public transport: the coming weekday, Saturday or Sunday (after
+    `today`), of the same kind as `day`."""
+    start = (today or timezone.localdate()) + timedelta(days=1)
+    kind = min(day.weekday(), 5) if day.weekday() < 6 else 6
+    for offset in range(7):
+        candidate = start + timedelta(days=offset)
+        weekday = candidate.weekday()
+        if (kind < 5 and weekday < 5) or weekday == kind:
+            return candidate
+    return start  # pragma: no cover
+
+
+def slot(moment: time) -> time:
+    """A time rounded to the nearest SLOT_MINUTES (at most 23:00)."""
+    minutes = min(round((moment.hour * 60 + moment.minute) / SLOT_MINUTES) * SLOT_MINUTES, 23 * 60)
+    return time(minutes // 60, minutes % 60)
+
+
+_journeys: OrderedDict[tuple, tuple[float, dict[str, float]] | None] = OrderedDict()
+_journeys_lock = threading.Lock()
+JOURNEYS_KEPT = 200_000
+_stops: dict[str, dict[str, tuple[float, float]]] = {}
+
+
+def _stop_points(router) -> dict[str, tuple[float, float]]:
+    timetable = router.timetable
+    key = timetable.fingerprint
+    if key not in _stops:
+        a = timetable.arrays
+        _stops.clear()
+        _stops[key] = {
+            str(s): (float(la), float(lo))
+            for s, la, lo in zip(a["stop_id"], a["stop_lat"], a["stop_lon"], strict=True)
+        }
+    return _stops[key]
+
+
+def _crow_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+
+
+def journey(origin: tuple[float, float], destination: tuple[float, float], arrive_by: datetime):
+    """(minutes, km by mode) of the one-way journey by public transport, or None when there is none."""
+    router = transit.router()
+    key = (router.timetable.fingerprint, origin, destination, arrive_by.isoformat())
+    with _journeys_lock:
+        if key in _journeys:
+            _journeys.move_to_end(key)
+            return _journeys[key]
+    try:
+        found = router.arrive_by(origin, destination, arrive_by, max_minutes=settings.ROUTING_MAX_MINUTES * 3)
+    except RoutingError:
+        found = None
+    answer = None
+    if found is not None and found.itinerary is not None:
+        stops = _stop_points(router)
+        detour = factor_files.current().detour.get("transit_ride", 1.25)
+        walk_kmh = settings.ROUTING_WALK_SPEED_KMH
+        km: dict[str, float] = {}
+        for leg in found.itinerary.legs:
+            if leg.kind == "walk":
+                km["walk"] = km.get("walk", 0.0) + leg.seconds / 3600 * walk_kmh
+            else:
+                a, b = stops.get(leg.from_stop_id), stops.get(leg.to_stop_id)
+                ride = _crow_km(a, b) * detour if a and b else 0.0
+                km[leg.mode] = km.get(leg.mode, 0.0) + ride
+        answer = (found.itinerary.seconds / 60, km)
+    with _journeys_lock:
+        _journeys[key] = answer
+        while len(_journeys) > JOURNEYS_KEPT:
+            _journeys.popitem(last=False)
+    return answer
+
+
+def transit_round_trips(
+    origins: np.ndarray,
+    destinations: np.ndarray,
+    days: list[date],
+    arrivals: list[time],
+    today: date | None = None,
+) -> RoundTrips:
+    """Round trips by public transport for each row, arriving by arrivals[i] (see the module's rules)."""
+    if not transit.available():
+        raise Unroutable(TRANSIT)
+    n = len(origins)
+    minutes, km = np.full(n, np.nan), np.full(n, np.nan)
+    by_mode: dict[str, np.ndarray] = {}
+    zone = timezone.get_current_timezone()
+    today = today or timezone.localdate()
+    keys: dict[tuple, list[int]] = {}
+    for i in range(n):
+        o = (round(float(origins[i][0]), 6), round(float(origins[i][1]), 6))
+        d = (round(float(destinations[i][0]), 6), round(float(destinations[i][1]), 6))
+        keys.setdefault((o, d, reference_day(days[i], today), slot(arrivals[i])), []).append(i)
+    asked = list(keys)
+    # The searches release the GIL (numba, nogil): the distinct journeys run on the graph's threads.
+    with ThreadPoolExecutor(max_workers=max(1, travel.network().graph("walk").workers)) as pool:
+        answers = list(
+            pool.map(
+                lambda key: journey(key[0], key[1], datetime.combine(key[2], key[3], tzinfo=zone)), asked
+            )
+        )
+    for (o, d, day, at), answer in zip(asked, answers, strict=True):
+        rows = keys[(o, d, day, at)]
+        if answer is None:
+            continue
+        one_way_minutes, one_way_km = answer
+        minutes[rows] = 2 * one_way_minutes
+        km[rows] = 2 * sum(one_way_km.values())
+        for mode, value in one_way_km.items():
+            by_mode.setdefault(mode, np.zeros(n))[rows] = 2 * value
+    return RoundTrips(minutes, km, by_mode)
+
+
+def round_trips(
+    mode: str,
+    origins: np.ndarray,
+    destinations: np.ndarray,
+    days: list[date],
+    arrivals: list[time],
+    today: date | None = None,
+) -> RoundTrips:
+    """Round trips by `mode` (a `Mode` value) for each row; Unroutable when the city cannot route it."""
+    origins = np.asarray(origins, dtype=float).reshape(-1, 2)
+    destinations = np.asarray(destinations, dtype=float).reshape(-1, 2)
+    if mode == TRANSIT:
+        return transit_round_trips(origins, destinations, days, arrivals, today)
+    if mode in ROAD_GRAPH:
+        return road_round_trips(mode, origins, destinations)
+    raise Unroutable(mode)

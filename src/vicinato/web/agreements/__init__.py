@@ -1,0 +1,1 @@
+"""The pages of memberships, agreements, voucher programmes and communities (URL namespace `agreements`)."""

@@ -1,0 +1,1 @@
+"""The pages about where places are: near you (on foot, by bike), and the coverage of the city."""

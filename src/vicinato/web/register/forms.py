@@ -1,0 +1,95 @@
+"""The forms of the register's pages that no service validates with: an organisation's members, a place's
+opening hours and closures (the services check what they are given)."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
+from vicinato.register.models import Membership, OpeningHours
+
+
+class MemberForm(forms.Form):
+    user = forms.CharField(label=gettext_lazy("Username or e-mail"), max_length=150)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Membership.Role.choices)
+
+
+class WeeklyHoursForm(forms.Form):
+    """A week as a grid: a row per day, each with `per_day` intervals (opens, closes); a blank interval is
+    nothing (a day with no interval is closed), so a row left empty never blocks saving."""
+
+    def __init__(self, *args, per_day: int = 2, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.per_day = per_day
+        for day, label in OpeningHours.Weekday.choices:
+            for n in range(1, per_day + 1):
+                for edge, word in (("opens", gettext_lazy("opens")), ("closes", gettext_lazy("closes"))):
+                    self.fields[f"d{day}_{edge}{n}"] = forms.TimeField(
+                        required=False,
+                        label=format_lazy("{day}, {word} ({n})", day=label, word=word, n=n),
+                        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                    )
+
+    @staticmethod
+    def initial_from(hours, per_day: int) -> dict:
+        initial, seen = {}, {}
+        for h in sorted(hours, key=lambda h: (h.weekday, h.opens)):
+            n = seen[h.weekday] = seen.get(h.weekday, 0) + 1
+            if n <= per_day:
+                initial[f"d{h.weekday}_opens{n}"] = h.opens
+                initial[f"d{h.weekday}_closes{n}"] = h.closes
+        return initial
+
+    def headers(self) -> list:
+        """The grid's column headings after the day: opens, closes, then opens again, closes for each break."""
+        first = [gettext_lazy("Opens"), gettext_lazy("Closes")]
+        return first + [gettext_lazy("Opens again"), gettext_lazy("Closes")] * (self.per_day - 1)
+
+    def rows(self):
+        """(day label, [opens 1, closes 1, opens 2, closes 2, ...]) for the template."""
+        return [
+            (
+                label,
+                [
+                    self[f"d{day}_{edge}{n}"]
+                    for n in range(1, self.per_day + 1)
+                    for edge in ("opens", "closes")
+                ],
+            )
+            for day, label in OpeningHours.Weekday.choices
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for day in OpeningHours.Weekday.values:
+            for n in range(1, self.per_day + 1):
+                opens, closes = data.get(f"d{day}_opens{n}"), data.get(f"d{day}_closes{n}")
+                missing = f"d{day}_closes{n}" if closes is None else f"d{day}_opens{n}"
+                if (opens is None) != (closes is None) and not self.has_error(missing):
+                    self.add_error(
+                        missing,
+                        gettext_lazy("Give both times of this interval, or leave both empty."),
+                    )
+        return data
+
+    def intervals(self) -> list[tuple[int, time, time]]:
+        return [
+            (day, self.cleaned_data[f"d{day}_opens{n}"], self.cleaned_data[f"d{day}_closes{n}"])
+            for day, _label in OpeningHours.Weekday.choices
+            for n in range(1, self.per_day + 1)
+            if self.cleaned_data.get(f"d{day}_opens{n}") and self.cleaned_data.get(f"d{day}_closes{n}")
+        ]
+
+
+class ClosureForm(forms.Form):
+    start_date = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end_date = forms.DateField(
+        label=gettext_lazy("Until (included)"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=200)

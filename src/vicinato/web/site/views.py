@@ -1,0 +1,162 @@
+"""The site's own pages: home, sign-up, a person's dashboard, the open data and credits pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from vicinato.geo import transit
+from vicinato.impact.reports import scope as impact_reports
+from vicinato.lib import ratelimit
+from vicinato.lib.forms import add_errors
+from vicinato.register import opendata
+from vicinato.register.models import Application, Place, Register
+from vicinato.register.permissions import Action, can, managed_organisations, reviewed_registers
+
+from ..context_processors import person_roles
+from .forms import SignupForm
+
+
+def home(request):
+    listed = Place.objects.listed()
+    context = {
+        "place_count": listed.count(),
+        "desk_count": sum(listed.values_list("desks", flat=True)),
+        # Each register's entries listed now: the register's own rule (Application.objects.listed()).
+        "registers": Register.objects.annotate(
+            listed=Count("applications", filter=Q(applications__in=Application.objects.listed()))
+        ),
+        "kinds": Place.Kind.choices,
+    }
+    return render(request, "web/home.html", context)
+
+
+def opendata_page(request):
+    return render(
+        request, "web/opendata.html", {"count": Place.objects.listed().count(), "fields": opendata.FIELDS}
+    )
+
+
+def credits(request):
+    timetable = None
+    if transit.available():
+        summary = transit.summary()
+        first, last = (date.fromisoformat(d) for d in summary["service_period"])
+        agencies = sorted({a for feed in summary["feeds"] for a in feed.get("agencies", [])})
+        timetable = {
+            "first": first,
+            "last": last,
+            "agencies": ", ".join(agencies),
+            "lines": summary["routes_by_type"],
+            # The demo's feed, shipped with the project: said what it is.
+            "demo": any(feed["feed_id"] == "milano_small_gtfs" for feed in summary["feeds"]),
+        }
+    return render(request, "web/credits.html", {"timetable": timetable})
+
+
+def _next_page(request) -> str:
+    """The page the person was on when they chose to sign in or up (our own site only), or ''."""
+    page = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        page, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return page if safe else ""
+
+
+def home_for(user) -> str:
+    """Where a person lands after signing in with nowhere else to go: the organisation's desk for whoever runs
+    one or reviews a register, their own bookings for everyone else."""
+    roles = person_roles(user)
+    return "web:dashboard" if roles["manages"] or roles["reviews"] else "web:my_bookings"
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "web/login.html"
+
+    def get_default_redirect_url(self):
+        return reverse(home_for(self.request.user))
+
+
+# Sign-ups from one network address: at most this many an hour (in the shared cache).
+SIGNUPS_PER_ADDRESS = ratelimit.Limit("signup-address", 10, 3600)
+
+
+def signup(request):
+    form = SignupForm(request.POST or None)
+    next_page = _next_page(request)
+    if request.method == "POST":
+        try:
+            ratelimit.hit(SIGNUPS_PER_ADDRESS, request.META.get("REMOTE_ADDR", ""))
+        except ratelimit.RateLimited as refused:
+            messages.error(request, str(refused))
+            response = render(
+                request, "web/signup.html", {"form": SignupForm(), "next": next_page}, status=429
+            )
+            response["Retry-After"] = str(refused.retry_after)
+            return response
+        if form.is_valid():
+            try:
+                user = form.save()
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Welcome to Vicinato: your account is ready."))
+                return redirect(next_page or "web:my_bookings")
+    return render(request, "web/signup.html", {"form": form, "next": next_page})
+
+
+def locked_out(request, response=None, credentials=None):
+    """The sign-in page again, saying that signing in is locked for a while (django-axes' lockout)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    locked = ngettext(
+        "Too many failed sign-in attempts: signing in to this account from here is locked for %(n)d minute. "
+        "Try again later.",
+        "Too many failed sign-in attempts: signing in to this account from here is locked for %(n)d minutes. "
+        "Try again later.",
+        minutes,
+    ) % {"n": minutes}
+    form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
+    context = {"form": form, "next": request.POST.get("next", ""), "locked": locked}
+    answer = render(request, "web/login.html", context, status=429)
+    answer["Retry-After"] = str(minutes * 60)
+    return answer
+
+
+@login_required
+def dashboard(request):
+    organisations = managed_organisations(request.user, Action.VIEW_APPLICATION).prefetch_related(
+        Prefetch(
+            "places",
+            queryset=Place.objects.prefetch_related(
+                Prefetch("applications", queryset=Application.objects.select_related("register"))
+            ),
+        )
+    )
+    registers = reviewed_registers(request.user)
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "organisations": [(o, can(request.user, Action.CREATE_PLACE, o)) for o in organisations],
+            "registers": registers.annotate(
+                pending=Count("applications", filter=Q(applications__state=Application.State.SUBMITTED))
+            ),
+            "all_registers": Register.objects.filter(is_open=True),
+            "impact_cities": impact_reports.city_municipalities(request.user).order_by("name"),
+            "impact_employers": impact_reports.employer_organisations(request.user).order_by("legal_name"),
+        },
+    )

@@ -1,0 +1,16 @@
+"""The agreements API's tests stand on the agreements' fixtures: hosts, guests, their people, desks."""
+
+from tests.agreements.conftest import (  # noqa: F401
+    agreement,
+    city_admin,
+    city_hall,
+    clerk,
+    company,
+    company_admin,
+    desks,
+    employee,
+    host,
+    host_admin,
+    host_staff,
+)
+from tests.booking.conftest import file_database  # noqa: F401

@@ -1,0 +1,42 @@
+"""Applications to a register through the API: the same workflow as the pages, refusals as 403 and 409."""
+
+from vicinato.register.models import Requirement
+
+from .conftest import post, token_for
+
+
+def test_application_workflow_through_the_api(client, people, place, register):
+    created = post(
+        client, "/api/v1/applications", {"place": place.public_id, "register": "milano"}, people["org_admin"]
+    )
+    assert created.status_code == 201
+    application = created.json()
+    assert application["state"] == "draft" and "submit" in application["allowed_actions"]
+    url = f"/api/v1/applications/{application['id']}"
+    place.desks = 5
+    place.save()
+    refused = post(client, f"{url}/transitions", {"action": "submit"}, people["org_admin"])
+    assert refused.status_code == 409
+    assert (
+        refused.json()["failures"][0]["message"]
+        == "The place has 5 desks; this register requires at least 11."
+    )
+    place.desks = 15
+    place.save()
+    assert (
+        post(client, f"{url}/transitions", {"action": "submit"}, people["org_admin"]).json()["state"]
+        == "submitted"
+    )
+    assert post(client, f"{url}/transitions", {"action": "approve"}, people["org_admin"]).status_code == 403
+    check = register.requirements.get(kind=Requirement.Kind.REVIEWER_CHECK)
+    response = post(client, f"{url}/checks", {"requirement": check.pk}, people["reviewer"])
+    assert response.json()["pending_checks"] == []
+    approved = post(
+        client, f"{url}/transitions", {"action": "approve", "note": "ok"}, people["reviewer"]
+    ).json()
+    assert approved["state"] == "approved"
+    assert [e["to_state"] for e in approved["history"]] == ["draft", "submitted", "approved"]
+    wrong = post(client, f"{url}/transitions", {"action": "submit"}, people["org_admin"])
+    assert wrong.status_code == 409 and "is not possible for an application" in wrong.json()["detail"]
+    assert client.get(url, **token_for(people["other_admin"])).status_code == 403
+    assert client.get(url, **token_for(people["worker"])).status_code == 403

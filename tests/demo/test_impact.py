@@ -1,0 +1,36 @@
+"""The demo city's commutes: profiles for its commuters and months of checked-in bookings with their savings,
+enough for the reports' cells of at least five people; removed with the demo."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+
+from vicinato.demo import impact as demo
+from vicinato.demo.loader import load_demo
+from vicinato.impact.models import BookingImpact, CommuteProfile
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_gives_commutes_and_savings_in_several_neighbourhoods():
+    load_demo()
+    assert CommuteProfile.objects.count() >= 35
+    impacts = BookingImpact.objects.all()
+    assert impacts.count() > 200 and set(impacts.values_list("avoided_mode", flat=True)) >= {
+        "car_driver",
+        "transit",
+        "bike",
+    }
+    cells = (
+        impacts.annotate(month=TruncMonth("day"))
+        .values("home_area", "month")
+        .annotate(people=Count("subject", distinct=True))
+    )
+    big = {(c["home_area"], c["month"]) for c in cells if c["people"] >= 5}
+    assert len({area for area, _month in big}) >= 3 and len({month for _area, month in big}) >= 2
+    assert impacts.filter(into_centre=True).exists() and impacts.filter(in_peak=True).exists()
+    assert demo.load_demo() == 0  # once
+    demo.remove_demo()
+    assert not CommuteProfile.objects.exists() and not BookingImpact.objects.exists()

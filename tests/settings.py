@@ -1,0 +1,28 @@
+"""The project's settings for the test suite, with a data folder of the test session's own.
+
+The suite never reads or writes the checkout's `var/` (or the folder in VICINATO_DATA_DIR): the embedded
+database, uploads, static files and routing caches of a test session live in a temporary folder, removed when
+the session ends. Whatever a person imported in their checkout (another city's extract) changes nothing here.
+"""
+
+import atexit
+import os
+import secrets
+import shutil
+import tempfile
+
+_DATA_DIR = tempfile.mkdtemp(prefix="vicinato-tests-")
+atexit.register(shutil.rmtree, _DATA_DIR, ignore_errors=True)
+os.environ["VICINATO_DATA_DIR"] = _DATA_DIR
+# A signing key of the session's own (never a fixed one; nothing written to a data folder).
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+# Folders and files that a person may have pointed elsewhere: the tests use the defaults under _DATA_DIR.
+for _name in (
+    "VICINATO_ROUTING_CACHE_DIR",
+    "VICINATO_ROUTING_INDEX_DIR",
+    "VICINATO_OSM_FILE",
+    "VICINATO_GTFS_FILES",
+):
+    os.environ.pop(_name, None)
+
+from vicinato.settings import *  # noqa: E402,F403

@@ -1,0 +1,23 @@
+"""The activities' fixtures (tests/activities/conftest.py), with the clock at their 'now' for the pages."""
+
+import pytest
+import time_machine
+
+from tests.activities.conftest import *  # noqa: F403  (fixtures)
+from tests.activities.conftest import NOW
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The agenda keeps its areas and fragments in the process's cache: each test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller

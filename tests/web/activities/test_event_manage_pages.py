@@ -1,0 +1,123 @@
+"""The organiser's pages: create an event, add a series of sessions (errors next to the fields, dates that
+cannot be added reported), publish, change the places, mark attendance; and the certificate."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.activities.conftest import NOW, TUESDAY, room_taken_next_tuesday
+from vicinato.activities.models import Attendance, Event
+from vicinato.activities.services import registrations
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_organiser_creates_a_course_with_a_series_and_publishes_it(
+    client, place_admin, organisation, place, room, person, listed, clock
+):
+    room_taken_next_tuesday(person, room)
+    client.force_login(place_admin)
+    response = client.post(
+        f"/en/gestione/organizzazioni/{organisation.pk}/eventi/nuovo/",
+        {
+            "kind": "course",
+            "title_it": "Italiano A2",
+            "place": place.pk,
+            "language": "it",
+            "price_cents": 0,
+            "is_public": "on",
+            "registration": "on",
+            "capacity": 10,
+            "offer_hours": 24,
+            "certificate_percent": 75,
+        },
+    )
+    event = Event.objects.get()
+    assert response["Location"] == f"/en/gestione/eventi/{event.public_id}/"
+    manage = f"/en/gestione/eventi/{event.public_id}/"
+    page = client.post(
+        manage,
+        {
+            "session": "1",
+            "day": TUESDAY.isoformat(),
+            "start_time": "18:00",
+            "end_time": "20:00",
+            "room": room.pk,
+        },
+    )
+    assert page.status_code == 422
+    assert (
+        'id="id_start_time-error"' in page.content.decode()
+        and "choose a time within its opening hours" in page.content.decode()
+    )
+    client.post(
+        manage,
+        {
+            "session": "1",
+            "day": TUESDAY.isoformat(),
+            "start_time": "10:00",
+            "end_time": "12:00",
+            "room": room.pk,
+            "repeat": "on",
+            "weekdays": ["1"],
+            "until": (TUESDAY + timedelta(days=14)).isoformat(),
+        },
+    )
+    assert event.sessions.count() == 2
+    page = client.get(manage).content.decode()
+    assert "not added" in page and "Training room has 1 booking" in page
+    client.post(manage, {"action": "publish"})
+    event.refresh_from_db()
+    assert event.state == "published"
+    registrations.register(person, event, now=NOW)
+    response = client.post(manage, {"action": "capacity", "capacity": "0"}, follow=True)
+    assert "Give at least 1 place, or leave it empty for no limit." in response.content.decode()
+    client.post(manage, {"action": "capacity", "capacity": ""})
+    event.refresh_from_db()
+    assert event.capacity is None
+
+
+def test_capacity_below_the_registered_count_is_refused_with_a_sentence(
+    client, course, place_admin, person, other_person, clock
+):
+    registrations.register(person, course, now=NOW)
+    registrations.register(other_person, course, now=NOW)
+    client.force_login(place_admin)
+    response = client.post(
+        f"/en/gestione/eventi/{course.public_id}/", {"action": "capacity", "capacity": "1"}, follow=True
+    )
+    assert (
+        "2 people are registered; choose at least 2 places, or cancel registrations first."
+        in response.content.decode()
+    )
+    course.refresh_from_db()
+    assert course.capacity == 2
+
+
+def test_attendance_and_the_certificate(client, course, place_admin, person, time_machine):
+    time_machine.move_to(NOW)
+    registration = registrations.register(person, course, now=NOW)
+    first, second = course.sessions.all()
+    client.force_login(place_admin)
+    time_machine.move_to(first.start + timedelta(minutes=5))
+    url = f"/en/gestione/eventi/{course.public_id}/sessioni/{first.pk}/presenze/"
+    assert "Ada Lovelace" in client.get(url).content.decode()
+    client.post(url, {"present": [registration.pk]})
+    time_machine.move_to(second.start + timedelta(minutes=5))
+    client.post(
+        f"/en/gestione/eventi/{course.public_id}/sessioni/{second.pk}/presenze/",
+        {"present": [registration.pk]},
+    )
+    assert Attendance.objects.filter(present=True).count() == 2
+    time_machine.move_to(second.end + timedelta(hours=1))
+    client.force_login(person)
+    assert "Certificate of attendance (PDF)" in client.get("/en/attivita/").content.decode()
+    pdf = client.get(f"/en/iscrizioni/{registration.pk}/attestato.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_others_cannot_manage_an_event(client, course, person, clock):
+    client.force_login(person)
+    assert client.get(f"/en/gestione/eventi/{course.public_id}/").status_code == 404

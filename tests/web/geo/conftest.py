@@ -1,0 +1,3 @@
+"""The pages of geography stand on geography's fixtures."""
+
+from tests.geo.conftest import by_the_metro  # noqa: F401

@@ -1,0 +1,102 @@
+"""Impact's pages: the calculator on a place's page (no JavaScript, nothing stored), the commute profile with
+consent and withdrawal, the mode to a booked place, the savings on a booking's page and the month's total."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from vicinato.booking.services import reserve, transition
+from vicinato.impact.models import BookingImpact, CommuteProfile, TripChoice
+
+from ...conftest import list_place
+from ...impact.conftest import NOW, at, make_profile
+
+
+@pytest.fixture
+def client():
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def shown(near_home, register):
+    list_place(near_home, register)
+    return near_home
+
+
+def test_the_calculator_answers_on_the_place_page(client, shown, city):
+    url = shown.get_absolute_url()
+    page = client.get(url).content.decode()
+    assert "What working here would save" in page and 'name="calc-home"' in page
+    body = {
+        "impatto": "1",
+        "calc-home": "Corso Magenta",
+        "calc-work": "Piazzale Loreto",
+        "calc-mode": "car_driver",
+    }
+    page = client.post(url, body).content.decode()
+    assert "Working here instead of at your office would save" in page and "kg of CO2 a day" in page
+    assert not CommuteProfile.objects.exists() and not BookingImpact.objects.exists()
+
+
+def test_the_calculator_says_what_is_wrong(client, shown, city):
+    body = {"impatto": "1", "calc-home": "Qwxz Zzyq", "calc-work": "", "calc-mode": "car_driver"}
+    page = client.post(shown.get_absolute_url(), body).content.decode()
+    assert "No street of the map matches" in page and "This field is required." in page
+    assert "instead of at your office" not in page
+
+
+def test_the_profile_needs_consent_and_can_be_withdrawn(client, user_factory, city):
+    person = user_factory("piera")
+    client.force_login(person)
+    url = reverse("web:impact_profile")
+    page = client.get(url).content.decode()
+    assert "What Vicinato keeps, and why" in page and "250 m square" in page
+    body = {
+        "home": "Corso Magenta",
+        "work": "Piazzale Loreto",
+        "usual_mode": "car_driver",
+        "office_days": "4",
+        "arrival_time": "08:30",
+    }
+    page = client.post(url, body).content.decode()
+    assert "Tick the box to agree" in page and not CommuteProfile.objects.exists()
+    response = client.post(url, {**body, "consent": "on"})
+    assert response.status_code == 302
+    profile = CommuteProfile.objects.get(person=person)
+    assert profile.office_days == 4 and profile.home_area.code == "10"
+    # Changing the mode keeps the squares given before.
+    client.post(url, {**body, "home": "", "work": "", "usual_mode": "bike", "consent": "on"})
+    profile.refresh_from_db()
+    assert profile.usual_mode == "bike" and profile.home_area.code == "10"
+    response = client.post(reverse("web:impact_withdraw"), follow=True)
+    assert "are deleted" in response.content.decode()
+    assert not CommuteProfile.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_booking_page_takes_the_mode_and_shows_the_savings(client, commuter, desks, staff, city):
+    make_profile(commuter, "car_driver")
+    booking = reserve(commuter, desks, at("09:00"), at("18:00"), now=NOW)
+    client.force_login(commuter)
+    page = client.get(reverse("web:booking", args=[booking.pk])).content.decode()
+    assert "computed at check-in" in page and 'name="trip-mode"' in page
+    client.post(reverse("web:impact_trip_mode", args=[booking.pk]), {"trip-mode": "bike"})
+    assert TripChoice.objects.get(reservation=booking).mode == "bike"
+    transition(booking, "check_in", staff, now=at("08:55"))
+    page = client.get(reverse("web:booking", args=[booking.pk])).content.decode()
+    assert "This booking saved" in page and "(Bike)" in page
+    with pytest.MonkeyPatch.context() as patch:
+        from django.utils import timezone
+
+        patch.setattr(timezone, "localdate", lambda *a: at("20:00").date())
+        page = client.get(reverse("web:my_bookings")).content.decode()
+    assert "This month:" in page and "kg of CO2 saved, in 1 booking." in page
+
+
+def test_someone_else_s_booking_takes_no_mode(client, user_factory, commuter, desks, city):
+    booking = reserve(commuter, desks, at("09:00"), at("18:00"), now=NOW)
+    client.force_login(user_factory("other"))
+    response = client.post(reverse("web:impact_trip_mode", args=[booking.pk]), {"trip-mode": "bike"})
+    assert response.status_code == 404 and not TripChoice.objects.exists()
