@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from vicinato.api.lookups import named_in_body
 from vicinato.lib.forms import form_errors
 from vicinato.register import opendata
 from vicinato.register.forms import PlaceFilterForm, PlaceForm
@@ -214,8 +215,8 @@ def list_applications(request, state: Application.State | None = None):
     summary="Start a draft application of a place to a register",
 )
 def create_application(request, payload: ApplicationIn):
-    place = get_object_or_404(Place, public_id=payload.place)
-    register = get_object_or_404(Register, slug=payload.register)
+    place = named_in_body(Place, "place", public_id=payload.place)
+    register = named_in_body(Register, "register", slug=payload.register)
     return 201, _application_out(request, start_application(place, register, request.user))
 
 
@@ -241,6 +242,6 @@ def apply_transition(request, pk: int, payload: TransitionIn):
 )
 def set_check(request, pk: int, payload: CheckIn):
     application = _visible_application(request, pk)
-    requirement = get_object_or_404(Requirement, pk=payload.requirement)
+    requirement = named_in_body(Requirement, "requirement", pk=payload.requirement)
     tick_check(application, requirement, request.user, payload.ticked)
     return _application_out(request, application)

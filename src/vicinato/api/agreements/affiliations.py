@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from vicinato.agreements import memberships
 from vicinato.agreements.models import Affiliation, AllowedDomain, Invitation
 from vicinato.agreements.permissions import Action
+from vicinato.api.lookups import named_in_body
 from vicinato.register.models import Organisation
 
 from ..operations import deprecated_alias
@@ -100,7 +101,7 @@ _REQUEST = {
 
 @router.post("/affiliations", **_REQUEST)
 def request_affiliation(request, payload: AffiliationIn):
-    found = get_object_or_404(Organisation, pk=payload.organisation)
+    found = named_in_body(Organisation, "organisation", pk=payload.organisation)
     return 201, _affiliation_out(memberships.request_affiliation(request.user, found, payload.kind))
 
 

@@ -9,6 +9,7 @@ from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from vicinato.api.lookups import named_in_body
 from vicinato.booking import services
 from vicinato.booking.forms import ResourceForm, save_resource
 from vicinato.booking.models import Block, Resource, Unit
@@ -223,7 +224,7 @@ def list_blocks(request, public_id: str):
 def create_block(request, payload: BlockIn):
     """Answers the bookings in the period (`affected`). With `cancel_affected: true` and a `reason`, they are
     cancelled and each person is told the reason; those that cannot be (checked in) are in `kept`."""
-    resource = get_object_or_404(Resource.objects.select_related("place"), pk=payload.resource)
+    resource = named_in_body(Resource.objects.select_related("place"), "resource", pk=payload.resource)
     if payload.cancel_affected and not payload.reason.strip():
         raise ValidationError({"reason": [services.reason_required()]})
     block, affected = services.block_resource(
