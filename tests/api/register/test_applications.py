@@ -45,9 +45,13 @@ def test_application_workflow_through_the_api(client, people, place, register):
 def test_an_unknown_place_or_register_in_the_body_is_a_field_to_correct(client, people, place, register):
     """Found by schemathesis: an identifier in the body that names nothing answered 404, which the operation
     does not declare; it is a 422 on that field, in both languages."""
-    unknown_place = post(client, "/api/v1/applications", {"place": "", "register": "milano"}, people["org_admin"])
+    unknown_place = post(
+        client, "/api/v1/applications", {"place": "", "register": "milano"}, people["org_admin"]
+    )
     assert unknown_place.status_code == 422
-    assert unknown_place.json()["errors"] == {"place": ["Nothing with this identifier exists; check the value."]}
+    assert unknown_place.json()["errors"] == {
+        "place": ["Nothing with this identifier exists; check the value."]
+    }
     assert unknown_place.json()["codes"] == {"place": ["not_found"]}
     headers = {**token_for(people["org_admin"]), "HTTP_ACCEPT_LANGUAGE": "it"}
     unknown_register = client.post(
