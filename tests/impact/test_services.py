@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import time
+from datetime import date, datetime, time
 
 import pytest
 import time_machine
@@ -13,7 +13,7 @@ from vicinato.booking.services import reserve, transition
 from vicinato.impact import factors, recompute, services, trips
 from vicinato.impact.models import BookingImpact, CommuteProfile, Mode
 
-from .conftest import CADORNA, CINQUE_GIORNATE, LORETO, NOW, OUTSIDE_MAP, at, make_profile
+from .conftest import CADORNA, CINQUE_GIORNATE, DUOMO, LORETO, NOW, OUTSIDE_MAP, ROME, at, make_profile
 
 
 def test_points_are_kept_as_the_centre_of_their_250_m_cell():
@@ -223,3 +223,29 @@ def test_impact_recompute_prints_a_json_line_and_fails_in_one_line(db, settings,
     settings.IMPACT_FACTORS_FILE = str(tmp_path / "missing.json")
     with pytest.raises(CommandError, match="cannot be read"):
         call_command("impact-recompute")
+
+
+def test_journeys_sharing_a_destination_are_those_of_one_search_each(city):
+    """The batch routes public transport by destination and time (one backward search each, every origin
+    walking to the stops once): its answers are the one-by-one arrive_by's, to the digit."""
+    origins = [CADORNA, DUOMO, LORETO, (45.4780, 9.2270)]
+    destinations = [CINQUE_GIORNATE, LORETO]
+    days = [date(2030, 3, 5), date(2030, 3, 9)]  # a Tuesday and a Saturday
+    arrivals = [time(9, 0), time(8, 0)]
+    asked = [
+        (o, d, day, hour)
+        for o in origins
+        for d in destinations
+        for day in days
+        for hour in arrivals
+        if o != d
+    ]
+    trips._journeys.clear()
+    together = trips.journeys(asked, ROME)
+    assert sum(a is not None for a in together) >= len(asked) - 2
+    router = trips.transit.router()
+    for (o, d, day, hour), answer in zip(asked, together, strict=True):
+        alone = router.arrive_by(
+            o, d, datetime.combine(day, hour, tzinfo=ROME), max_minutes=trips._max_minutes()
+        )
+        assert answer == trips._answer(router, alone)

@@ -99,10 +99,12 @@ def into_centre(homes: np.ndarray, works: np.ndarray, centre=None) -> np.ndarray
     centre = centre if centre is not None else _centre_shape()
     if centre is None or not len(homes):
         return np.zeros(len(homes), dtype=bool)
-    coords = np.stack([homes[:, ::-1], works[:, ::-1]], axis=1)  # (n, 2 points, lon/lat)
+    # Each distinct (home, work) pair once: a batch has a million rows and a few thousand pairs.
+    pairs, inverse = np.unique(np.column_stack([homes, works]), axis=0, return_inverse=True)
+    coords = np.stack([pairs[:, 1::-1], pairs[:, :1:-1]], axis=1)  # (pairs, 2 points, lon/lat)
     same = np.all(coords[:, 0] == coords[:, 1], axis=1)
     coords[same, 1] += 1e-7  # a line needs two distinct points
-    return shapely.intersects(shapely.linestrings(coords), centre)
+    return shapely.intersects(shapely.linestrings(coords), centre)[inverse.reshape(-1)]
 
 
 def in_peak(arrival: time) -> bool:
@@ -364,7 +366,8 @@ def compute(rows: Rows, today: date | None = None, centre=None) -> Results:
     keys = sorted(saved)
     matrix = np.round(np.column_stack([saved[k] for k in keys]), 3) if keys else np.zeros((len(rows), 0))
     km_by_mode = [{k: float(v) for k, v in zip(keys, line, strict=True) if v} for line in matrix.tolist()]
-    peak = np.array([in_peak(a) for a in rows.usual_arrivals], dtype=bool)
+    peaks: dict[time, bool] = {}
+    peak = np.array([peaks.setdefault(a, in_peak(a)) for a in rows.usual_arrivals], dtype=bool)
     return Results(
         ok=ok,
         trip_minutes=trip_minutes,

@@ -201,6 +201,35 @@ def _crow_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
 
 
+def _answer(router, found) -> tuple[float, dict[str, float]] | None:
+    """(minutes, km by mode) of a Journey, or None when it has no itinerary."""
+    if found is None or found.itinerary is None:
+        return None
+    stops = _stop_points(router)
+    detour = factor_files.current().detour.get("transit_ride", 1.25)
+    walk_kmh = settings.ROUTING_WALK_SPEED_KMH
+    km: dict[str, float] = {}
+    for leg in found.itinerary.legs:
+        if leg.kind == "walk":
+            km["walk"] = km.get("walk", 0.0) + leg.seconds / 3600 * walk_kmh
+        else:
+            a, b = stops.get(leg.from_stop_id), stops.get(leg.to_stop_id)
+            ride = _crow_km(a, b) * detour if a and b else 0.0
+            km[leg.mode] = km.get(leg.mode, 0.0) + ride
+    return found.itinerary.seconds / 60, km
+
+
+def _max_minutes() -> float:
+    return settings.ROUTING_MAX_MINUTES * 3
+
+
+def _keep(key: tuple, answer) -> None:
+    with _journeys_lock:
+        _journeys[key] = answer
+        while len(_journeys) > JOURNEYS_KEPT:
+            _journeys.popitem(last=False)
+
+
 def journey(origin: tuple[float, float], destination: tuple[float, float], arrive_by: datetime):
     """(minutes, km by mode) of the one-way journey by public transport, or None when there is none."""
     router = transit.router()
@@ -210,28 +239,66 @@ def journey(origin: tuple[float, float], destination: tuple[float, float], arriv
             _journeys.move_to_end(key)
             return _journeys[key]
     try:
-        found = router.arrive_by(origin, destination, arrive_by, max_minutes=settings.ROUTING_MAX_MINUTES * 3)
+        found = router.arrive_by(origin, destination, arrive_by, max_minutes=_max_minutes())
     except RoutingError:
         found = None
-    answer = None
-    if found is not None and found.itinerary is not None:
-        stops = _stop_points(router)
-        detour = factor_files.current().detour.get("transit_ride", 1.25)
-        walk_kmh = settings.ROUTING_WALK_SPEED_KMH
-        km: dict[str, float] = {}
-        for leg in found.itinerary.legs:
-            if leg.kind == "walk":
-                km["walk"] = km.get("walk", 0.0) + leg.seconds / 3600 * walk_kmh
-            else:
-                a, b = stops.get(leg.from_stop_id), stops.get(leg.to_stop_id)
-                ride = _crow_km(a, b) * detour if a and b else 0.0
-                km[leg.mode] = km.get(leg.mode, 0.0) + ride
-        answer = (found.itinerary.seconds / 60, km)
-    with _journeys_lock:
-        _journeys[key] = answer
-        while len(_journeys) > JOURNEYS_KEPT:
-            _journeys.popitem(last=False)
+    answer = _answer(router, found)
+    _keep(key, answer)
     return answer
+
+
+def journeys(asked: list[tuple], zone) -> list:
+    """journey() for many (origin, destination, day, time) keys at once: the keys going to one destination by
+    one time share one backward search (TransitRouter.arrive_by_search), and each origin walks to the stops
+    once (one forward walk search) whatever its destinations. The answers are journey()'s, to the digit."""
+    router = transit.router()
+    fingerprint = router.timetable.fingerprint
+    cache_keys = [
+        (fingerprint, o, d, datetime.combine(day, at, tzinfo=zone).isoformat()) for o, d, day, at in asked
+    ]
+    answers: list = [None] * len(asked)
+    todo: dict[tuple, list[int]] = {}  # (destination, day, time) -> indexes of asked
+    with _journeys_lock:
+        for i, key in enumerate(cache_keys):
+            if key in _journeys:
+                _journeys.move_to_end(key)
+                answers[i] = _journeys[key]
+            else:
+                todo.setdefault(asked[i][1:], []).append(i)
+    if not todo:
+        return answers
+    budget = _max_minutes() * 60.0
+    walk = router.walk
+    origins = sorted({asked[i][0] for rows in todo.values() for i in rows})
+    snapped = walk.snap_many(origins, strict=False)
+    row_of = {o: r for r, o in enumerate(origins)}
+    access = router.access_many(snapped.take(snapped.ok), budget)
+    access_row = dict(zip(np.flatnonzero(snapped.ok).tolist(), range(len(access)), strict=True))
+
+    def group(item: tuple[tuple, list[int]]) -> None:
+        (destination, day, at), rows = item
+        end = walk.snap_many([destination], strict=False)
+        got = [row_of[asked[i][0]] for i in rows]
+        if end.ok[0]:
+            service_day, t1 = router.clock_of(datetime.combine(day, at, tzinfo=zone))
+            search = router.arrive_by_search(end, service_day, t1, max_minutes=_max_minutes())
+            walk_only = walk.table_snapped(snapped.take(np.array(got)), end, budget)[:, 0]
+        for j, i in enumerate(rows):
+            found = None
+            if end.ok[0] and got[j] in access_row:
+                found = router.arrive_by_from(
+                    search,
+                    snapped.take(np.array([got[j]])),
+                    access=access[access_row[got[j]]],
+                    walk_only=float(walk_only[j]),
+                )
+            answers[i] = _answer(router, found)
+            _keep(cache_keys[i], answers[i])
+
+    # The searches release the GIL (numba, nogil): the destinations run on the graph's threads.
+    with ThreadPoolExecutor(max_workers=max(1, walk.workers)) as pool:
+        list(pool.map(group, todo.items()))
+    return answers
 
 
 def transit_round_trips(
@@ -249,28 +316,36 @@ def transit_round_trips(
     by_mode: dict[str, np.ndarray] = {}
     zone = timezone.get_current_timezone()
     today = today or timezone.localdate()
-    keys: dict[tuple, list[int]] = {}
-    for i in range(n):
-        o = (round(float(origins[i][0]), 6), round(float(origins[i][1]), 6))
-        d = (round(float(destinations[i][0]), 6), round(float(destinations[i][1]), 6))
-        keys.setdefault((o, d, reference_day(days[i], today), slot(arrivals[i])), []).append(i)
-    asked = list(keys)
-    # The searches release the GIL (numba, nogil): the distinct journeys run on the graph's threads.
-    with ThreadPoolExecutor(max_workers=max(1, travel.network().graph("walk").workers)) as pool:
-        answers = list(
-            pool.map(
-                lambda key: journey(key[0], key[1], datetime.combine(key[2], key[3], tzinfo=zone)), asked
+    # Rows by distinct (origin, destination, reference day, slot), with numpy: a batch has a million rows.
+    when_of: dict[tuple, tuple] = {}
+    when = np.empty(n, dtype=np.int64)
+    for i, pair in enumerate(zip(days, arrivals, strict=True)):
+        found = when_of.get(pair)
+        if found is None:
+            found = when_of[pair] = (len(when_of), reference_day(pair[0], today), slot(pair[1]))
+        when[i] = found[0]
+    whens = [(day, at) for _index, day, at in sorted(when_of.values())]
+    distinct, inverse = np.unique(np.column_stack([origins, destinations, when]), axis=0, return_inverse=True)
+    key_of: dict[tuple, int] = {}
+    keys = np.array(
+        [
+            key_of.setdefault(
+                ((round(a, 6), round(b, 6)), (round(c, 6), round(d, 6)), *whens[int(w)]), len(key_of)
             )
-        )
-    for (o, d, day, at), answer in zip(asked, answers, strict=True):
-        rows = keys[(o, d, day, at)]
-        if answer is None:
-            continue
-        one_way_minutes, one_way_km = answer
-        minutes[rows] = 2 * one_way_minutes
-        km[rows] = 2 * sum(one_way_km.values())
-        for mode, value in one_way_km.items():
-            by_mode.setdefault(mode, np.zeros(n))[rows] = 2 * value
+            for a, b, c, d, w in distinct.tolist()
+        ],
+        dtype=np.int64,
+    )
+    answers = journeys(list(key_of), zone)
+    inverse = keys[inverse.reshape(-1)]
+    one_minutes = np.array([np.nan if a is None else a[0] for a in answers])
+    one_km = np.array([np.nan if a is None else sum(a[1].values()) for a in answers])
+    minutes[:] = 2 * one_minutes[inverse]
+    km[:] = 2 * one_km[inverse]
+    for mode in sorted({m for a in answers if a is not None for m in a[1]}):
+        per = np.array([0.0 if a is None else a[1].get(mode, 0.0) for a in answers])
+        ok = np.array([a is not None and mode in a[1] for a in answers])
+        by_mode[mode] = np.where(ok[inverse], 2 * per[inverse], 0.0)
     return RoundTrips(minutes, km, by_mode)
 
 
