@@ -26,9 +26,7 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from datetime import time as clock
@@ -41,31 +39,6 @@ TARGET_BATCH_S = 60
 TARGET_P95_MS = 50
 MODES = ["car_driver"] * 8 + ["transit"] * 7 + ["car_passenger", "motorbike"] + ["bike"] * 2 + ["walk"]
 BOX = (45.42, 45.52, 9.10, 9.26)  # lat, lat, lon, lon: the demo city's streets
-
-LUA = """
-local bodies = {}
-local index = 0
-local counter = 0
-function setup(thread)
-  counter = counter + 1
-  thread:set("offset", counter * 7919)
-end
-function init(args)
-  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
-  index = (offset or 0) %% #bodies
-end
-function request()
-  index = index %% #bodies + 1
-  return wrk.format("POST", "/api/v1/impact/estimate", {["Content-Type"] = "application/json"}, bodies[index])
-end
-function done(summary, latency, requests)
-  local q = function(p) return latency:percentile(p) / 1000 end
-  io.write(string.format('WRK {"requests": %%d, "non_2xx": %%d, "socket_errors": %%d, "seconds": %%.3f, ' ..
-    '"p50": %%.2f, "p95": %%.2f, "p99": %%.2f, "max": %%.2f}\\n', summary.requests, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.duration / 1e6, q(50), q(95), q(99), latency.max / 1000))
-end
-"""
 
 
 def log(message: str) -> None:
@@ -254,49 +227,27 @@ def api(args, env: dict, rng: random.Random) -> dict:
     phases = {}
     try:
         server.wait("/api/v1/registers")
-        with tempfile.TemporaryDirectory() as work:
-            script = Path(work, "post.lua")
-            script.write_text(LUA % ())
-            for name, bodies, seconds in (
-                ("warmup", warm, 5),
-                ("warm", warm, args.duration),
-                ("cold", cold, args.duration),
-            ):
-                listing = Path(work, f"{name}.txt")
-                listing.write_text("\n".join(bodies) + "\n")
-                cpu = server.cpu_seconds()
-                command = [
-                    "wrk",
-                    "-t",
-                    "2",
-                    "-c",
-                    str(args.clients),
-                    "-d",
-                    f"{seconds:g}s",
-                    "--timeout",
-                    "10s",
-                ]
-                done = subprocess.run(
-                    [*command, "-s", str(script), server.base, "--", str(listing)],
-                    capture_output=True,
-                    text=True,
-                )
-                line = next((x for x in done.stdout.splitlines() if x.startswith("WRK ")), None)
-                if line is None:
-                    _serve.fail(f"wrk gave no result: {(done.stderr or done.stdout).strip()[-200:]}")
-                data = json.loads(line[4:])
-                used = server.cpu_seconds() - cpu
-                phases[name] = {
-                    "distinct_bodies": len(bodies),
-                    "requests": data["requests"],
-                    "requests_per_s": round(data["requests"] / data["seconds"], 1),
-                    "non_2xx": data["non_2xx"],
-                    "latency_ms": {k: data[k] for k in ("p50", "p95", "p99", "max")},
-                    "server_cpu_ms_per_request": round(1000 * used / data["requests"], 2)
-                    if data["requests"]
-                    else None,
-                    "load_avg": _serve.load(),
-                }
+        for name, bodies, seconds in (
+            ("warmup", warm, 5),
+            ("warm", warm, args.duration),
+            ("cold", cold, args.duration),
+        ):
+            cpu = server.cpu_seconds()
+            data = _serve.wrk(
+                server.base, bodies, args.clients, seconds, _serve.post("/api/v1/impact/estimate")
+            )
+            used = server.cpu_seconds() - cpu
+            phases[name] = {
+                "distinct_bodies": len(bodies),
+                "requests": data["requests"],
+                "requests_per_s": round(data["requests"] / data["seconds"], 1),
+                "non_2xx": data["non_2xx"],
+                "latency_ms": data["latency_ms"],
+                "server_cpu_ms_per_request": round(1000 * used / data["requests"], 2)
+                if data["requests"]
+                else None,
+                "load_avg": _serve.load(),
+            }
     finally:
         server.stop()
     phases.pop("warmup", None)
@@ -327,7 +278,9 @@ def main() -> None:
     args = parser.parse_args()
     load_start = _serve.load()
     env = _serve.demo_env(args.data_dir, args.setup)
-    os.environ.update({"VICINATO_DATA_DIR": str(args.data_dir), "DEBUG": "0"})
+    os.environ.update(
+        {"VICINATO_DATA_DIR": str(args.data_dir), "DEBUG": "0", "SECRET_KEY": env["SECRET_KEY"]}
+    )
     os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vicinato.settings")
     sys.path.insert(0, str(_serve.ROOT / "src"))
