@@ -16,7 +16,9 @@ figure is an upper bound for those trips.) The morning peak: the usual arrival f
 from __future__ import annotations
 
 import math
+import threading
 import time as time_module
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -32,7 +34,7 @@ from django.utils.translation import gettext as _
 from vicinato.agreements.models import Affiliation
 from vicinato.booking.models import Reservation
 from vicinato.geo.models import Area
-from vicinato.geo.services import locate
+from vicinato.geo.services import areas, locate
 from vicinato.register.models import Organisation, Place
 
 from . import factors as factor_files
@@ -73,21 +75,21 @@ _centres: dict[tuple, object] = {}
 
 
 def _centre_shape():
-    """Municipio 1's shape (parsed once per version of the area)."""
-    found = (
-        Area.objects.filter(level=Area.Level.DISTRICT, code=CENTRE_CODE)
-        .order_by("pk")
-        .values_list("pk", "min_lon", "min_lat", "max_lon", "max_lat")
-        .first()
+    """Municipio 1's shape, from the areas geo keeps in memory (parsed and prepared once per version)."""
+    found = min(
+        (a for a in areas() if a.level == Area.Level.DISTRICT and a.code == CENTRE_CODE),
+        key=lambda a: a.pk,
+        default=None,
     )
     if found is None:
         return None
-    if found not in _centres:
+    key = (found.pk, found.min_lon, found.min_lat, found.max_lon, found.max_lat)
+    if key not in _centres:
         _centres.clear()
-        shape = Area.objects.get(pk=found[0]).shape
+        shape = found.shape
         shapely.prepare(shape)
-        _centres[found] = shape
-    return _centres[found]
+        _centres[key] = shape
+    return _centres[key]
 
 
 def into_centre(homes: np.ndarray, works: np.ndarray, centre=None) -> np.ndarray:
@@ -357,7 +359,7 @@ def compute(rows: Rows, today: date | None = None, centre=None) -> Results:
     table = factor_files.current()
     (trip_minutes, trip_km, made), (avoided_minutes, avoided_km, avoided) = _both_trips(rows, today)
     saved: dict[str, np.ndarray] = {}
-    for key in set(made) | set(avoided):
+    for key in sorted(set(made) | set(avoided)):  # one order of the sums, whatever the hash seed
         saved[key] = avoided.get(key, 0.0) - made.get(key, 0.0)
     grams = (
         table.emissions_arrays(saved) if saved else {p: np.zeros(len(rows)) for p in factor_files.POLLUTANTS}
@@ -557,7 +559,43 @@ def estimate(
         trip_arrivals=[arrival],
         usual_arrivals=[arrival],
     )
-    results = compute(rows)
+    key = (
+        home_cell,
+        work_cell,
+        tuple(target),
+        mode,
+        trip_mode,
+        arrival,
+        day,
+        trips.version({mode, trip_mode}),
+    )
+    answer = _answer(key, rows)
+    if office_days:
+        answer["office_days"] = office_days
+        answer["week"] = {
+            "saved_minutes": round(answer["saved_minutes"] * office_days, 1),
+            "co2_g": round(answer["co2_g"] * office_days, 1),
+        }
+    return answer
+
+
+# Answers of estimate() by their cells, modes, target, time and versions: the calculator is asked again and
+# again for the same 250 m cells and places.
+_answers: OrderedDict[tuple, dict] = OrderedDict()
+_answers_lock = threading.Lock()
+ANSWERS_KEPT = 20_000
+
+
+def _answer(key: tuple, rows: Rows) -> dict:
+    centre = _centre_shape()
+    key = (*key, factor_files.current().version, next(iter(_centres), None) if centre is not None else None)
+    with _answers_lock:
+        if key in _answers:
+            _answers.move_to_end(key)
+            kept = _answers[key]
+            return {**kept, "km_by_mode": dict(kept["km_by_mode"])}
+    results = compute(rows, centre=centre)
+    mode, trip_mode = str(rows.avoided_modes[0]), str(rows.trip_modes[0])
     if not results.ok[0]:
         field = "trip_mode" if not np.isfinite(results.trip_minutes[0]) else "mode"
         chosen = trip_mode if field == "trip_mode" else mode
@@ -589,12 +627,10 @@ def estimate(
         "in_peak": bool(results.in_peak[0]),
         "factors_version": results.factors_version,
     }
-    if office_days:
-        answer["office_days"] = office_days
-        answer["week"] = {
-            "saved_minutes": round(answer["saved_minutes"] * office_days, 1),
-            "co2_g": round(answer["co2_g"] * office_days, 1),
-        }
+    with _answers_lock:
+        _answers[key] = {**answer, "km_by_mode": dict(answer["km_by_mode"])}
+        while len(_answers) > ANSWERS_KEPT:
+            _answers.popitem(last=False)
     return answer
 
 

@@ -77,6 +77,15 @@ def check_routable(mode: str) -> None:
         raise Unroutable(mode)
 
 
+def version(modes) -> tuple:
+    """What routing by `modes` depends on: the street network in use and, for public transport, the timetable
+    (a key for answers kept in memory)."""
+    key: tuple = (id(travel.network()),)
+    if TRANSIT in modes:
+        key += (transit.router().timetable.fingerprint,)
+    return key
+
+
 def on_map(points: np.ndarray) -> np.ndarray:
     """Which (lat, lon) rows lie within the snapping limit of a street of the map (the walk graph)."""
     points = np.asarray(points, dtype=float).reshape(-1, 2)
@@ -249,8 +258,9 @@ def journey(origin: tuple[float, float], destination: tuple[float, float], arriv
 
 def journeys(asked: list[tuple], zone) -> list:
     """journey() for many (origin, destination, day, time) keys at once: the keys going to one destination by
-    one time share one backward search (TransitRouter.arrive_by_search), and each origin walks to the stops
-    once (one forward walk search) whatever its destinations. The answers are journey()'s, to the digit."""
+    one time share one backward search (TransitRouter.arrive_by_search), each destination's walks (from the
+    stops, and from its origins) are searched once whatever the time, and each origin walks to the stops once
+    (one forward walk search) whatever its destinations. The answers are journey()'s, to the digit."""
     router = transit.router()
     fingerprint = router.timetable.fingerprint
     cache_keys = [
@@ -275,29 +285,41 @@ def journeys(asked: list[tuple], zone) -> list:
     access = router.access_many(snapped.take(snapped.ok), budget)
     access_row = dict(zip(np.flatnonzero(snapped.ok).tolist(), range(len(access)), strict=True))
 
-    def group(item: tuple[tuple, list[int]]) -> None:
-        (destination, day, at), rows = item
+    by_destination: dict[tuple, list[tuple]] = {}
+    for (destination, day, at), rows in todo.items():
+        by_destination.setdefault(destination, []).append((day, at, rows))
+
+    def one_destination(item: tuple[tuple, list[tuple]]) -> None:
+        destination, times = item
         end = walk.snap_many([destination], strict=False)
-        got = [row_of[asked[i][0]] for i in rows]
+        origins_here = sorted({row_of[asked[i][0]] for _day, _at, rows in times for i in rows})
         if end.ok[0]:
-            service_day, t1 = router.clock_of(datetime.combine(day, at, tzinfo=zone))
-            search = router.arrive_by_search(end, service_day, t1, max_minutes=_max_minutes())
-            walk_only = walk.table_snapped(snapped.take(np.array(got)), end, budget)[:, 0]
-        for j, i in enumerate(rows):
-            found = None
-            if end.ok[0] and got[j] in access_row:
-                found = router.arrive_by_from(
-                    search,
-                    snapped.take(np.array([got[j]])),
-                    access=access[access_row[got[j]]],
-                    walk_only=float(walk_only[j]),
+            # The walks from the stops and from every origin to it, whatever the time: once per destination.
+            egress = router.egress(end, budget)[:, 0]
+            walks = walk.table_snapped(snapped.take(np.array(origins_here)), end, budget)[:, 0]
+            walk_only = dict(zip(origins_here, walks.tolist(), strict=True))
+        for day, at, rows in times:
+            if end.ok[0]:
+                service_day, t1 = router.clock_of(datetime.combine(day, at, tzinfo=zone))
+                search = router.arrive_by_search(
+                    end, service_day, t1, max_minutes=_max_minutes(), egress=egress
                 )
-            answers[i] = _answer(router, found)
-            _keep(cache_keys[i], answers[i])
+            for i in rows:
+                origin = row_of[asked[i][0]]
+                found = None
+                if end.ok[0] and origin in access_row:
+                    found = router.arrive_by_from(
+                        search,
+                        snapped.take(np.array([origin])),
+                        access=access[access_row[origin]],
+                        walk_only=walk_only[origin],
+                    )
+                answers[i] = _answer(router, found)
+                _keep(cache_keys[i], answers[i])
 
     # The searches release the GIL (numba, nogil): the destinations run on the graph's threads.
     with ThreadPoolExecutor(max_workers=max(1, walk.workers)) as pool:
-        list(pool.map(group, todo.items()))
+        list(pool.map(one_destination, by_destination.items()))
     return answers
 
 

@@ -213,14 +213,17 @@ class TransitRouter(StopWalks):
         *,
         max_minutes: float = DEFAULT_MAX_MINUTES,
         max_transfers: int = DEFAULT_MAX_TRANSFERS,
+        egress: np.ndarray | None = None,
     ) -> ArriveBySearch:
         """The part of arrive_by() that does not depend on the origin: the walks from the stops to
         the destination and the backward RAPTOR from it. arrive_by_from() answers any origin from it,
-        so that many origins going to one destination by one time share a single search."""
+        so that many origins going to one destination by one time share a single search. `egress`
+        (egress() of the destination, first column) may be given when it is known already."""
         _check_budget(max_minutes, max_transfers)
         budget = max_minutes * 60.0
         earliest = t1 - budget
-        egress = self.egress(destination, budget)[:, 0]
+        if egress is None:
+            egress = self.egress(destination, budget)[:, 0]
         view = self.timetable.day_view(day, earliest, t1)
         seeds = np.flatnonzero(np.isfinite(egress))
         seed_time = _floor(t1 - egress[seeds]).astype(np.int32)
