@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _engine import LOAD_SEEN, in_child, max_rss_mb, sample_on_streets, say  # noqa: E402
+from _engine import LOAD_SEEN, ensure_venv, in_child, max_rss_mb, sample_on_streets, say  # noqa: E402
 
 from vicinato.routing import ModeGraph, Network, RoutingSettings  # noqa: E402
 from vicinato.routing.projection import haversine_m  # noqa: E402
@@ -333,26 +333,15 @@ def ensure_osrm_venv(venv: Path) -> tuple[Path | None, str]:
     """The venv's python with osrm-bindings and numpy installed, or None and the reason."""
     CACHE.mkdir(exist_ok=True)
     (CACHE / ".gitignore").write_text("*\n")  # the venv and OSRM's files are never committed
+    check = "import osrm, numpy; print(osrm.__file__)"
     python = venv / "bin" / "python"
-    check = [str(python), "-c", "import osrm, numpy; print(osrm.__file__)"]
-    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+    if python.exists() and subprocess.run([str(python), "-c", check], capture_output=True).returncode == 0:
         return python, "reused"
     base = _find_python312()
     if base is None:
         return None, "no Python 3.12 found (osrm-bindings ships abi3 wheels for CPython >= 3.12 only)"
-    say(f"creating the OSRM venv in {venv} with {base}")
-    steps = [
-        [base, "-m", "venv", str(venv)],
-        [str(python), "-m", "pip", "install", "--quiet", "--only-binary=:all:", "osrm-bindings", "numpy"],
-    ]
-    for step in steps:
-        result = subprocess.run(step, capture_output=True, text=True, timeout=1200)
-        if result.returncode != 0:
-            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["unknown error"]
-            return None, f"{' '.join(step[-3:])} failed: {tail[0]}"
-    if subprocess.run(check, capture_output=True).returncode != 0:
-        return None, "osrm-bindings installed but `import osrm` fails"
-    return python, "created"
+    packages = ["--only-binary=:all:", "osrm-bindings", "numpy"]
+    return ensure_venv(venv, base, packages, check, 1200, "OSRM")
 
 
 def osrm_version(python: Path) -> str:
