@@ -252,14 +252,19 @@ def withdraw(person) -> int:
     return BookingImpact.objects.filter(person=person).update(person=None, reservation=None)
 
 
+def check_trip_mode(mode: str) -> None:
+    """ValidationError (field trip_mode) when `mode` is not a mode, or one this city cannot route."""
+    errors: dict[str, list[str]] = {}
+    _mode(errors, "trip_mode", mode)
+    _raise(errors)
+
+
 def choose_trip_mode(reservation: Reservation, mode: str | None) -> TripChoice | None:
     """Record the mode a person chose to reach the place when booking (None or '' keeps the usual mode)."""
     if not mode:
         TripChoice.objects.filter(reservation=reservation).delete()
         return None
-    errors: dict[str, list[str]] = {}
-    _mode(errors, "trip_mode", mode)
-    _raise(errors)
+    check_trip_mode(mode)
     choice, _created = TripChoice.objects.update_or_create(reservation=reservation, defaults={"mode": mode})
     return choice
 
