@@ -4,6 +4,7 @@ their own, random points on the streets, and the venvs of the reference tools th
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import resource
@@ -47,6 +48,16 @@ def ensure_venv(
     if subprocess.run(probe, capture_output=True).returncode != 0:
         return None, f"{what} installed but `{check}` fails"
     return python, "created"
+
+
+def finish(out: dict[str, Any], output: Path | None) -> int:
+    """Print a benchmark's JSON document (and write it to `output`), with the load seen at each step."""
+    out["machine"]["load_average_1min_at_each_step"] = LOAD_SEEN
+    text = json.dumps(out, indent=2)
+    print(text)
+    if output:
+        output.write_text(text + "\n")
+    return 0
 
 
 def max_rss_mb() -> float:

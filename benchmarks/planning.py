@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _engine import LOAD_SEEN, ensure_venv, say  # noqa: E402
+from _engine import ensure_venv, finish, say  # noqa: E402
 
 from vicinato.planning.siting import (  # noqa: E402
     InfeasiblePlanError,
@@ -420,12 +420,7 @@ def main() -> int:
     out["ours"] = ours(problem, with_places, args.runs)
     out["spopt"] = {"skipped": "--no-spopt"} if args.no_spopt else spopt(args, times, weights, problem)
     out["side_by_side"] = side_by_side(out["ours"], out["spopt"])
-    out["machine"]["load_average_1min_at_each_step"] = LOAD_SEEN
-    text = json.dumps(out, indent=2)
-    print(text)
-    if args.output:
-        args.output.write_text(text + "\n")
-    return 0
+    return finish(out, args.output)
 
 
 if __name__ == "__main__":

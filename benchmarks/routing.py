@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _engine import LOAD_SEEN, ensure_venv, in_child, max_rss_mb, sample_on_streets, say  # noqa: E402
+from _engine import ensure_venv, finish, in_child, max_rss_mb, sample_on_streets, say  # noqa: E402
 
 from vicinato.routing import ModeGraph, Network, RoutingSettings  # noqa: E402
 from vicinato.routing.projection import haversine_m  # noqa: E402
@@ -511,12 +511,7 @@ def main() -> int:
         out["osrm"] = run_osrm(args, pbf, sha, points, ours, out["ours"], cutoff_s)
         if out["osrm"].get("available"):
             out["osrm"]["car"] = run_osrm_car(args, pbf, sha, car_points, car_trips, out["ours"]["car"])
-    out["machine"]["load_average_1min_at_each_step"] = LOAD_SEEN
-    text = json.dumps(out, indent=2)
-    print(text)
-    if args.output:
-        args.output.write_text(text + "\n")
-    return 0
+    return finish(out, args.output)
 
 
 def run_osrm(
