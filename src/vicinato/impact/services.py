@@ -102,11 +102,11 @@ def into_centre(homes: np.ndarray, works: np.ndarray, centre=None) -> np.ndarray
     if centre is None or not len(homes):
         return np.zeros(len(homes), dtype=bool)
     # Each distinct (home, work) pair once: a batch has a million rows and a few thousand pairs.
-    pairs, inverse = np.unique(np.column_stack([homes, works]), axis=0, return_inverse=True)
-    coords = np.stack([pairs[:, 1::-1], pairs[:, :1:-1]], axis=1)  # (pairs, 2 points, lon/lat)
+    first, inverse = trips.distinct_rows(homes[:, 0], homes[:, 1], works[:, 0], works[:, 1])
+    coords = np.stack([homes[first, ::-1], works[first, ::-1]], axis=1)  # (pairs, 2 points, lon/lat)
     same = np.all(coords[:, 0] == coords[:, 1], axis=1)
     coords[same, 1] += 1e-7  # a line needs two distinct points
-    return shapely.intersects(shapely.linestrings(coords), centre)[inverse.reshape(-1)]
+    return shapely.intersects(shapely.linestrings(coords), centre)[inverse]
 
 
 def in_peak(arrival: time) -> bool:
@@ -372,7 +372,13 @@ def compute(rows: Rows, today: date | None = None, centre=None) -> Results:
     ok = np.isfinite(trip_minutes) & np.isfinite(avoided_minutes)
     keys = sorted(saved)
     matrix = np.round(np.column_stack([saved[k] for k in keys]), 3) if keys else np.zeros((len(rows), 0))
-    km_by_mode = [{k: float(v) for k, v in zip(keys, line, strict=True) if v} for line in matrix.tolist()]
+    km_by_mode: list[dict[str, float]] = [{} for _ in range(len(rows))]
+    if keys:  # one dict per distinct line (a batch repeats its commutes), copied for each row
+        first, line_of = trips.distinct_rows(*matrix.T)
+        lines = [
+            {k: float(v) for k, v in zip(keys, line, strict=True) if v} for line in matrix[first].tolist()
+        ]
+        km_by_mode = [dict(lines[i]) for i in line_of.tolist()]
     peaks: dict[time, bool] = {}
     peak = np.array([peaks.setdefault(a, in_peak(a)) for a in rows.usual_arrivals], dtype=bool)
     return Results(
