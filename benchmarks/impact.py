@@ -15,8 +15,9 @@ estimate API (POST /api/v1/impact/estimate) p95 under 50 ms under 20 clients. Pr
 - sanity: a car commuter with a daily round trip of about 35 km (ENEA 2023: about 6 kg of CO2 saved a remote
   day, and 1 h 20 min): the pair of points of the demo city whose car round trip is nearest 35 km, and what
   Vicinato computes for it;
-- api: wrk against gunicorn (2 sync workers) with --clients connections, `cold` (every request a different pair
-  of 250 m cells: each routes its trips) and `warm` (200 requests repeated: the cache of round trips answers).
+- api: wrk against gunicorn (2 sync workers) with --clients connections, after a warm-up as long as a phase:
+  `cold` (every request a different pair of 250 m cells: each routes its trips) and `warm` (200 requests
+  repeated: each worker's cache of answers replies).
 The demo city lives in --data-dir (default var/bench-speed), built when missing.
 """
 
@@ -230,7 +231,7 @@ def api(args, env: dict, rng: random.Random) -> dict:
     try:
         server.wait("/api/v1/registers")
         for name, bodies, seconds in (
-            ("warmup", warm, 5),
+            ("warmup", warm, max(5.0, args.duration)),
             ("warm", warm, args.duration),
             ("cold", cold, args.duration),
         ):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime, time
 
+import numpy as np
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
@@ -249,3 +251,32 @@ def test_journeys_sharing_a_destination_are_those_of_one_search_each(city):
             o, d, datetime.combine(day, hour, tzinfo=ROME), max_minutes=trips._max_minutes()
         )
         assert answer == trips._answer(router, alone)
+
+
+def test_the_estimate_keeps_its_answers_by_cells_and_factors(commuter, city, settings, tmp_path, monkeypatch):
+    """Asked again for the same cells, modes and place, the calculator answers from memory; new factors (or a
+    new map, timetable or Municipio 1) are computed afresh; a refusal is kept and said again."""
+    services._answers.clear()
+    first = services.estimate(home=CADORNA, work=LORETO, mode="car_driver", point=CINQUE_GIORNATE)
+    computed = []
+    real = services.compute
+    monkeypatch.setattr(services, "compute", lambda *a, **k: computed.append(1) or real(*a, **k))
+    assert services.estimate(home=CADORNA, work=LORETO, mode="car_driver", point=CINQUE_GIORNATE) == first
+    assert not computed
+    data = json.loads(sorted(factors.DATA.glob("factors-*.json"))[-1].read_text())
+    data["version"] = "test.2"
+    data["factors"]["car_driver"]["co2"] *= 2
+    (tmp_path / "factors-test.json").write_text(json.dumps(data))
+    settings.IMPACT_FACTORS_FILE = str(tmp_path / "factors-test.json")
+    again = services.estimate(home=CADORNA, work=LORETO, mode="car_driver", point=CINQUE_GIORNATE)
+    assert len(computed) == 1 and again["factors_version"] == "test.2"
+    assert again["co2_g"] == pytest.approx(2 * first["co2_g"], rel=0.01)
+    none = np.full(1, np.nan)
+    monkeypatch.setattr(
+        trips, "round_trips", lambda mode, o, *a, **k: trips.RoundTrips(none, none, {mode: np.zeros(1)})
+    )
+    for _ in range(2):
+        with pytest.raises(ValidationError) as refused:
+            services.estimate(home=CADORNA, work=DUOMO, mode="walk", point=CINQUE_GIORNATE)
+        assert "No trip by" in refused.value.message_dict["trip_mode"][0]
+    assert len(computed) == 2  # the refusal was computed once

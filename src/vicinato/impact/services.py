@@ -601,27 +601,31 @@ def _answer(key: tuple, rows: Rows) -> dict:
     centre = _centre_shape()
     key = (*key, factor_files.current().version, next(iter(_centres), None) if centre is not None else None)
     with _answers_lock:
-        if key in _answers:
+        kept = _answers.get(key)
+        if kept is not None:
             _answers.move_to_end(key)
-            kept = _answers[key]
-            return {**kept, "km_by_mode": dict(kept["km_by_mode"])}
+    if kept is None:
+        kept = _compute_answer(rows, centre)
+        with _answers_lock:
+            _answers[key] = kept
+            while len(_answers) > ANSWERS_KEPT:
+                _answers.popitem(last=False)
+    if "unroutable" in kept:  # (the field, the mode): no trip by it between these points
+        field, chosen = kept["unroutable"]
+        message = _("No trip by %(mode)s was found between these points; choose another mode.")
+        raise ValidationError(
+            {field: [ValidationError(message % {"mode": Mode(chosen).label}, code="unroutable")]}
+        )
+    return {**kept, "km_by_mode": dict(kept["km_by_mode"])}
+
+
+def _compute_answer(rows: Rows, centre) -> dict:
     results = compute(rows, centre=centre)
     mode, trip_mode = str(rows.avoided_modes[0]), str(rows.trip_modes[0])
     if not results.ok[0]:
         field = "trip_mode" if not np.isfinite(results.trip_minutes[0]) else "mode"
-        chosen = trip_mode if field == "trip_mode" else mode
-        raise ValidationError(
-            {
-                field: [
-                    ValidationError(
-                        _("No trip by %(mode)s was found between these points; choose another mode.")
-                        % {"mode": Mode(chosen).label},
-                        code="unroutable",
-                    )
-                ]
-            }
-        )
-    answer = {
+        return {"unroutable": (field, trip_mode if field == "trip_mode" else mode)}
+    return {
         "mode": mode,
         "trip_mode": trip_mode,
         "trip_minutes": round(float(results.trip_minutes[0]), 1),
@@ -638,11 +642,6 @@ def _answer(key: tuple, rows: Rows) -> dict:
         "in_peak": bool(results.in_peak[0]),
         "factors_version": results.factors_version,
     }
-    with _answers_lock:
-        _answers[key] = {**answer, "km_by_mode": dict(answer["km_by_mode"])}
-        while len(_answers) > ANSWERS_KEPT:
-            _answers.popitem(last=False)
-    return answer
 
 
 # --- totals for a person ---------------------------------------------------------------------------------------
