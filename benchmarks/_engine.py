@@ -1,12 +1,14 @@
-"""What the engine's benchmarks (benchmarks/routing.py and benchmarks/transit.py) share: the steps told on stderr
-with the load average, the runs in a fresh interpreter whose time and peak memory are their own, and random
-points on the streets."""
+"""What the engine's benchmarks (benchmarks/routing.py, benchmarks/transit.py and benchmarks/planning.py) share:
+the steps told on stderr with the load average, the runs in a fresh interpreter whose time and peak memory are
+their own, random points on the streets, and the venvs of the reference tools they compare with."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -23,6 +25,39 @@ def say(message: str) -> None:
     # anything else running skews the timings.
     LOAD_SEEN.append(round(os.getloadavg()[0], 2))
     print(f"[{time.strftime('%H:%M:%S')}] {message} (load {LOAD_SEEN[-1]})", file=sys.stderr, flush=True)
+
+
+def ensure_venv(
+    venv: Path, base: str, packages: list[str], check: str, timeout_s: float, what: str
+) -> tuple[Path | None, str]:
+    """A reference tool's own venv (made once with the interpreter `base`, then reused): its python, with
+    `packages` installed and the Python code `check` running in it, or None and the reason."""
+    python = venv / "bin" / "python"
+    probe = [str(python), "-c", check]
+    if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
+        return python, "reused"
+    say(f"creating the {what} venv in {venv} with {base} (a few minutes, once)")
+    for step in (
+        [base, "-m", "venv", str(venv)],
+        [str(python), "-m", "pip", "install", "--quiet", *packages],
+    ):
+        result = subprocess.run(step, capture_output=True, text=True, timeout=timeout_s)
+        if result.returncode != 0:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["unknown error"]
+            return None, f"{' '.join(step[-3:])} failed: {tail[0]}"
+    if subprocess.run(probe, capture_output=True).returncode != 0:
+        return None, f"{what} installed but `{check}` fails"
+    return python, "created"
+
+
+def finish(out: dict[str, Any], output: Path | None) -> int:
+    """Print a benchmark's JSON document (and write it to `output`), with the load seen at each step."""
+    out["machine"]["load_average_1min_at_each_step"] = LOAD_SEEN
+    text = json.dumps(out, indent=2)
+    print(text)
+    if output:
+        output.write_text(text + "\n")
+    return 0
 
 
 def max_rss_mb() -> float:

@@ -183,8 +183,10 @@ def summary(latencies_ms: list[float]) -> dict:
 
 
 # --- closed loop: `clients` connections, each sending its next request as soon as the last one is answered ----
+# The wrk script: each request is REQUEST's Lua expression, which reads `lines[index]`, the next line of the
+# listing file (a path to GET, or a body to POST: see wrk_script()); the threads start at different lines.
 LUA = """
-local paths = {}
+local lines = {}
 local index = 0
 local counter = 0
 function setup(thread)
@@ -192,28 +194,41 @@ function setup(thread)
   thread:set("offset", counter * 7919)
 end
 function init(args)
-  for line in io.lines(args[1]) do paths[#paths + 1] = line end
-  index = (offset or 0) %% #paths
+  for line in io.lines(args[1]) do lines[#lines + 1] = line end
+  index = (offset or 0) % #lines
 end
 function request()
-  index = index %% #paths + 1
-  return wrk.format("GET", paths[index])
+  index = index % #lines + 1
+  return REQUEST
 end
 function done(summary, latency, requests)
   local q = function(p) return latency:percentile(p) / 1000 end
-  io.write(string.format('WRK {"requests": %%d, "non_2xx": %%d, "socket_errors": %%d, "seconds": %%.3f, ' ..
-    '"p50": %%.2f, "p95": %%.2f, "p99": %%.2f, "max": %%.2f}\\n', summary.requests, summary.errors.status,
+  io.write(string.format('WRK {"requests": %d, "non_2xx": %d, "socket_errors": %d, "seconds": %.3f, ' ..
+    '"p50": %.2f, "p95": %.2f, "p99": %.2f, "max": %.2f}\\n', summary.requests, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     summary.duration / 1e6, q(50), q(95), q(99), latency.max / 1000))
 end
 """
+GET = 'wrk.format("GET", lines[index])'
+
+
+def post(path: str) -> str:
+    """The request line of wrk_script() that POSTs each line of the listing as a JSON body to `path`."""
+    return f'wrk.format("POST", "{path}", {{["Content-Type"] = "application/json"}}, lines[index])'
+
+
+def wrk_script(request: str = GET) -> str:
+    """The wrk Lua script of a closed loop whose requests are the Lua expression `request` (GET: each line of
+    the listing is a path; post(path): each line a JSON body)."""
+    return LUA.replace("REQUEST", request)
 
 
 def closed_loop(server: Server, paths: list[str], clients: int, seconds: float, client: str) -> dict:
     """Saturating load: requests per second, latency percentiles (ms), server CPU per request (ms)."""
     cpu_before, load_before = server.cpu_seconds(), load()
     if client == "wrk":
-        result = _wrk(server.base, paths, clients, seconds)
+        result = wrk(server.base, paths, clients, seconds)
+        result["errors"] = result.pop("non_2xx") + result.pop("socket_errors")
     else:
         result = _python_closed(server.base, paths, clients, seconds)
     cpu = server.cpu_seconds() - cpu_before
@@ -229,11 +244,13 @@ def closed_loop(server: Server, paths: list[str], clients: int, seconds: float, 
     }
 
 
-def _wrk(base: str, paths: list[str], clients: int, seconds: float) -> dict:
+def wrk(base: str, lines: list[str], clients: int, seconds: float, request: str = GET) -> dict:
+    """wrk with `clients` connections for `seconds`, each request `request` over `lines` (see wrk_script()):
+    requests, seconds, non_2xx, socket_errors and latency_ms (p50, p95, p99, max)."""
     with tempfile.TemporaryDirectory() as work:
-        script, listing = Path(work, "load.lua"), Path(work, "paths.txt")
-        script.write_text(LUA % ())
-        listing.write_text("\n".join(paths) + "\n")
+        script, listing = Path(work, "load.lua"), Path(work, "lines.txt")
+        script.write_text(wrk_script(request))
+        listing.write_text("\n".join(lines) + "\n")
         threads = 2 if clients >= 2 else 1
         command = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "10s"]
         done = subprocess.run(
@@ -246,7 +263,8 @@ def _wrk(base: str, paths: list[str], clients: int, seconds: float) -> dict:
     return {
         "requests": data["requests"],
         "seconds": data["seconds"],
-        "errors": data["non_2xx"] + data["socket_errors"],
+        "non_2xx": data["non_2xx"],
+        "socket_errors": data["socket_errors"],
         "latency_ms": {k: data[k] for k in ("p50", "p95", "p99", "max")},
     }
 

@@ -39,6 +39,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _engine import ensure_venv, finish, say  # noqa: E402
 
 from vicinato.planning.siting import (  # noqa: E402
     InfeasiblePlanError,
@@ -62,16 +65,6 @@ CAPACITATED_LIMIT_S = 60.0
 # What spopt's p-median worker may take beyond CBC's time limit (building the PuLP model, writing
 # and reading CBC's files) before it is stopped; CBC's limit did not stop it in wall time here.
 SPOPT_EXTRA_S = 600.0
-
-LOAD_SEEN: list[float] = []
-
-
-def say(message: str) -> None:
-    # The 1-minute load at each step goes into the JSON: on a shared 2-core machine, anything else
-    # running skews the timings.
-    LOAD_SEEN.append(round(os.getloadavg()[0], 2))
-    print(f"[{time.strftime('%H:%M:%S')}] {message} (load {LOAD_SEEN[-1]})", file=sys.stderr, flush=True)
-
 
 # ----- the instance --------------------------------------------------------------------------------
 
@@ -256,23 +249,7 @@ def ensure_spopt_venv(venv: Path) -> tuple[Path | None, str]:
     """The venv's python with spopt and pulp installed, or None and the reason."""
     CACHE.mkdir(exist_ok=True)
     (CACHE / ".gitignore").write_text("*\n")  # venvs and data here are never committed
-    python = venv / "bin" / "python"
-    check = [str(python), "-c", "import spopt.locate, pulp"]
-    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
-        return python, "reused"
-    say(f"creating the spopt venv in {venv} (a few minutes, once)")
-    steps = [
-        [sys.executable, "-m", "venv", str(venv)],
-        [str(python), "-m", "pip", "install", "--quiet", "spopt", "pulp"],
-    ]
-    for step in steps:
-        result = subprocess.run(step, capture_output=True, text=True, timeout=1800)
-        if result.returncode != 0:
-            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["unknown error"]
-            return None, f"{' '.join(step[-3:])} failed: {tail[0]}"
-    if subprocess.run(check, capture_output=True).returncode != 0:
-        return None, "spopt installed but `import spopt.locate` fails"
-    return python, "created"
+    return ensure_venv(venv, sys.executable, ["spopt", "pulp"], "import spopt.locate, pulp", 1800, "spopt")
 
 
 def run_spopt(python: Path, matrix: Path, timeout_s: float, *args: str) -> dict[str, Any]:
@@ -443,12 +420,7 @@ def main() -> int:
     out["ours"] = ours(problem, with_places, args.runs)
     out["spopt"] = {"skipped": "--no-spopt"} if args.no_spopt else spopt(args, times, weights, problem)
     out["side_by_side"] = side_by_side(out["ours"], out["spopt"])
-    out["machine"]["load_average_1min_at_each_step"] = LOAD_SEEN
-    text = json.dumps(out, indent=2)
-    print(text)
-    if args.output:
-        args.output.write_text(text + "\n")
-    return 0
+    return finish(out, args.output)
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _engine import LOAD_SEEN, in_child, max_rss_mb, sample_on_streets, say  # noqa: E402
+from _engine import ensure_venv, finish, in_child, max_rss_mb, sample_on_streets, say  # noqa: E402
 
 from vicinato.routing import ModeGraph, Network, RoutingSettings  # noqa: E402
 from vicinato.routing.projection import haversine_m  # noqa: E402
@@ -333,26 +333,15 @@ def ensure_osrm_venv(venv: Path) -> tuple[Path | None, str]:
     """The venv's python with osrm-bindings and numpy installed, or None and the reason."""
     CACHE.mkdir(exist_ok=True)
     (CACHE / ".gitignore").write_text("*\n")  # the venv and OSRM's files are never committed
+    check = "import osrm, numpy; print(osrm.__file__)"
     python = venv / "bin" / "python"
-    check = [str(python), "-c", "import osrm, numpy; print(osrm.__file__)"]
-    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+    if python.exists() and subprocess.run([str(python), "-c", check], capture_output=True).returncode == 0:
         return python, "reused"
     base = _find_python312()
     if base is None:
         return None, "no Python 3.12 found (osrm-bindings ships abi3 wheels for CPython >= 3.12 only)"
-    say(f"creating the OSRM venv in {venv} with {base}")
-    steps = [
-        [base, "-m", "venv", str(venv)],
-        [str(python), "-m", "pip", "install", "--quiet", "--only-binary=:all:", "osrm-bindings", "numpy"],
-    ]
-    for step in steps:
-        result = subprocess.run(step, capture_output=True, text=True, timeout=1200)
-        if result.returncode != 0:
-            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["unknown error"]
-            return None, f"{' '.join(step[-3:])} failed: {tail[0]}"
-    if subprocess.run(check, capture_output=True).returncode != 0:
-        return None, "osrm-bindings installed but `import osrm` fails"
-    return python, "created"
+    packages = ["--only-binary=:all:", "osrm-bindings", "numpy"]
+    return ensure_venv(venv, base, packages, check, 1200, "OSRM")
 
 
 def osrm_version(python: Path) -> str:
@@ -522,12 +511,7 @@ def main() -> int:
         out["osrm"] = run_osrm(args, pbf, sha, points, ours, out["ours"], cutoff_s)
         if out["osrm"].get("available"):
             out["osrm"]["car"] = run_osrm_car(args, pbf, sha, car_points, car_trips, out["ours"]["car"])
-    out["machine"]["load_average_1min_at_each_step"] = LOAD_SEEN
-    text = json.dumps(out, indent=2)
-    print(text)
-    if args.output:
-        args.output.write_text(text + "\n")
-    return 0
+    return finish(out, args.output)
 
 
 def run_osrm(

@@ -10,6 +10,8 @@ from django.db.models.functions import TruncMonth
 from vicinato.demo import impact as demo
 from vicinato.demo.loader import load_demo
 from vicinato.impact.models import BookingImpact, CommuteProfile
+from vicinato.impact.reports.aggregates import MIN_PEOPLE
+from vicinato.register.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +33,13 @@ def test_the_demo_gives_commutes_and_savings_in_several_neighbourhoods():
     big = {(c["home_area"], c["month"]) for c in cells if c["people"] >= 5}
     assert len({area for area, _month in big}) >= 3 and len({month for _area, month in big}) >= 2
     assert impacts.filter(into_centre=True).exists() and impacts.filter(in_peak=True).exists()
+    # Every employer's commuters are enough for its report (at least MIN_PEOPLE), the demo's "azienda" manages one.
+    employers = impacts.values("employer").annotate(people=Count("subject", distinct=True))
+    assert employers and all(e["employer"] and e["people"] >= MIN_PEOPLE for e in employers)
+    managed = Membership.objects.filter(
+        user__username="azienda", organisation__in=[e["employer"] for e in employers]
+    )
+    assert managed.exists()
     assert demo.load_demo() == 0  # once
     demo.remove_demo()
     assert not CommuteProfile.objects.exists() and not BookingImpact.objects.exists()

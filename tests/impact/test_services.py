@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
-from datetime import time
+from datetime import date, datetime, time
 
+import numpy as np
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
@@ -13,7 +15,7 @@ from vicinato.booking.services import reserve, transition
 from vicinato.impact import factors, recompute, services, trips
 from vicinato.impact.models import BookingImpact, CommuteProfile, Mode
 
-from .conftest import CADORNA, CINQUE_GIORNATE, LORETO, NOW, OUTSIDE_MAP, at, make_profile
+from .conftest import CADORNA, CINQUE_GIORNATE, DUOMO, LORETO, NOW, OUTSIDE_MAP, ROME, at, make_profile
 
 
 def test_points_are_kept_as_the_centre_of_their_250_m_cell():
@@ -223,3 +225,58 @@ def test_impact_recompute_prints_a_json_line_and_fails_in_one_line(db, settings,
     settings.IMPACT_FACTORS_FILE = str(tmp_path / "missing.json")
     with pytest.raises(CommandError, match="cannot be read"):
         call_command("impact-recompute")
+
+
+def test_journeys_sharing_a_destination_are_those_of_one_search_each(city):
+    """The batch routes public transport by destination and time (one backward search each, every origin
+    walking to the stops once): its answers are the one-by-one arrive_by's, to the digit."""
+    origins = [CADORNA, DUOMO, LORETO, (45.4780, 9.2270)]
+    destinations = [CINQUE_GIORNATE, LORETO]
+    days = [date(2030, 3, 5), date(2030, 3, 9)]  # a Tuesday and a Saturday
+    arrivals = [time(9, 0), time(8, 0)]
+    asked = [
+        (o, d, day, hour)
+        for o in origins
+        for d in destinations
+        for day in days
+        for hour in arrivals
+        if o != d
+    ]
+    trips._journeys.clear()
+    together = trips.journeys(asked, ROME)
+    assert sum(a is not None for a in together) >= len(asked) - 2
+    router = trips.transit.router()
+    for (o, d, day, hour), answer in zip(asked, together, strict=True):
+        alone = router.arrive_by(
+            o, d, datetime.combine(day, hour, tzinfo=ROME), max_minutes=trips._max_minutes()
+        )
+        assert answer == trips._answer(router, alone)
+
+
+def test_the_estimate_keeps_its_answers_by_cells_and_factors(commuter, city, settings, tmp_path, monkeypatch):
+    """Asked again for the same cells, modes and place, the calculator answers from memory; new factors (or a
+    new map, timetable or Municipio 1) are computed afresh; a refusal is kept and said again."""
+    services._answers.clear()
+    first = services.estimate(home=CADORNA, work=LORETO, mode="car_driver", point=CINQUE_GIORNATE)
+    computed = []
+    real = services.compute
+    monkeypatch.setattr(services, "compute", lambda *a, **k: computed.append(1) or real(*a, **k))
+    assert services.estimate(home=CADORNA, work=LORETO, mode="car_driver", point=CINQUE_GIORNATE) == first
+    assert not computed
+    data = json.loads(sorted(factors.DATA.glob("factors-*.json"))[-1].read_text())
+    data["version"] = "test.2"
+    data["factors"]["car_driver"]["co2"] *= 2
+    (tmp_path / "factors-test.json").write_text(json.dumps(data))
+    settings.IMPACT_FACTORS_FILE = str(tmp_path / "factors-test.json")
+    again = services.estimate(home=CADORNA, work=LORETO, mode="car_driver", point=CINQUE_GIORNATE)
+    assert len(computed) == 1 and again["factors_version"] == "test.2"
+    assert again["co2_g"] == pytest.approx(2 * first["co2_g"], rel=0.01)
+    none = np.full(1, np.nan)
+    monkeypatch.setattr(
+        trips, "round_trips", lambda mode, o, *a, **k: trips.RoundTrips(none, none, {mode: np.zeros(1)})
+    )
+    for _ in range(2):
+        with pytest.raises(ValidationError) as refused:
+            services.estimate(home=CADORNA, work=DUOMO, mode="walk", point=CINQUE_GIORNATE)
+        assert "No trip by" in refused.value.message_dict["trip_mode"][0]
+    assert len(computed) == 2  # the refusal was computed once

@@ -153,11 +153,7 @@ def list_surveys(request):
 
 def _visible_survey(request, pk: int) -> Survey:
     survey = get_object_or_404(Survey.objects.select_related("organisation"), pk=pk)
-    if can(request.user, Action.MANAGE_SURVEY, survey):
-        return survey
-    if survey.state == Survey.State.DRAFT or (
-        survey.audience == Survey.Audience.ORGANISATION and not surveys.may_answer(request.user, survey)
-    ):
+    if not surveys.may_see_results(request.user, survey):
         raise Http404(_("No survey with published results has this number."))
     return survey
 

@@ -1,5 +1,6 @@
 """The demo city's commutes: commuters living in five neighbourhoods with desks to book (eight in each, so
-that the reports' cells of at least five people have something to show), working in the business districts
+that the reports' cells of at least five people have something to show), employed by four companies (ten each,
+so that their mobility managers' reports show too), working in the business districts
 (Porta Nuova, CityLife, the Duomo, Bicocca, Lambrate) by car, public transport, motorbike, bike or on foot, each
 with a commute profile given with consent, and about three months of bookings at a place near home, checked in
 and completed, whose savings are computed by impact's own batch.
@@ -15,7 +16,7 @@ from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from shapely.geometry import Point
 
@@ -31,6 +32,7 @@ DEMO_PASSWORD = "vicinato"
 PREFIX = "pendolare"
 NEIGHBOURHOODS = 5
 PER_NEIGHBOURHOOD = 8
+EMPLOYERS = 4  # 40 commuters: 10 each
 WEEKS = 13
 OFFICES = [  # (lat, lon): business districts
     (45.4833, 9.1900),  # Porta Nuova
@@ -86,7 +88,14 @@ def load_demo(rng: random.Random | None = None, now: datetime | None = None) -> 
     counts = Place.objects.listed().filter(is_demo=True).values("neighbourhood").annotate(n=Count("pk"))
     order = {row["neighbourhood"]: row["n"] for row in counts}
     chosen = sorted(desks, key=lambda area_id: (-order.get(area_id, 0), area_id))[:NEIGHBOURHOODS]
-    employers = list(Organisation.objects.filter(is_demo=True, kind=Organisation.Kind.COMPANY).order_by("pk"))
+    # A few employers with about ten commuters each (the companies the demo's "azienda" manages first), so that
+    # their mobility managers' reports are over the reports' threshold of five people.
+    managed = Count("memberships", filter=Q(memberships__user__username="azienda"))
+    employers = list(
+        Organisation.objects.filter(is_demo=True, kind=Organisation.Kind.COMPANY)
+        .annotate(managed=managed)
+        .order_by("-managed", "pk")[:EMPLOYERS]
+    )
     commuters = []
     number = 0
     for area in Area.objects.filter(pk__in=chosen).order_by("code"):

@@ -236,6 +236,11 @@ def _candidates() -> list:
     return _location_cache
 
 
+def areas() -> list[Area]:
+    """Every area with its parent, read once and kept until clear_location_cache() (an import calls it)."""
+    return _candidates()["areas"]
+
+
 def locate(lat: float, lon: float) -> Location:
     """The municipality, district and neighbourhood a point falls in (None where it falls in none)."""
     cache = _candidates()

@@ -16,7 +16,9 @@ figure is an upper bound for those trips.) The morning peak: the usual arrival f
 from __future__ import annotations
 
 import math
+import threading
 import time as time_module
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -32,7 +34,7 @@ from django.utils.translation import gettext as _
 from vicinato.agreements.models import Affiliation
 from vicinato.booking.models import Reservation
 from vicinato.geo.models import Area
-from vicinato.geo.services import locate
+from vicinato.geo.services import areas, locate
 from vicinato.register.models import Organisation, Place
 
 from . import factors as factor_files
@@ -73,21 +75,21 @@ _centres: dict[tuple, object] = {}
 
 
 def _centre_shape():
-    """Municipio 1's shape (parsed once per version of the area)."""
-    found = (
-        Area.objects.filter(level=Area.Level.DISTRICT, code=CENTRE_CODE)
-        .order_by("pk")
-        .values_list("pk", "min_lon", "min_lat", "max_lon", "max_lat")
-        .first()
+    """Municipio 1's shape, from the areas geo keeps in memory (parsed and prepared once per version)."""
+    found = min(
+        (a for a in areas() if a.level == Area.Level.DISTRICT and a.code == CENTRE_CODE),
+        key=lambda a: a.pk,
+        default=None,
     )
     if found is None:
         return None
-    if found not in _centres:
+    key = (found.pk, found.min_lon, found.min_lat, found.max_lon, found.max_lat)
+    if key not in _centres:
         _centres.clear()
-        shape = Area.objects.get(pk=found[0]).shape
+        shape = found.shape
         shapely.prepare(shape)
-        _centres[found] = shape
-    return _centres[found]
+        _centres[key] = shape
+    return _centres[key]
 
 
 def into_centre(homes: np.ndarray, works: np.ndarray, centre=None) -> np.ndarray:
@@ -99,10 +101,12 @@ def into_centre(homes: np.ndarray, works: np.ndarray, centre=None) -> np.ndarray
     centre = centre if centre is not None else _centre_shape()
     if centre is None or not len(homes):
         return np.zeros(len(homes), dtype=bool)
-    coords = np.stack([homes[:, ::-1], works[:, ::-1]], axis=1)  # (n, 2 points, lon/lat)
+    # Each distinct (home, work) pair once: a batch has a million rows and a few thousand pairs.
+    first, inverse = trips.distinct_rows(homes[:, 0], homes[:, 1], works[:, 0], works[:, 1])
+    coords = np.stack([homes[first, ::-1], works[first, ::-1]], axis=1)  # (pairs, 2 points, lon/lat)
     same = np.all(coords[:, 0] == coords[:, 1], axis=1)
     coords[same, 1] += 1e-7  # a line needs two distinct points
-    return shapely.intersects(shapely.linestrings(coords), centre)
+    return shapely.intersects(shapely.linestrings(coords), centre)[inverse]
 
 
 def in_peak(arrival: time) -> bool:
@@ -248,14 +252,19 @@ def withdraw(person) -> int:
     return BookingImpact.objects.filter(person=person).update(person=None, reservation=None)
 
 
+def check_trip_mode(mode: str) -> None:
+    """ValidationError (field trip_mode) when `mode` is not a mode, or one this city cannot route."""
+    errors: dict[str, list[str]] = {}
+    _mode(errors, "trip_mode", mode)
+    _raise(errors)
+
+
 def choose_trip_mode(reservation: Reservation, mode: str | None) -> TripChoice | None:
     """Record the mode a person chose to reach the place when booking (None or '' keeps the usual mode)."""
     if not mode:
         TripChoice.objects.filter(reservation=reservation).delete()
         return None
-    errors: dict[str, list[str]] = {}
-    _mode(errors, "trip_mode", mode)
-    _raise(errors)
+    check_trip_mode(mode)
     choice, _created = TripChoice.objects.update_or_create(reservation=reservation, defaults={"mode": mode})
     return choice
 
@@ -355,7 +364,7 @@ def compute(rows: Rows, today: date | None = None, centre=None) -> Results:
     table = factor_files.current()
     (trip_minutes, trip_km, made), (avoided_minutes, avoided_km, avoided) = _both_trips(rows, today)
     saved: dict[str, np.ndarray] = {}
-    for key in set(made) | set(avoided):
+    for key in sorted(set(made) | set(avoided)):  # one order of the sums, whatever the hash seed
         saved[key] = avoided.get(key, 0.0) - made.get(key, 0.0)
     grams = (
         table.emissions_arrays(saved) if saved else {p: np.zeros(len(rows)) for p in factor_files.POLLUTANTS}
@@ -363,8 +372,15 @@ def compute(rows: Rows, today: date | None = None, centre=None) -> Results:
     ok = np.isfinite(trip_minutes) & np.isfinite(avoided_minutes)
     keys = sorted(saved)
     matrix = np.round(np.column_stack([saved[k] for k in keys]), 3) if keys else np.zeros((len(rows), 0))
-    km_by_mode = [{k: float(v) for k, v in zip(keys, line, strict=True) if v} for line in matrix.tolist()]
-    peak = np.array([in_peak(a) for a in rows.usual_arrivals], dtype=bool)
+    km_by_mode: list[dict[str, float]] = [{} for _ in range(len(rows))]
+    if keys:  # one dict per distinct line (a batch repeats its commutes), copied for each row
+        first, line_of = trips.distinct_rows(*matrix.T)
+        lines = [
+            {k: float(v) for k, v in zip(keys, line, strict=True) if v} for line in matrix[first].tolist()
+        ]
+        km_by_mode = [dict(lines[i]) for i in line_of.tolist()]
+    peaks: dict[time, bool] = {}
+    peak = np.array([peaks.setdefault(a, in_peak(a)) for a in rows.usual_arrivals], dtype=bool)
     return Results(
         ok=ok,
         trip_minutes=trip_minutes,
@@ -554,22 +570,62 @@ def estimate(
         trip_arrivals=[arrival],
         usual_arrivals=[arrival],
     )
-    results = compute(rows)
+    key = (
+        home_cell,
+        work_cell,
+        tuple(target),
+        mode,
+        trip_mode,
+        arrival,
+        day,
+        trips.version({mode, trip_mode}),
+    )
+    answer = _answer(key, rows)
+    if office_days:
+        answer["office_days"] = office_days
+        answer["week"] = {
+            "saved_minutes": round(answer["saved_minutes"] * office_days, 1),
+            "co2_g": round(answer["co2_g"] * office_days, 1),
+        }
+    return answer
+
+
+# Answers of estimate() by their cells, modes, target, time and versions: the calculator is asked again and
+# again for the same 250 m cells and places.
+_answers: OrderedDict[tuple, dict] = OrderedDict()
+_answers_lock = threading.Lock()
+ANSWERS_KEPT = 20_000
+
+
+def _answer(key: tuple, rows: Rows) -> dict:
+    centre = _centre_shape()
+    key = (*key, factor_files.current().version, next(iter(_centres), None) if centre is not None else None)
+    with _answers_lock:
+        kept = _answers.get(key)
+        if kept is not None:
+            _answers.move_to_end(key)
+    if kept is None:
+        kept = _compute_answer(rows, centre)
+        with _answers_lock:
+            _answers[key] = kept
+            while len(_answers) > ANSWERS_KEPT:
+                _answers.popitem(last=False)
+    if "unroutable" in kept:  # (the field, the mode): no trip by it between these points
+        field, chosen = kept["unroutable"]
+        message = _("No trip by %(mode)s was found between these points; choose another mode.")
+        raise ValidationError(
+            {field: [ValidationError(message % {"mode": Mode(chosen).label}, code="unroutable")]}
+        )
+    return {**kept, "km_by_mode": dict(kept["km_by_mode"])}
+
+
+def _compute_answer(rows: Rows, centre) -> dict:
+    results = compute(rows, centre=centre)
+    mode, trip_mode = str(rows.avoided_modes[0]), str(rows.trip_modes[0])
     if not results.ok[0]:
         field = "trip_mode" if not np.isfinite(results.trip_minutes[0]) else "mode"
-        chosen = trip_mode if field == "trip_mode" else mode
-        raise ValidationError(
-            {
-                field: [
-                    ValidationError(
-                        _("No trip by %(mode)s was found between these points; choose another mode.")
-                        % {"mode": Mode(chosen).label},
-                        code="unroutable",
-                    )
-                ]
-            }
-        )
-    answer = {
+        return {"unroutable": (field, trip_mode if field == "trip_mode" else mode)}
+    return {
         "mode": mode,
         "trip_mode": trip_mode,
         "trip_minutes": round(float(results.trip_minutes[0]), 1),
@@ -586,13 +642,6 @@ def estimate(
         "in_peak": bool(results.in_peak[0]),
         "factors_version": results.factors_version,
     }
-    if office_days:
-        answer["office_days"] = office_days
-        answer["week"] = {
-            "saved_minutes": round(answer["saved_minutes"] * office_days, 1),
-            "co2_g": round(answer["co2_g"] * office_days, 1),
-        }
-    return answer
 
 
 # --- totals for a person ---------------------------------------------------------------------------------------

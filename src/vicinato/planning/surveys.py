@@ -24,7 +24,7 @@ from vicinato.lib.errors import Conflict, field_error
 from vicinato.register.models import Membership
 
 from .models import MIN_CELL, Question, Response, Survey
-from .permissions import Action, require
+from .permissions import Action, can, require
 
 K = Question.Kind
 SCALE = [str(n) for n in range(1, 6)]
@@ -97,6 +97,16 @@ def set_state(user, survey: Survey, state: str) -> Survey:
     survey.state = state
     survey.save(update_fields=["state"])
     return survey
+
+
+def may_see_results(user, survey: Survey) -> bool:
+    """Whether a person may see a survey's results: its managers always; others once it is no longer a draft,
+    when it is public or they may answer it (an organisation's survey)."""
+    if can(user, Action.MANAGE_SURVEY, survey):
+        return True
+    return survey.state != Survey.State.DRAFT and (
+        survey.audience != Survey.Audience.ORGANISATION or may_answer(user, survey)
+    )
 
 
 def may_answer(user, survey: Survey) -> bool:

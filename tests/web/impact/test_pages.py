@@ -4,14 +4,16 @@ consent and withdrawal, the mode to a booked place, the savings on a booking's p
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from vicinato.booking.models import Reservation
 from vicinato.booking.services import reserve, transition
 from vicinato.impact.models import BookingImpact, CommuteProfile, TripChoice
 
 from ...conftest import list_place
-from ...impact.conftest import NOW, at, make_profile
+from ...impact.conftest import NOW, TUESDAY, at, make_profile
 
 
 @pytest.fixture
@@ -100,3 +102,31 @@ def test_someone_else_s_booking_takes_no_mode(client, user_factory, commuter, de
     client.force_login(user_factory("other"))
     response = client.post(reverse("web:impact_trip_mode", args=[booking.pk]), {"trip-mode": "bike"})
     assert response.status_code == 404 and not TripChoice.objects.exists()
+
+
+@pytest.fixture
+def on_monday():
+    """The clock at NOW (a Monday) before the place is listed and the desks made."""
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def test_the_booking_form_takes_the_mode_of_a_commuter(
+    on_monday, client, commuter, user_factory, shown, desks, city
+):
+    """The way to the place is chosen when booking (default: the usual one), by people with a commute profile;
+    the others are not asked."""
+    url = f"/en/luoghi/{shown.public_id}/prenota/?risorsa={desks.pk}&giorno={TUESDAY.isoformat()}"
+    data = {"day": TUESDAY.isoformat(), "start": "09:00", "minutes": "120", "units": "1"}
+    client.force_login(user_factory("nobody"))
+    page = client.get(url).content.decode()
+    assert "Your booking" in page and 'name="trip_mode"' not in page
+    make_profile(commuter, "car_driver")
+    client.force_login(commuter)
+    page = client.get(url).content.decode()
+    assert 'name="trip_mode"' in page and "My usual way" in page
+    assert "Select a valid choice" in client.post(url, {**data, "trip_mode": "rocket"}).content.decode()
+    response = client.post(url, {**data, "trip_mode": "bike"})
+    booking = Reservation.objects.get(person=commuter)
+    assert response.status_code == 302 and response["Location"] == f"/en/prenotazioni/{booking.pk}/"
+    assert TripChoice.objects.get(reservation=booking).mode == "bike"

@@ -51,6 +51,20 @@ class TransitTable:
     max_minutes: float
 
 
+@dataclass(frozen=True)
+class ArriveBySearch:
+    """What arrive_by() computes for a destination and an arrival time, whatever the origin (see
+    TransitRouter.arrive_by_search): the walks from the stops to it and the backward RAPTOR labels."""
+
+    destination: SnappedPoints
+    day: ServiceDay
+    t1: float
+    budget: float
+    egress: np.ndarray  # (stops,) seconds
+    view: DayView
+    labels: tuple[np.ndarray, ...]  # departure, alighting and the five parent arrays
+
+
 class TransitRouter(StopWalks):
     """Queries on one timetable and its walk graph (see the module docstring)."""
 
@@ -186,22 +200,58 @@ class TransitRouter(StopWalks):
         max_transfers: int = DEFAULT_MAX_TRANSFERS,
     ) -> Journey:
         """arrive_by() for snapped points and a time in seconds of the service day."""
+        search = self.arrive_by_search(
+            destination, day, t1, max_minutes=max_minutes, max_transfers=max_transfers
+        )
+        return self.arrive_by_from(search, origin)
+
+    def arrive_by_search(
+        self,
+        destination: SnappedPoints,
+        day: ServiceDay,
+        t1: float,
+        *,
+        max_minutes: float = DEFAULT_MAX_MINUTES,
+        max_transfers: int = DEFAULT_MAX_TRANSFERS,
+        egress: np.ndarray | None = None,
+    ) -> ArriveBySearch:
+        """The part of arrive_by() that does not depend on the origin: the walks from the stops to
+        the destination and the backward RAPTOR from it. arrive_by_from() answers any origin from it,
+        so that many origins going to one destination by one time share a single search. `egress`
+        (egress() of the destination, first column) may be given when it is known already."""
         _check_budget(max_minutes, max_transfers)
         budget = max_minutes * 60.0
         earliest = t1 - budget
-        walk_only = float(self.walk.table_snapped(origin, destination, budget)[0, 0])
-        access = self.access(origin, budget)
-        egress = self.egress(destination, budget)[:, 0]
+        if egress is None:
+            egress = self.egress(destination, budget)[:, 0]
         view = self.timetable.day_view(day, earliest, t1)
         seeds = np.flatnonzero(np.isfinite(egress))
         seed_time = _floor(t1 - egress[seeds]).astype(np.int32)
-        rounds = max_transfers + 1
-        labels = _labels(rounds, self.n_stops, 2)
-        dep, alight, parents = labels[0], labels[1], labels[2:]
+        labels = _labels(max_transfers + 1, self.n_stops, 2)
         raptor().latest_departure(
             view.kernel, self.timetable.backward_transfers, seeds.astype(np.int64), seed_time,
-            np.int32(max(math.ceil(earliest), NEG + 1)), dep, alight, parents,
+            np.int32(max(math.ceil(earliest), NEG + 1)), labels[0], labels[1], labels[2:],
         )  # fmt: skip
+        return ArriveBySearch(destination, day, t1, budget, egress, view, labels)
+
+    def arrive_by_from(
+        self,
+        search: ArriveBySearch,
+        origin: SnappedPoints,
+        *,
+        access: np.ndarray | None = None,
+        walk_only: float | None = None,
+    ) -> Journey:
+        """The journey of arrive_by() from one snapped origin, read from a search of arrive_by_search().
+        `access` (the origin's row of access()) and `walk_only` (the walk alone, seconds) may be given
+        when they are known already; they are computed otherwise."""
+        day, t1, budget, egress, view = search.day, search.t1, search.budget, search.egress, search.view
+        dep, alight, parents = search.labels[0], search.labels[1], search.labels[2:]
+        earliest = t1 - budget
+        if walk_only is None:
+            walk_only = float(self.walk.table_snapped(origin, search.destination, budget)[0, 0])
+        if access is None:
+            access = self.access(origin, budget)
         with np.errstate(invalid="ignore"):
             from_origin = np.where(dep > NEG, dep, -np.inf) - access[None, :]
         per_round = from_origin.max(axis=1)

@@ -92,6 +92,17 @@ class StopWalks:
         times = self.walk.table_snapped(origin, self.points, limit_s)[0]
         return self._per_stop(times, self.point_in)
 
+    def access_many(self, origins: SnappedPoints, limit_s: float) -> np.ndarray:
+        """access() of many origins, (origins, stops): the same forward search from each origin, run
+        together in blocks of fewer origins than stop points (so that each stays a forward search)."""
+        out = np.empty((len(origins), self.n_stops))
+        block = max(1, len(self.points) - 1)
+        for start in range(0, len(origins), block):
+            part = origins.take(slice(start, start + block))
+            times = self.walk.table_snapped(part, self.points, limit_s)
+            out[start : start + len(part)] = self._per_stop(np.asarray(times).T, self.point_in).T
+        return out
+
     def egress(self, destination: SnappedPoints, limit_s: float) -> np.ndarray:
         """Seconds walking from each stop to each snapped point: (stops, points), inf beyond limit_s."""
         times = np.asarray(self.walk.table_snapped(self.points, destination, limit_s))

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from vicinato.booking import services
 from vicinato.booking.models import Reservation, Resource, Unit
 from vicinato.booking.services import units
+from vicinato.impact import services as impact
+from vicinato.impact.models import Mode
 from vicinato.register.models import Place
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -79,10 +81,18 @@ class BookingForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    # Only for people with a commute profile: the trip their savings count (impact), default the usual one.
+    trip_mode = forms.ChoiceField(
+        label=gettext_lazy("How you will come to the place"),
+        choices=[("", gettext_lazy("My usual way"))] + list(Mode.choices),
+        required=False,
+    )
 
-    def __init__(self, resource: Resource, day: date, *args, **kwargs):
+    def __init__(self, resource: Resource, day: date, *args, commuter: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.resource = resource
+        if not commuter:
+            del self.fields["trip_mode"]
         step, opening = resource.slot_minutes, services.opening_intervals(resource.place, day)
         starts = []
         for opens, closes in opening:
@@ -115,6 +125,15 @@ class BookingForm(forms.Form):
 
     def clean_until(self):
         return _check_range(self.cleaned_data.get("until"))
+
+    def clean_trip_mode(self):
+        mode = self.cleaned_data.get("trip_mode")
+        if mode:
+            try:
+                impact.check_trip_mode(mode)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict["trip_mode"]) from error
+        return mode
 
     def clean(self):
         data = super().clean()

@@ -24,6 +24,7 @@ from vicinato.booking import calendar, services
 from vicinato.booking.models import Reservation, ReservationSeries, Resource, WaitingListEntry
 from vicinato.booking.permissions import Action, can, is_operator
 from vicinato.booking.queries import When, when_filter
+from vicinato.impact import services as impact
 from vicinato.lib.calendar import ics_download
 from vicinato.lib.errors import Conflict
 from vicinato.lib.forms import add_errors
@@ -55,6 +56,7 @@ def place_calendar(request, public_id: str):
         day,
         request.POST or None,
         initial={"day": day, "start": request.GET.get("inizio"), "unit": request.GET.get("postazione")},
+        commuter=impact.profile_of(request.user) is not None,
     )
     if request.method == "POST":
         if not request.user.is_authenticated:
@@ -95,6 +97,8 @@ def _book(request, resource: Resource, form: BookingForm):
                 data["until"],
                 unit=data.get("unit"),
             )
+            for reservation in result.reservations:
+                _note_trip_mode(reservation, data)
             request.session[f"series-{result.series.pk}-conflicts"] = [
                 (day.isoformat(), reason) for day, reason in result.conflicts
             ]
@@ -116,11 +120,18 @@ def _book(request, resource: Resource, form: BookingForm):
         form.add_error(None, str(error))
         form.full = True
         return None
+    _note_trip_mode(reservation, data)
     if reservation.state == S.REQUESTED:
         messages.info(request, _("Request sent: the place will confirm it; you will get an e-mail."))
     else:
         messages.success(request, _("Booked. Show the check-in code at the desk when you arrive."))
     return redirect("web:booking", pk=reservation.pk)
+
+
+def _note_trip_mode(reservation: Reservation, data: dict) -> None:
+    """The way to the place chosen in the form (checked by it), for the booking's savings (impact)."""
+    if data.get("trip_mode"):
+        impact.choose_trip_mode(reservation, data["trip_mode"])
 
 
 # The engine names its fields after the API (start, end, until_date); the form after what people choose.
