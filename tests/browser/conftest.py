@@ -192,7 +192,9 @@ def sign_in(page, username: str, prefix: str = "/en", password: str = DEMO_PASSW
 
 def page_width(page) -> int:
     """The page's scroll width once its web fonts are in: measured before, a fallback font can widen a line."""
-    return page.evaluate("async () => { await document.fonts.ready; return document.documentElement.scrollWidth; }")
+    return page.evaluate(
+        "async () => { await document.fonts.ready; return document.documentElement.scrollWidth; }"
+    )
 
 
 def submit_login(page, username: str, password: str = DEMO_PASSWORD) -> None:
