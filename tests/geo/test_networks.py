@@ -5,6 +5,7 @@ and a change made there (by any process) reaches this process's caches without a
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -107,6 +108,13 @@ def test_an_import_names_municipalities_by_istat_code(tmp_path, town):
     with pytest.raises(CommandError, match="No municipality has ISTAT code 999999"):
         call_command("import-osm", str(extract), "--municipality", "999999", verbosity=0)
     assert not MunicipalNetwork.objects.exists()
+
+
+def test_public_transport_needs_the_municipalitys_network_first(town):
+    feed = settings.SOURCE_DATA_DIR / "milano" / "milano_small_gtfs.zip"
+    with pytest.raises(CommandError, match=f"Municipality {TOWN} has no street network; import its extract"):
+        call_command("import-gtfs", str(feed), "--municipality", TOWN, verbosity=0)
+    assert not StreetNetwork.objects.exists()
 
 
 @pytest.fixture

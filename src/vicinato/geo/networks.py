@@ -201,27 +201,28 @@ def source_file(source: Source) -> Path:
 
 def graphs(source: Source, keep: Callable[[object], object] = lambda value: value) -> Network:
     """The graphs of a network (loaded once per process; `keep` marks what stays for the process's life)."""
-    held = _graphs.get(source.key)
-    if held is None:
-        with _lock:
-            held = _graphs.get(source.key)
-            if held is None:
-                held = keep(
-                    Network.load_or_build(source_file(source), settings.ROUTING_CACHE_DIR, routing_settings())
-                )
-                _graphs[source.key] = held
-    return held
+    return _held(
+        _graphs,
+        source,
+        lambda path: Network.load_or_build(path, settings.ROUTING_CACHE_DIR, routing_settings()),
+        keep,
+    )
 
 
 def streets(source: Source, keep: Callable[[object], object] = lambda value: value) -> StreetIndex:
     """The street names and house numbers of a network, for geocoding."""
-    held = _streets.get(source.key)
+    return _held(
+        _streets, source, lambda path: StreetIndex.load_or_build(path, settings.ROUTING_CACHE_DIR), keep
+    )
+
+
+def _held(cache: dict, source: Source, load: Callable[[Path], object], keep: Callable[[object], object]):
+    held = cache.get(source.key)
     if held is None:
         with _lock:
-            held = _streets.get(source.key)
+            held = cache.get(source.key)
             if held is None:
-                held = keep(StreetIndex.load_or_build(source_file(source), settings.ROUTING_CACHE_DIR))
-                _streets[source.key] = held
+                held = cache[source.key] = keep(load(source_file(source)))
     return held
 
 
@@ -278,6 +279,22 @@ def import_network(path: Path, codes: list[str]) -> Network:
     return built
 
 
+def network_of(code: str) -> Source:
+    """The network of a municipality by its ISTAT code (the site's may be the configured one)."""
+    current = state()
+    found = current.by_code.get(code) or (current.default if code == settings.SITE_MUNICIPALITY else None)
+    if found is None:
+        raise _without_network(code)
+    return found
+
+
+def _without_network(code: str) -> NetworkError:
+    return NetworkError(
+        _("Municipality %(code)s has no street network; import its extract first (vicinato import-osm).")
+        % {"code": code}
+    )
+
+
 def set_feeds(codes: list[str], feeds: list[tuple[str, str]]) -> list[Source]:
     """Make these feeds the public transport of these municipalities' networks (the site's when none is
     given): the networks shared with other municipalities change for those too."""
@@ -286,12 +303,9 @@ def set_feeds(codes: list[str], feeds: list[tuple[str, str]]) -> list[Source]:
     if site in codes and not MunicipalNetwork.objects.filter(istat_code=site).exists():
         import_network(Path(settings.ROUTING_OSM_FILE), [site])  # the configured extract, as a row of its own
     rows = {row.istat_code: row.network_id for row in MunicipalNetwork.objects.filter(istat_code__in=codes)}
-    missing = [code for code in codes if code not in rows]
-    if missing:
-        raise NetworkError(
-            _("Municipality %(code)s has no street network; import its extract first (vicinato import-osm).")
-            % {"code": missing[0]}
-        )
+    for code in codes:
+        if code not in rows:
+            raise _without_network(code)
     with transaction.atomic():
         chosen = [{"path": path, "feed_id": feed_id} for path, feed_id in feeds]
         StreetNetwork.objects.filter(pk__in=set(rows.values())).update(transit_feeds=chosen)

@@ -89,8 +89,7 @@ def use_sources(feeds: list[GTFSSource], codes: list[str], progress=None) -> Tim
     site's when none is given) and make them their public transport; a broken feed raises GTFSError and
     leaves the feeds in use as they were."""
     codes = networks.check_codes(codes or [settings.SITE_MUNICIPALITY])
-    current = networks.state()
-    targets = {current.by_code.get(code) or current.default for code in codes}
+    targets = {networks.network_of(code) for code in codes}
     timetable = None
     for target in targets:
         timetable = _build(feeds, target, progress)

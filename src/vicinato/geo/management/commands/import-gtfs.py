@@ -63,9 +63,8 @@ class Command(BaseCommand):
             bar.close()
         self.summarise(timetable.summary)
         codes = options["municipality"] or [settings.SITE_MUNICIPALITY]
-        transit.router(
-            networks.state().by_code[codes[0].strip()]
-        ).warm_up()  # compiles the searches now, not in the first request
+        # Compiles the searches now, not in the first request.
+        transit.router(networks.network_of(codes[0].strip())).warm_up()
 
     def summarise(self, summary: dict) -> None:
         first, last = summary["service_period"]
