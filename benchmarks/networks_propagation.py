@@ -17,10 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,7 +33,13 @@ TARGET_S = 2.0
 
 
 def environment(data_dir: Path, database_url: str) -> dict:
-    env = {**os.environ, "DEBUG": "1", "VICINATO_DATA_DIR": str(data_dir), "DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "VICINATO_DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "vicinato.settings",
+    }
     env.setdefault("SECRET_KEY", "benchmark-" + "x" * 40)
     for name in ("VICINATO_ROUTING_CACHE_DIR", "VICINATO_ROUTING_INDEX_DIR", "VICINATO_OSM_FILE"):
         env.pop(name, None)
@@ -40,7 +48,6 @@ def environment(data_dir: Path, database_url: str) -> dict:
 
 def django_setup(env: dict) -> None:
     os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "vicinato.settings"
     import django
 
     django.setup()
@@ -95,12 +102,34 @@ def prepare() -> tuple:
     return near, register, until
 
 
-def wait_for(lines, key: str, value: bool, since: float) -> float:
-    for line in lines:
+def wait_for(lines: queue.Queue, key: str, value: bool, since: float, timeout_s: float = 60.0) -> float:
+    """Seconds from `since` to the reader's first report of `key` being `value`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise SystemExit(
+                f"networks_propagation: the reader did not see {key}={value} in {timeout_s} s"
+            ) from None
+        if line is None:
+            raise SystemExit("networks_propagation: the reader stopped")
         seen = json.loads(line)
         if seen[key] == value:
             return seen["at"] - since
-    raise SystemExit("networks_propagation: the reader stopped")
+
+
+def follow(stream) -> queue.Queue:
+    """The reader's lines, as they come (None when it stops)."""
+    lines: queue.Queue = queue.Queue()
+
+    def pump() -> None:
+        for line in iter(stream.readline, ""):
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
 
 
 def main() -> None:
@@ -133,9 +162,11 @@ def main() -> None:
             stdout=subprocess.PIPE,
             text=True,
         )
-        lines = iter(child.stdout.readline, "")
+        lines = follow(child.stdout)
         try:
-            next(lines)  # ready: graphs loaded, indexes built
+            wait_for(
+                lines, "listed", False, time.time(), timeout_s=300
+            )  # ready: graphs loaded, indexes built
             listed, withdrawn = [], []
             application = Application(place=near, register=register, expires_at=until)
             for _round in range(options.rounds):
@@ -174,7 +205,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     if "--reader" in sys.argv:
-        django_setup({})
+        django_setup({"DJANGO_SETTINGS_MODULE": "vicinato.settings"})
         reader()
     else:
         main()

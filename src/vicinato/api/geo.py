@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import asdict
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from vicinato.geo import networks, reach, transit, travel
+from vicinato.geo import addresses, networks, reach, transit, travel
 from vicinato.geo.models import Area, Municipality, Stop
 from vicinato.geo.transit import TRANSIT, When
 from vicinato.lib.forms import form_errors
@@ -282,7 +283,13 @@ def isochrone(
 
 
 @router.get(
-    "/geocode", response={200: list[dict], 422: ErrorOut}, summary="Find a street or an address (offline)"
+    "/geocode",
+    response={200: list[dict], 422: ErrorOut},
+    summary="Find a street or an address (offline)",
+    description="Every street or address the text may mean, best first: label, lat, lon, score (0-1), kind "
+    "(`address`: that house number; `near_address`: the nearest known number; `street`: a point of the street), "
+    "area (neighbourhood and Municipio) and number_known (false when a house number was asked for and is not "
+    "known: no point is invented for it). Same-named streets are all listed, each with its area.",
 )
 def geocode(
     request,
@@ -297,13 +304,10 @@ def geocode(
         if chosen is None:
             raise ValidationError({"municipality": [_("No municipality has this ISTAT code.")]})
     try:
-        found = travel.streets(chosen).search(q)[:10]
+        found = addresses.geocode(q, chosen)[:10]
     except travel.NoNetworkError as error:
         raise ValidationError({"municipality": [str(error)]}) from error
-    return [
-        {"label": c.label, "lat": c.lat, "lon": c.lon, "score": round(c.score, 3), "kind": c.kind}
-        for c in found
-    ]
+    return [{**asdict(match), "score": round(match.score, 3)} for match in found]
 
 
 @router.get("/coverage", response={200: list[dict], 422: ErrorOut}, summary="Coverage by neighbourhood")

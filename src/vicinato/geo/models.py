@@ -189,3 +189,30 @@ class RoutingVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.token}"
+
+
+class Address(models.Model):
+    """A house number of a street, from the municipality's official list (`vicinato import-addresses`)."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("municipality")
+    )
+    street = models.CharField(_("street"), max_length=200)
+    # The street and number as the geocoder compares them (lower case, no accents, abbreviations written out).
+    street_key = models.CharField(max_length=200)
+    number = models.CharField(_("house number"), max_length=20)
+    number_key = models.CharField(max_length=20)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "street_key", "number_key"], name="unique_address_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street} {self.number}"

@@ -112,16 +112,16 @@ def state() -> State:
             return old
         try:
             tokens = dict(RoutingVersion.objects.values_list("name", "token"))
+            networks, places = tokens.get(NETWORKS, ""), tokens.get(PLACES, "")
+            if old is not None and old.networks == networks:
+                new = State(networks, places, old.by_code)
+            else:
+                new = State(networks, places, _read_rows())
         except OperationalError:
-            # The table is locked by a writer (SQLite's shared-cache connections, as the tests use, wait for no
-            # one): keep what was read before and look again in a second.
+            # The tables are locked by a writer (SQLite's shared-cache connections, as the tests use, wait for
+            # no one): keep what was read before and look again in a second.
             _state, _checked_at = old or State("", "", {}), time.monotonic()
             return _state
-        networks, places = tokens.get(NETWORKS, ""), tokens.get(PLACES, "")
-        if old is not None and old.networks == networks:
-            new = State(networks, places, old.by_code)
-        else:
-            new = State(networks, places, _read_rows())
         _state, _checked_at = new, time.monotonic()
     if old is None or (old.networks, old.places) != (new.networks, new.places):
         if old is not None and old.networks != new.networks:

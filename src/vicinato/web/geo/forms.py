@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vicinato.geo import travel
+from vicinato.geo import addresses, travel
 from vicinato.geo.models import Municipality
 from vicinato.geo.transit import DEFAULT_ARRIVAL, When
 
@@ -74,6 +74,7 @@ class WhereForm(WhenFields):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.choices: list[addresses.Match] = []  # same-named streets, for the person to choose from
         known = Municipality.objects.exclude(istat_code="").order_by("name").values_list("istat_code", "name")
         self.fields["municipality"].choices = list(known)
         self.fields["municipality"].initial = settings.SITE_MUNICIPALITY
@@ -94,7 +95,7 @@ class WhereForm(WhenFields):
             raise forms.ValidationError(_("Write a street (and number), or pick a point on the map."))
         municipality = Municipality.objects.filter(istat_code=cleaned.get("municipality") or "-").first()
         try:
-            candidates = travel.streets(municipality).search(cleaned["address"])
+            candidates = addresses.geocode(cleaned["address"], municipality)
         except travel.NoNetworkError as error:
             self.add_error(
                 "address",
@@ -109,6 +110,16 @@ class WhereForm(WhenFields):
                 % {"q": cleaned["address"]},
             )
             return cleaned
+        self.choices = addresses.same_name(candidates)
+        if self.choices:
+            self.add_error(
+                "address",
+                _("%(count)d streets match “%(q)s”; choose yours below.")
+                % {"count": len(self.choices), "q": cleaned["address"]},
+            )
+            return cleaned
         best = candidates[0]
         cleaned.update(lat=best.lat, lon=best.lon, label=best.label)
+        if best.number_known is False:
+            cleaned["number_note"] = addresses.unknown_number_note(best)
         return cleaned

@@ -34,8 +34,18 @@ def nearby(request):
         "filters_version": filters_version(),
         "filters_cache_s": FILTERS_CACHE_S,
     }
-    if where.is_bound and where.is_valid() and filters.is_valid():
+    valid = where.is_bound and where.is_valid()
+    if where.is_bound and where.choices:
+        # Same-named streets: each a link to the same search from that street.
+        asked = [(k, v) for k, v in request.GET.lists() if k not in ("address", "lat", "lon")]
+        query = [(k, v) for k, values in asked for v in values]
+        context["choices"] = [
+            (m, urlencode([*query, ("address", m.label), ("lat", m.lat), ("lon", m.lon)]))
+            for m in where.choices
+        ]
+    if valid and filters.is_valid():
         data = where.cleaned_data
+        context["number_note"] = data.get("number_note")
         when = data.get("when")
         try:
             reached = reach.reachable_places(data["lat"], data["lon"], data["mode"], data["minutes"], when)
