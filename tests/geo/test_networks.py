@@ -203,3 +203,10 @@ def test_a_network_imported_by_another_process_is_used_without_a_restart(
         reach.reachable_places(*TOWN_CENTRE, "walk", 15)
     monkeypatch.setattr(networks, "_checked_at", networks._checked_at - networks.CHECK_EVERY_S)  # a second on
     assert town_place.public_id in reach.reachable_places(*TOWN_CENTRE, "walk", 15)
+
+
+def test_a_municipality_without_an_istat_code_keeps_the_sites_network(listed_pair, city):
+    """It cannot be given a network of its own (areas imported without a code): searched as before."""
+    Municipality.objects.filter(pk=city.pk).update(istat_code="")
+    clear_location_cache()
+    assert listed_pair[0].public_id in reach.reachable_places(*DUOMO, "walk", 15)

@@ -8,8 +8,8 @@ No file is shared between processes and nothing is locked but database rows.
 
 The site's own municipality (settings.SITE_MUNICIPALITY) is served by the configured extract
 (settings.ROUTING_OSM_FILE) until an import gives it a network of its own; a point outside every known
-municipality is searched there too (and is refused if it is far from its streets). A municipality without a
-network has no travel times: `serving()` answers None for a point inside it.
+municipality, or in one without an ISTAT code, is searched there too (and is refused if it is far from its
+streets). A municipality with a code and no network has no travel times: `for_municipality()` answers None.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from vicinato.routing.files import write_atomically
 from vicinato.routing.network import CACHE_FORMAT_VERSION
 
 from .models import Municipality, MunicipalNetwork, RoutingVersion, StreetNetwork
-from .services import clear_location_cache, locate
+from .services import clear_location_cache
 
 CHECK_EVERY_S = 1.0
 NETWORKS, PLACES = "networks", "places"
@@ -165,17 +165,12 @@ def bump(name: str) -> None:
 
 # --- which network serves a point, a municipality --------------------------------------------------------------
 def for_municipality(municipality: Municipality | None) -> Source | None:
-    """The network of a municipality (None: it has none); the site's, for no municipality."""
+    """The network of a municipality (None: it has none); the site's, for no municipality and for one without
+    an ISTAT code (which cannot be given a network of its own: areas imported before the codes were)."""
     current = state()
-    if municipality is None or municipality.istat_code == settings.SITE_MUNICIPALITY:
+    if municipality is None or municipality.istat_code in ("", settings.SITE_MUNICIPALITY):
         return current.default
     return current.by_code.get(municipality.istat_code)
-
-
-def serving(lat: float, lon: float) -> Source | None:
-    """The network that serves a point: its municipality's (None where that has none); outside every known
-    municipality, the site's."""
-    return for_municipality(locate(lat, lon).municipality)
 
 
 def default() -> Source:
