@@ -124,6 +124,14 @@ def test_a_municipality_is_named_by_its_istat_code(town, tmp_path):
         call_command("import-addresses", str(path), "--municipality", "999999", verbosity=0)
 
 
+def test_streets_outside_the_municipality_are_not_its_own(town):
+    """The extract reaches beyond the boundary: a same-named street there is another town's."""
+    Municipality.objects.filter(pk=town.pk).update(boundary=square(9.19, 45.63, 9.22, 45.665))
+    found = addresses.geocode("Via Roma", Municipality.objects.get(pk=town.pk))
+    assert [(m.label, m.area) for m in found if m.label == "Via Roma"] == [("Via Roma", "Area E")]
+    assert addresses.same_name(found) == []
+
+
 def test_same_named_streets_are_all_offered_with_their_area(town, client):
     found = addresses.geocode("Via Roma", town)
     roma = [m for m in found if m.label == "Via Roma"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from shapely.geometry import Point
 
 from vicinato.routing.geocode import normalise, split_query
 
@@ -123,12 +124,16 @@ def area_of(lat: float, lon: float) -> str:
 
 
 def geocode(query: str, municipality: Municipality | None = None, limit: int = 10) -> list[Match]:
-    """Every street or address of the municipality's map (default: the site's) that `query` may mean, best
-    first; a house number from the official list where it has one."""
+    """Every street or address of the municipality (default: the site's) that `query` may mean, best first; a
+    house number from the official list where it has one. Streets of the extract outside the municipality's
+    boundary (other towns' streets of the same name) are left out."""
     _street, number = split_query(query)
     place = municipality or Municipality.objects.filter(istat_code=settings.SITE_MUNICIPALITY).first()
+    inside = place.shape.covers if place is not None and place.boundary else None
     matches: dict[tuple, Match] = {}
     for found in travel.streets(municipality).search(query, limit=limit):
+        if inside is not None and not inside(Point(found.lon, found.lat)):
+            continue
         street = found.label.rsplit(" ", 1)[0] if found.kind != "street" else found.label
         official = None
         if number and place is not None:
