@@ -92,10 +92,8 @@ def _fast_and_english(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Each test starts with its own, empty index of reachable places (the street graphs stay cached).
     settings.ROUTING_INDEX_DIR = tmp_path / "routing-index"
-    travel._indexes.clear()
-    travel._checked.clear()
-    travel._coverage_cache.clear()
-    travel.nearest_station_walk.cache_clear()
+    # The networks and places are read from this test's database at its first search.
+    travel.forget()
     # Records are cached by (place id, last change): a rolled-back test gives its ids out again (SQLite), at
     # the same instants when the clock is set, so a record of the last test could pass for one of this test.
     opendata._records.clear()
@@ -125,6 +123,7 @@ def city(db):
     municipality = Municipality.objects.create(
         name="Milano",
         slug="milano",
+        istat_code="015146",
         boundary={
             "type": "Polygon",
             "coordinates": [[[9.17, 45.455], [9.21, 45.455], [9.21, 45.475], [9.17, 45.475], [9.17, 45.455]]],

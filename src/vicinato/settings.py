@@ -344,8 +344,12 @@ ACCESSIBILITY_EMAIL = os.environ.get("VICINATO_ACCESSIBILITY_EMAIL", "") or CONT
 # The day the accessibility statement was last reviewed (ISO date), as AgID's model asks.
 ACCESSIBILITY_REVIEWED = os.environ.get("VICINATO_ACCESSIBILITY_REVIEWED", "2026-12-07")
 
-# Routing: the OSM extract of the city (replaced by `vicinato import-osm FILE`), the graph cache shared by
-# all databases, and the per-database index of places reachable from any point.
+# The municipality the site is for (its ISTAT code; Milan's by default): geocoding searches its streets unless
+# another is chosen, and the configured extract and feeds below serve it until `vicinato import-osm` gives it
+# a network of its own.
+SITE_MUNICIPALITY = os.environ.get("VICINATO_MUNICIPALITY", "015146")
+# Routing: the site municipality's OSM extract (until `vicinato import-osm FILE` imports one into the database),
+# the graph cache shared by all databases, and the per-database index of places reachable from any point.
 ROUTING_OSM_FILE = Path(
     os.environ.get("VICINATO_OSM_FILE", SOURCE_DATA_DIR / "milano" / "milan_italy_small.osm.pbf")
 )

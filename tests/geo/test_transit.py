@@ -3,7 +3,6 @@ reachable by walking and the metro, the trip itself, coverage, the timetable's d
 
 from __future__ import annotations
 
-import json
 import zipfile
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -13,7 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from vicinato.geo import reach, transit, travel
+from vicinato.geo import networks, reach, transit, travel
+from vicinato.geo.models import MunicipalNetwork
 from vicinato.geo.transit import When
 from vicinato.register.models import Place
 
@@ -64,14 +64,13 @@ def test_coverage_by_public_transport_is_at_least_that_on_foot(by_the_metro):
     assert all(by_transit[code] >= walking[code] - 1e-9 for code in walking if walking[code] is not None)
 
 
-def test_a_place_listed_later_is_found_once_its_index_is_dropped(by_the_metro, register, organisation, city):
+def test_a_place_listed_later_is_found_at_once(by_the_metro, register, organisation, city):
     first = reach.reachable_places(*CADORNA, "transit", 20, TUESDAY_9)
     near = Place.objects.create(
         operator=organisation, kind="coworking", name_it="Accanto", address="Foro Buonaparte",
         lat=CADORNA[0] + 0.001, lon=CADORNA[1], municipality=city, desks=12,
     )  # fmt: skip
-    list_place(near, register)
-    transit.drop_indexes()  # what the register's signal does once the change commits
+    list_place(near, register)  # a new version of the listed places: the indexes of the old one go
     assert near.public_id not in first
     assert near.public_id in reach.reachable_places(*CADORNA, "transit", 20, TUESDAY_9)
 
@@ -108,15 +107,19 @@ DEMO_FEED = settings.SOURCE_DATA_DIR / "milano" / "milano_small_gtfs.zip"
 
 @pytest.fixture(autouse=True)
 def _default_feeds_after():
-    """An import chooses feeds for the whole test session's data folder: put the default back after."""
+    """An import chooses feeds in the test's database, rolled back after: forget the timetables it loaded."""
     yield
-    (settings.ROUTING_CACHE_DIR / transit.SOURCES_FILE).unlink(missing_ok=True)
     transit.forget()
+    networks.expire()
 
 
 def chosen_feeds() -> list | None:
-    path = settings.ROUTING_CACHE_DIR / transit.SOURCES_FILE
-    return json.loads(path.read_text())["feeds"] if path.exists() else None
+    row = (
+        MunicipalNetwork.objects.filter(istat_code=settings.SITE_MUNICIPALITY)
+        .select_related("network")
+        .first()
+    )
+    return row.network.transit_feeds if row else None
 
 
 def test_import_gtfs_summarises_the_feed_and_uses_it(db, capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import asdict
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -14,8 +15,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from vicinato.geo import reach, transit, travel
-from vicinato.geo.models import Area, Stop
+from vicinato.geo import addresses, networks, reach, transit, travel
+from vicinato.geo.models import Area, Municipality, Stop
 from vicinato.geo.transit import TRANSIT, When
 from vicinato.lib.forms import form_errors
 from vicinato.register import opendata
@@ -82,8 +83,8 @@ def _service_headers(response: HttpResponse, when: When | None) -> HttpResponse:
 class _NearbyRecords:
     """The listed places' records as ready JSON, for the nearby search (a hot path: no query, no encoding).
 
-    Built from the open-data records and reused until the index of reachable places changes (a place saved,
-    listed or unlisted, here or in another process), a listing expires, or MAX_AGE_S pass (changes that
+    Built from the open-data records and reused until the listed places' version changes (a place saved,
+    listed or unlisted, here or in another process) or the index does, a listing expires, or MAX_AGE_S pass (changes that
     touch no index, such as opening hours or an operator's name).
     """
 
@@ -97,10 +98,11 @@ class _NearbyRecords:
 
     def get(self, index) -> dict[str, bytes]:
         now = time.time()
-        if self._index is index and now < self._valid_until:
+        version = (id(index), networks.state().places)
+        if self._index == version and now < self._valid_until:
             return self._fragments
         with self._lock:
-            if self._index is index and now < self._valid_until:  # built by another thread meanwhile
+            if self._index == version and now < self._valid_until:  # built by another thread meanwhile
                 return self._fragments
             records = opendata.listed_records()
             fragments = {}
@@ -110,7 +112,7 @@ class _NearbyRecords:
             expiry = Application.objects.listed().aggregate(first=Min("expires_at"))["first"]
             self._fragments = fragments
             self._valid_until = min(now + self.MAX_AGE_S, expiry.timestamp() if expiry else float("inf"))
-            self._index = index
+            self._index = version
             return fragments
 
 
@@ -149,22 +151,20 @@ def nearby_places(
         if not form.is_valid():
             raise form_errors(form)
     try:
+        source = travel.source_at(lat, lon)
         if when is None:
-            index = travel.reach_index(mode)
+            index = travel.reach_index(mode, source)
             reached = travel.reachable_places(lat, lon, mode, minutes, index=index)
         else:
-            index = transit.reach(when)
+            index = transit.reach(when, source)
             reached = transit.reachable_places(lat, lon, minutes, when)
+    except travel.NoNetworkError as error:
+        distances = travel.straight_line_places(lat, lon, mode, minutes)
+        return _straight_line(_filtered(distances, form if filtered else None), str(error))
     except travel.TravelError as error:
         raise ValidationError({"lat": [str(error)]}) from error
     fragments = nearby_records.get(index)
-    if filtered and reached:
-        kept = set(
-            filter_places(Place.objects.filter(public_id__in=reached), form.cleaned_data).values_list(
-                "public_id", flat=True
-            )
-        )
-        reached = {k: v for k, v in reached.items() if k in kept}
+    reached = _filtered(reached, form if filtered else None)
     # Answered directly, in the documented shape: validating the records again would cost more than the search.
     # %a of a float is its shortest repr, as JSON writes it.
     answers = sorted((m, pid) for pid, m in reached.items() if pid in fragments)
@@ -186,6 +186,28 @@ def nearby_places(
         items.append(b'%b, "minutes": %a, %b%b}' % (fragments[pid], m, extra.encode(), trip))
     response = HttpResponse(b"[" + b", ".join(items) + b"]", content_type="application/json")
     return _service_headers(response, when)
+
+
+def _filtered(found: dict[str, float], form: PlaceFilterForm | None) -> dict[str, float]:
+    """The places of `found` that pass the register filters (all of them without a form)."""
+    if form is None or not found:
+        return found
+    places = filter_places(Place.objects.filter(public_id__in=found), form.cleaned_data)
+    kept = set(places.values_list("public_id", flat=True))
+    return {k: v for k, v in found.items() if k in kept}
+
+
+def _straight_line(distances: dict[str, float], note: str) -> HttpResponse:
+    """Where no street map serves the point: the places by straight-line distance, each saying so."""
+    records = {r["id"]: r for r in opendata.listed_records(list(distances))}
+    items = [
+        {**place_out(records[pid]), "minutes": None, "straight_line_km": km, "note": note}
+        for pid, km in distances.items()
+        if pid in records
+    ]
+    response = JsonResponse(items, safe=False, encoder=DjangoJSONEncoder)
+    response["X-Travel-Times"] = "straight-line"
+    return response
 
 
 # --- areas and stations --------------------------------------------------------------------------------------
@@ -260,12 +282,32 @@ def isochrone(
     return _service_headers(JsonResponse(feature, content_type="application/geo+json"), when)
 
 
-@router.get("/geocode", summary="Find a street or an address in the city's map (offline)")
-def geocode(request, q: str = Query(..., min_length=2, max_length=100)):
-    return [
-        {"label": c.label, "lat": c.lat, "lon": c.lon, "score": round(c.score, 3), "kind": c.kind}
-        for c in travel.streets().search(q)[:10]
-    ]
+@router.get(
+    "/geocode",
+    response={200: list[dict], 422: ErrorOut},
+    summary="Find a street or an address (offline)",
+    description="Every street or address the text may mean, best first: label, lat, lon, score (0-1), kind "
+    "(`address`: that house number; `near_address`: the nearest known number; `street`: a point of the street), "
+    "area (neighbourhood and Municipio) and number_known (false when a house number was asked for and is not "
+    "known: no point is invented for it). Same-named streets are all listed, each with its area.",
+)
+def geocode(
+    request,
+    q: str = Query(..., min_length=2, max_length=100),
+    municipality: str | None = Query(
+        None, description="ISTAT code of the municipality whose streets are searched (default: the site's)"
+    ),
+):
+    chosen = None
+    if municipality:
+        chosen = Municipality.objects.filter(istat_code=municipality).first()
+        if chosen is None:
+            raise ValidationError({"municipality": [_("No municipality has this ISTAT code.")]})
+    try:
+        found = addresses.geocode(q, chosen)[:10]
+    except travel.NoNetworkError as error:
+        raise ValidationError({"municipality": [str(error)]}) from error
+    return [{**asdict(match), "score": round(match.score, 3)} for match in found]
 
 
 @router.get("/coverage", response={200: list[dict], 422: ErrorOut}, summary="Coverage by neighbourhood")

@@ -11,7 +11,6 @@ from django.test.utils import override_settings
 
 from vicinato.booking.models import Reservation
 from vicinato.geo import travel
-from vicinato.register.models import Place
 
 from . import activities, agreements, booking, impact, places, planning
 
@@ -44,8 +43,7 @@ def load_demo(reset: bool = False) -> dict[str, int]:
             impact.load_demo(rng)
         planning.load_demo()
     if settings.ROUTING_OSM_FILE.exists():
-        listed = list(Place.objects.listed().values_list("public_id", "lat", "lon"))
         for mode in ("walk", "bike"):
-            travel.rebuild_index(mode, listed)
+            travel.reach_index(mode)  # built now from the listed places, not by the first search
         planning.load_scenarios()  # on the street network, with the listed places as already covering
     return places.counts()

@@ -1,8 +1,8 @@
-"""Django admin for areas and stops."""
+"""Django admin for areas, stops and the street networks of municipalities."""
 
 from django.contrib import admin
 
-from .models import Area, Municipality, Stop
+from .models import Area, Municipality, MunicipalNetwork, Stop, StreetNetwork
 
 admin.site.register(Municipality)
 
@@ -18,3 +18,28 @@ class AreaAdmin(admin.ModelAdmin):
 class StopAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "lines"]
     list_filter = ["kind"]
+
+
+@admin.register(StreetNetwork)
+class StreetNetworkAdmin(admin.ModelAdmin):
+    """Read only: networks come from `vicinato import-osm`, their feeds from `vicinato import-gtfs`."""
+
+    list_display = ["source_name", "source_sha256", "build_version", "imported_at"]
+    exclude = ["source_file"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MunicipalNetwork)
+class MunicipalNetworkAdmin(admin.ModelAdmin):
+    list_display = ["istat_code", "network"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

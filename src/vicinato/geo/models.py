@@ -133,3 +133,86 @@ class Stop(models.Model):
 
     def to_json(self) -> str:
         return json.dumps({"name": self.name, "lines": self.lines, "lat": self.lat, "lon": self.lon})
+
+
+class StreetNetwork(models.Model):
+    """One imported street network (an OpenStreetMap extract): every process builds its graphs from this row.
+
+    The extract itself is kept here too, so that a server on another machine builds the same graphs without
+    sharing a folder; each process keeps its graphs in its own data folder, named by the file's hash."""
+
+    source_name = models.CharField(_("file name"), max_length=200)
+    source_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    source_file = models.BinaryField(_("OpenStreetMap extract"), editable=False)
+    settings_hash = models.CharField(_("hash of the routing settings"), max_length=64)
+    build_version = models.PositiveIntegerField(_("version of the graph format"))
+    # GTFS feeds of the network's public transport: [{"path", "feed_id"}]; null for the configured default
+    # feeds (the site's own municipality only).
+    transit_feeds = models.JSONField(_("public transport feeds"), null=True, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("street network")
+        verbose_name_plural = _("street networks")
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source_name} ({self.source_sha256[:12]})"
+
+
+class MunicipalNetwork(models.Model):
+    """Which street network serves a municipality (by its ISTAT code): searches from a point inside it use
+    that network, and only it."""
+
+    istat_code = models.CharField(_("ISTAT code"), max_length=6, unique=True)
+    network = models.ForeignKey(
+        StreetNetwork, on_delete=models.CASCADE, related_name="served", verbose_name=_("street network")
+    )
+
+    class Meta:
+        verbose_name = _("network of a municipality")
+        verbose_name_plural = _("networks of municipalities")
+        ordering = ["istat_code"]
+
+    def __str__(self) -> str:
+        return f"{self.istat_code}: {self.network}"
+
+
+class RoutingVersion(models.Model):
+    """A token that changes whenever what it names changes ("networks": which network serves which
+    municipality; "places": the listed places). Every process compares it with the one its caches were
+    built from, at most once a second, and loads or updates them when it differs."""
+
+    name = models.CharField(max_length=20, unique=True)
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.token}"
+
+
+class Address(models.Model):
+    """A house number of a street, from the municipality's official list (`vicinato import-addresses`)."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("municipality")
+    )
+    street = models.CharField(_("street"), max_length=200)
+    # The street and number as the geocoder compares them (lower case, no accents, abbreviations written out).
+    street_key = models.CharField(max_length=200)
+    number = models.CharField(_("house number"), max_length=20)
+    number_key = models.CharField(max_length=20)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "street_key", "number_key"], name="unique_address_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street} {self.number}"

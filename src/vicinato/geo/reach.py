@@ -46,7 +46,11 @@ def coverage(mode: str, minutes: int, when: When | None = None) -> list[travel.N
     """For each neighbourhood, the share of residents within `minutes` of a listed place by the mode."""
     if check_mode(mode) == TRANSIT:
         when = when or When.default()
-        return travel.coverage_of(
-            travel.network().graph("walk"), transit.reach(when), minutes, transit.version(when)
-        )
+
+        def index_of(source):
+            if not transit.available(source):
+                return None
+            return travel.network(source).graph("walk"), transit.reach(when, source)
+
+        return travel.coverage_of(index_of, minutes, (TRANSIT, when.kind, when.minute))
     return travel.coverage(mode, minutes)

@@ -1,18 +1,17 @@
-"""Public transport in the product: the city's GTFS feeds, their timetable, and the places reachable by walking
-and public transport from a point, arriving by a time (or leaving at one).
+"""Public transport in the product: each network's GTFS feeds, their timetable, and the places reachable by
+walking and public transport from a point, arriving by a time (or leaving at one).
 
 The timetable is built once per set of feeds and walk graph (routing/transit, cached like the street graphs).
-Which places are reachable is answered from an index per service day and time (`TransitReach`), built from
-the listed places the first time it is asked for (half a second for 300 places) and kept in memory and on
-disk; a change of the listed places drops the indexes, and the next search builds its own again.
+Which places are reachable is answered from an index per network, service day and time (`TransitReach`),
+built from the listed places the first time it is asked for (half a second for 300 places) and kept in
+memory and on disk under the version of the listed places (see `networks`): when that changes, every process
+drops its indexes and the next search builds its own again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,12 +26,12 @@ from django.utils.translation import gettext as _
 
 from vicinato.routing import GTFSSource, RoutingError, StaleIndexError, Timetable, TransitReach, TransitRouter
 
-from . import travel
+from . import networks, travel
+from .networks import Source
 
 TRANSIT = "transit"
 KINDS = ("arrive_by", "depart_at")
 DEFAULT_ARRIVAL = clock(9, 0)
-SOURCES_FILE = "transit.json"
 
 
 @dataclass(frozen=True)
@@ -70,84 +69,94 @@ class When:
 
 
 # --- the feeds and the timetable --------------------------------------------------------------------------------
-def sources() -> list[GTFSSource]:
-    """The feeds chosen by `vicinato import-gtfs`, or the configured default (the demo's feed)."""
-    chosen = settings.ROUTING_CACHE_DIR / SOURCES_FILE
-    if chosen.exists():
-        return [GTFSSource(Path(f["path"]), f["feed_id"]) for f in json.loads(chosen.read_text())["feeds"]]
-    return [GTFSSource(Path(path)) for path in settings.TRANSIT_FEEDS if Path(path).exists()]
+def sources(source: Source | None = None) -> list[GTFSSource]:
+    """The feeds of a network (by default the site's): chosen by `vicinato import-gtfs`, or the configured ones."""
+    source = source or networks.default()
+    return [GTFSSource(Path(path), feed_id) for path, feed_id in source.feeds if Path(path).exists()]
 
 
-def available() -> bool:
-    return bool(sources())
+def available(source: Source | None = None) -> bool:
+    return bool(sources(source))
 
 
-def _build(feeds: list[GTFSSource], progress=None) -> Timetable:
-    walk = travel.network().graph("walk")
+def _build(feeds: list[GTFSSource], source: Source, progress=None) -> Timetable:
+    walk = travel.network(source).graph("walk")
     return Timetable.load_or_build(feeds, walk, settings.ROUTING_CACHE_DIR, progress=progress)
 
 
-def use_sources(feeds: list[GTFSSource], progress=None) -> Timetable:
-    """Build (or load) the timetable of these feeds and make them the city's; a broken feed raises GTFSError
-    and leaves the feeds in use as they were."""
-    timetable = _build(feeds, progress)
-    settings.ROUTING_CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    chosen = [{"path": str(f.path.resolve()), "feed_id": f.feed_id} for f in feeds]
-    (settings.ROUTING_CACHE_DIR / SOURCES_FILE).write_text(json.dumps({"feeds": chosen}))
+def use_sources(feeds: list[GTFSSource], codes: list[str], progress=None) -> Timetable:
+    """Build (or load) the timetable of these feeds on the walk graph of these municipalities' networks (the
+    site's when none is given) and make them their public transport; a broken feed raises GTFSError and
+    leaves the feeds in use as they were."""
+    codes = networks.check_codes(codes or [settings.SITE_MUNICIPALITY])
+    targets = {networks.network_of(code) for code in codes}
+    timetable = None
+    for target in targets:
+        timetable = _build(feeds, target, progress)
+    networks.set_feeds(codes, [(str(f.path.resolve()), f.feed_id) for f in feeds])
     forget()
     return timetable
 
 
-@lru_cache(maxsize=1)
-def router() -> TransitRouter:
-    feeds = sources()
-    if not feeds:
-        raise travel.TravelError(
-            _(
-                "Public transport is not available: no timetable has been imported (vicinato import-gtfs FEED.zip)."
+_routers: dict[Source, TransitRouter] = {}
+
+
+def router(source: Source | None = None) -> TransitRouter:
+    """The journey planner of a network (by default the site's)."""
+    source = source or networks.default()
+    held = _routers.get(source)
+    if held is None:
+        feeds = sources(source)
+        if not feeds:
+            raise travel.TravelError(
+                _(
+                    "Public transport is not available: no timetable has been imported "
+                    "(vicinato import-gtfs FEED.zip)."
+                )
             )
-        )
-    return TransitRouter(_build(feeds), travel.network().graph("walk"))
+        held = _routers[source] = TransitRouter(_build(feeds, source), travel.network(source).graph("walk"))
+    return held
 
 
 # --- the reach indexes ------------------------------------------------------------------------------------------
 _lock = threading.Lock()
-_indexes: OrderedDict[Path, tuple[float, TransitReach]] = OrderedDict()
-_checked: dict[Path, float] = {}
+_indexes: OrderedDict[Path, TransitReach] = OrderedDict()
 INDEXES_KEPT = 8
 
 
-def _index_path(when: When) -> Path:
-    timetable = router().timetable
+def _index_path(when: When, source: Source) -> Path:
+    """The file of an index: named by the database, the timetable, the listed places' version and the time."""
+    timetable = router(source).timetable
     database = hashlib.sha256(f"{connection.vendor}:{connection.settings_dict['NAME']}".encode()).hexdigest()[
         :12
     ]
-    day, seconds = router().clock_of(when.at)
-    key = f"{timetable.fingerprint[:12]}-{when.kind}-{day.date.isoformat()}-{int(seconds)}"
+    day, seconds = router(source).clock_of(when.at)
+    places = networks.state().places[:12] or "none"
+    key = f"{timetable.fingerprint[:12]}-{places}-{when.kind}-{day.date.isoformat()}-{int(seconds)}"
     return settings.ROUTING_INDEX_DIR / f"transit-{connection.vendor}-{database}-{key}.npz"
 
 
-def reach(when: When) -> TransitReach:
-    """The index of listed places reachable by public transport for this service day and time."""
-    path = _index_path(when)
+def reach(when: When, source: Source | None = None) -> TransitReach:
+    """The index of listed places reachable by public transport for this service day and time, on a network
+    (by default the site's), for the listed places as they are now."""
+    source = source or networks.default()
+    path = _index_path(when, source)
     held = _indexes.get(path)
-    if held and time.monotonic() - _checked.get(path, 0) < travel.CHECK_EVERY_S:
-        return held[1]
+    if held is not None:
+        return held
     with _lock:
-        _checked[path] = time.monotonic()
-        mtime = path.stat().st_mtime if path.exists() else None
         held = _indexes.get(path)
-        if held and mtime == held[0]:
-            return held[1]
+        if held is not None:
+            return held
         index = None
-        if mtime is not None:
+        if path.exists():
             try:
-                index = TransitReach.load(path, router())
+                index = TransitReach.load(path, router(source))
             except (StaleIndexError, OSError, ValueError):
                 index = None
         if index is None:
             index = TransitReach.build(
-                router(),
+                router(source),
                 travel.places(),
                 when.at,
                 kind=when.kind,
@@ -155,41 +164,47 @@ def reach(when: When) -> TransitReach:
             )
             path.parent.mkdir(parents=True, exist_ok=True)
             index.save(path)
-            mtime = path.stat().st_mtime
-        _indexes[path] = (mtime, index)
-        _indexes.move_to_end(path)
+        _indexes[path] = index
         while len(_indexes) > INDEXES_KEPT:
             _indexes.popitem(last=False)
         return index
 
 
-def version(when: When) -> tuple:
-    """What names the index of `when` as it is now (it changes when the index is built again)."""
-    reach(when)
-    path = _index_path(when)
-    return (TRANSIT, path.name, _indexes[path][0])
+def _places_changed(new: networks.State, old: networks.State | None) -> None:
+    """Indexes of other versions of the listed places are never used again: this data folder drops them."""
+    if old is not None and old.places != new.places:
+        with _lock:
+            _indexes.clear()
+        keep = new.places[:12] or "none"
+        for path in settings.ROUTING_INDEX_DIR.glob("transit-*.npz"):
+            if f"-{keep}-" not in path.name:
+                path.unlink(missing_ok=True)
+    if old is not None and old.networks != new.networks:
+        forget()
+
+
+networks.on_change(_places_changed)
 
 
 def drop_indexes() -> None:
-    """Drop every index of reachable places by public transport (the listed places changed): the next search
-    of each process builds its own again (each process sees the files gone within a second)."""
+    """Drop this process's indexes and this data folder's files of them (a test begins)."""
     with _lock:
         _indexes.clear()
-        _checked.clear()
     for path in settings.ROUTING_INDEX_DIR.glob("transit-*.npz"):
         path.unlink(missing_ok=True)
 
 
 def forget() -> None:
-    """The feeds changed: the next search loads the new timetable and builds new indexes."""
-    router.cache_clear()
+    """The feeds or networks changed: the next search loads the new timetables and builds new indexes."""
+    _routers.clear()
     _isochrone.cache_clear()
-    drop_indexes()
+    with _lock:
+        _indexes.clear()
 
 
-def service(when: When) -> dict:
+def service(when: When, source: Source | None = None) -> dict:
     """Which date of the timetable answers for `when`: {"requested_date", "service_date", "fallback", ...}."""
-    day, _seconds = router().clock_of(when.at)
+    day, _seconds = router(source).clock_of(when.at)
     return {
         **day.to_dict(),
         "kind": when.kind,
@@ -201,8 +216,9 @@ def service(when: When) -> dict:
 
 def reachable_places(lat: float, lon: float, minutes: int, when: When) -> dict[str, float]:
     """Listed places reachable within `minutes` by walking and public transport, as {public_id: minutes}."""
+    source = travel.source_at(lat, lon)
     try:
-        reached = reach(when).reachable(lat, lon, within_s=travel.check_minutes(minutes) * 60)
+        reached = reach(when, source).reachable(lat, lon, within_s=travel.check_minutes(minutes) * 60)
     except RoutingError as error:
         raise travel.TravelError(travel.people_message(error)) from error
     return {r.place_id: round(r.seconds / 60, 1) for r in reached}
@@ -211,7 +227,8 @@ def reachable_places(lat: float, lon: float, minutes: int, when: When) -> dict[s
 def itinerary(origin: tuple[float, float], destination: tuple[float, float], when: When) -> dict | None:
     """The trip itself (walk to stop X, line L towards T from X to Y departing hh:mm, walk...), as JSON: its
     legs, the service date used; None when there is none within the longest trip the site answers for."""
-    ask = router().arrive_by if when.kind == "arrive_by" else router().depart_at
+    planner = router(travel.source_at(*origin))
+    ask = planner.arrive_by if when.kind == "arrive_by" else planner.depart_at
     try:
         journey = ask(origin, destination, when.at, max_minutes=settings.ROUTING_MAX_MINUTES * 2)
     except RoutingError as error:
@@ -220,9 +237,9 @@ def itinerary(origin: tuple[float, float], destination: tuple[float, float], whe
 
 
 @lru_cache(maxsize=256)
-def _isochrone(lat: float, lon: float, minutes: int, at: datetime, kind: str, timetable: str) -> dict:
+def _isochrone(lat: float, lon: float, minutes: int, at: datetime, kind: str, source: Source) -> dict:
     try:
-        area = router().isochrone(lat, lon, at, minutes, kind)
+        area = router(source).isochrone(lat, lon, at, minutes, kind)
     except RoutingError as error:
         raise travel.TravelError(travel.people_message(error)) from error
     feature = area.feature()
@@ -235,14 +252,8 @@ def isochrone(lat: float, lon: float, minutes: int, when: When) -> dict:
     and by public transport, as a GeoJSON Feature saying which service date answered. Drawing one takes about
     a second: they are kept by point (to about 10 m), minutes and time."""
     minutes = travel.check_minutes(minutes)
-    return _isochrone(
-        round(lat, 4), round(lon, 4), minutes, when.at, when.kind, router().timetable.fingerprint
-    )
-
-
-def coverage_nodes(minutes: int, when: When):
-    """The walk graph's nodes within `minutes` of a listed place by public transport (for coverage)."""
-    return reach(when).covered_nodes(travel.check_minutes(minutes) * 60)
+    source = travel.source_at(lat, lon)
+    return _isochrone(round(lat, 4), round(lon, 4), minutes, when.at, when.kind, source)
 
 
 def summary() -> dict:

@@ -1,15 +1,18 @@
-"""Travel times in the product: the city's street network, the places reachable from a point, coverage."""
+"""Travel times in the product: the street network that serves a point, the places reachable from it,
+coverage; and, where a municipality has no network, the places by straight-line distance.
+
+Which network serves which municipality, and the version of the listed places, are in the database
+(`networks`); each process keeps its own graphs and indexes of reachable places, built from that state (the
+indexes are kept in its data folder too, so that a restart loads them) and updated within about a second of
+a change made by any process.
+"""
 
 from __future__ import annotations
 
-import fcntl
 import gc
 import hashlib
-import json
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,50 +28,42 @@ from vicinato.routing import (
     PointTooFarError,
     ReachIndex,
     RoutingError,
-    RoutingSettings,
     StaleIndexError,
     StreetIndex,
     coverage_share,
     node_weights_from_polygons,
 )
+from vicinato.routing.projection import haversine_m
 
-from .models import Area, Stop
+from . import networks
+from .models import Area, Municipality, Stop
+from .networks import Source
+from .services import locate
 
 _lock = threading.Lock()
-_indexes: dict[str, tuple[float, ReachIndex]] = {}
-# When each mode's index file was last looked at, and at which path: a search looks at the file (to see
-# another process's changes) at most once in this many seconds; this process's own changes are seen at once.
-_checked: dict[str, tuple[Path, float]] = {}
-CHECK_EVERY_S = 1.0
+# (network key, mode) -> (places token it is up to date with, the index, the places it holds: {id: (lat, lon)})
+_indexes: dict[tuple[str, str], tuple[str, ReachIndex, dict[str, tuple[float, float]]]] = {}
 
 
 class TravelError(Exception):
     """A point or request the routing cannot answer; the message is for people."""
 
 
-def routing_settings() -> RoutingSettings:
-    return RoutingSettings(
-        walk_speed_kmh=settings.ROUTING_WALK_SPEED_KMH, bike_speed_kmh=settings.ROUTING_BIKE_SPEED_KMH
-    )
+class NoNetworkError(TravelError):
+    """A point in a municipality without a street network: travel times cannot be given, only straight-line
+    distances (`straight_line_places`)."""
+
+    def __init__(self, municipality: Municipality) -> None:
+        self.municipality = municipality
+        super().__init__(no_network_note(municipality))
 
 
-def _source_file() -> Path:
-    """The extract chosen by `vicinato import-osm`, or the configured default."""
-    chosen = settings.ROUTING_CACHE_DIR / "source.json"
-    if chosen.exists():
-        return Path(json.loads(chosen.read_text())["path"])
-    return settings.ROUTING_OSM_FILE
-
-
-def use_source(path: Path) -> Network:
-    """Build (or load) the graphs of an extract and make it the city's network."""
-    built = Network.load_or_build(path, settings.ROUTING_CACHE_DIR, routing_settings())
-    settings.ROUTING_CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    (settings.ROUTING_CACHE_DIR / "source.json").write_text(json.dumps({"path": str(Path(path).resolve())}))
-    network.cache_clear()
-    streets.cache_clear()
-    _indexes.clear()
-    return built
+def no_network_note(municipality: Municipality) -> str:
+    return _(
+        "%(name)s has no street map yet, so travel times cannot be computed there: they need its "
+        "OpenStreetMap extract (vicinato import-osm FILE --municipality %(code)s). Places are listed by "
+        "straight-line distance."
+    ) % {"name": municipality.name, "code": municipality.istat_code or "CODE"}
 
 
 def _long_lived(value):
@@ -81,14 +76,26 @@ def _long_lived(value):
     return value
 
 
-@lru_cache(maxsize=1)
-def network() -> Network:
-    return _long_lived(Network.load_or_build(_source_file(), settings.ROUTING_CACHE_DIR, routing_settings()))
+def network(source: Source | None = None) -> Network:
+    """The graphs of a network (by default the site municipality's)."""
+    return networks.graphs(source or networks.default(), _long_lived)
 
 
-@lru_cache(maxsize=1)
-def streets() -> StreetIndex:
-    return _long_lived(StreetIndex.load_or_build(_source_file(), settings.ROUTING_CACHE_DIR))
+def source_at(lat: float, lon: float) -> Source:
+    """The network that serves a point; NoNetworkError inside a municipality that has none."""
+    municipality = locate(lat, lon).municipality
+    source = networks.for_municipality(municipality)
+    if source is None:
+        raise NoNetworkError(municipality)
+    return source
+
+
+def streets(municipality: Municipality | None = None) -> StreetIndex:
+    """The street names of a municipality's network, for geocoding (by default the site municipality's)."""
+    source = networks.for_municipality(municipality)
+    if source is None:
+        raise NoNetworkError(municipality)
+    return networks.streets(source, _long_lived)
 
 
 def check_mode(mode: str) -> str:
@@ -97,32 +104,11 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-def _index_path(mode: str) -> Path:
-    # One index per database, so that tests and several installations never share one.
-    return _index_file(
-        settings.ROUTING_INDEX_DIR,
-        connection.vendor,
-        connection.settings_dict["NAME"],
-        network().source_sha256,
-        mode,
-    )
-
-
 @lru_cache(maxsize=64)
 def _index_file(directory: Path, vendor: str, database: str, source_sha256: str, mode: str) -> Path:
+    # One index per database, so that tests and several installations never share one.
     name = f"{vendor}-{hashlib.sha256(f'{vendor}:{database}'.encode()).hexdigest()[:12]}"
     return directory / f"reach-{name}-{source_sha256[:12]}-{mode}.npz"
-
-
-@contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 Places = list[tuple[str, float, float]]  # (public id, lat, lon) of the listed places
@@ -138,72 +124,78 @@ def set_places_source(source: Callable[[], Places]) -> None:
 
 def places() -> Places:
     """(public id, lat, lon) of the listed places, from the source the register set."""
-    return _places_source()
+    return [row for row in _places_source() if row[1] is not None and row[2] is not None]
 
 
-def rebuild_index(mode: str, places: Places | None = None) -> ReachIndex:
-    """Build a mode's index of reachable places from `places` (default: the listed places' source)."""
-    path = _index_path(mode)
-    with _file_lock(path):
-        index = ReachIndex.build(
-            network().graph(mode),
-            _places_source() if places is None else places,
-            max_time_s=settings.ROUTING_MAX_MINUTES * 60,
-            on_far="skip",
-        )
-        index.save(path)
-    _indexes[mode] = (path.stat().st_mtime, index)
-    return index
+def places_changed() -> None:
+    """The listed places changed (in the caller's transaction): every process updates its indexes."""
+    networks.bump(networks.PLACES)
 
 
-def reach_index(mode: str) -> ReachIndex:
-    """The index of listed places for a mode: from memory, reloaded when another process changed it."""
-    path = _index_path(check_mode(mode))
-    cached = _indexes.get(mode)
-    checked = _checked.get(mode)
-    if cached and checked and checked[0] == path and time.monotonic() - checked[1] < CHECK_EVERY_S:
-        return cached[1]
+def reach_index(mode: str, source: Source | None = None) -> ReachIndex:
+    """The index of listed places of a network (by default the site's) for a mode, up to date with the places
+    as the database has them (checked at most once a second)."""
+    check_mode(mode)
+    current = networks.state()
+    source = source or current.default
+    key = (source.key, mode)
+    held = _indexes.get(key)
+    if held and held[0] == current.places:
+        return held[1]
     with _lock:
-        mtime = path.stat().st_mtime if path.exists() else None
-        cached = _indexes.get(mode)
-        _checked[mode] = (path, time.monotonic())
-        if cached and mtime is not None and cached[0] == mtime:
-            return cached[1]
-        if mtime is not None:
-            try:
-                index = ReachIndex.load(path, network().graph(mode))
-                _indexes[mode] = (mtime, index)
-                return index
-            except (StaleIndexError, OSError, ValueError):
-                pass
-        return rebuild_index(mode)
-
-
-def sync_place(public_id: str, lat: float | None, lon: float | None, listed: bool) -> None:
-    """Add, move or remove one place in the indexes that exist; a missing index is built on first use."""
-    if not _source_file().exists():
-        return
-    for mode in MODES:
-        path = _index_path(mode)
-        if not path.exists():
-            continue
-        with _file_lock(path):
-            try:
-                index = ReachIndex.load(path, network().graph(mode))
-            except (StaleIndexError, OSError, ValueError):
-                # Made for another graph or damaged: drop it, the next search rebuilds it from the register.
-                path.unlink(missing_ok=True)
-                _indexes.pop(mode, None)
-                continue
-            if listed and lat is not None:
-                try:
-                    index.add(public_id, lat, lon)
-                except PointTooFarError:
-                    index.remove(public_id)
-            else:
-                index.remove(public_id)
+        held = _indexes.get(key)
+        if held and held[0] == current.places:
+            return held[1]
+        graph = network(source).graph(mode)
+        path = _index_file(
+            settings.ROUTING_INDEX_DIR,
+            connection.vendor,
+            connection.settings_dict["NAME"],
+            network(source).source_sha256,
+            mode,
+        )
+        index, known = (held[1], held[2]) if held else _load_index(path, graph)
+        listed = {pid: (lat, lon) for pid, lat, lon in places()}
+        gone = [pid for pid in known if pid not in listed]
+        moved = [(pid, *at) for pid, at in listed.items() if known.get(pid) != at]
+        for pid in gone:
+            index.remove(pid)
+        index.add_many(moved, on_far="skip")
+        if gone or moved or not path.exists():
             index.save(path)
-        _indexes.pop(mode, None)
+        _indexes[key] = (current.places, index, listed)
+        return index
+
+
+def _load_index(path: Path, graph) -> tuple[ReachIndex, dict[str, tuple[float, float]]]:
+    """The index this data folder kept (the places it holds), or a new empty one."""
+    try:
+        index = ReachIndex.load(path, graph)
+    except (StaleIndexError, OSError, ValueError):
+        return ReachIndex(graph, max_time_s=settings.ROUTING_MAX_MINUTES * 60), {}
+    return index, {pid: index.location(pid) for pid in index.place_ids}
+
+
+def _drop_unused(new: networks.State, old: networks.State | None) -> None:
+    """Networks no municipality uses any more: their indexes go (the graphs go in `networks`)."""
+    if old is None or old.networks == new.networks:
+        return
+    used = {s.key for s in new.by_code.values()} | {networks.CONFIGURED}
+    with _lock:
+        for key in [k for k in _indexes if k[0] not in used]:
+            _indexes.pop(key, None)
+    _station_walk.cache_clear()
+
+
+networks.on_change(_drop_unused)
+
+
+def forget() -> None:
+    """Drop this process's indexes and answers kept (a test begins); the graphs stay."""
+    _indexes.clear()
+    _coverage_cache.clear()
+    _station_walk.cache_clear()
+    networks.expire()
 
 
 def people_message(error: RoutingError) -> str:
@@ -224,12 +216,13 @@ def check_minutes(minutes: int) -> int:
 def reachable_places(
     lat: float, lon: float, mode: str, minutes: int, *, index: ReachIndex | None = None
 ) -> dict[str, float]:
-    """Listed places reachable within `minutes`, as {public_id: minutes}, nearest first.
+    """Listed places reachable within `minutes`, as {public_id: minutes}, nearest first, on the network that
+    serves the point (NoNetworkError where none does).
 
-    `index`: the mode's reach_index(), when the caller already holds it (one look-up per request).
+    `index`: the mode's reach_index() for the point, when the caller already holds it (one look-up per request).
     """
     if index is None:
-        index = reach_index(mode)
+        index = reach_index(mode, source_at(lat, lon))
     try:
         reached = index.reachable(lat, lon, within_s=check_minutes(minutes) * 60)
     except RoutingError as error:
@@ -237,8 +230,23 @@ def reachable_places(
     return {r.place_id: round(r.seconds / 60, 1) for r in reached}
 
 
+def straight_line_places(lat: float, lon: float, mode: str, minutes: int) -> dict[str, float]:
+    """Where no network serves a point: the listed places within the distance the mode's speed covers in
+    `minutes` as the crow flies (public transport: the bike's), as {public_id: km}, nearest first."""
+    speed = settings.ROUTING_WALK_SPEED_KMH if mode == "walk" else settings.ROUTING_BIKE_SPEED_KMH
+    rows = places()
+    if not rows:
+        return {}
+    ids = [row[0] for row in rows]
+    at = np.asarray([row[1:] for row in rows], dtype=float)
+    km = haversine_m(np.full(len(rows), lon), np.full(len(rows), lat), at[:, 1], at[:, 0]) / 1000
+    order = np.lexsort((ids, km))
+    limit = speed * check_minutes(minutes) / 60
+    return {ids[i]: round(float(km[i]), 2) for i in order.tolist() if km[i] <= limit}
+
+
 def isochrone(lat: float, lon: float, mode: str, minutes: int) -> dict:
-    graph = network().graph(check_mode(mode))
+    graph = network(source_at(lat, lon)).graph(check_mode(mode))
     try:
         area = graph.isochrone(lat, lon, check_minutes(minutes) * 60)
     except RoutingError as error:
@@ -248,14 +256,23 @@ def isochrone(lat: float, lon: float, mode: str, minutes: int) -> dict:
     return feature
 
 
-@lru_cache(maxsize=4096)
 def nearest_station_walk(lat: float, lon: float) -> tuple[str, str, float] | None:
-    """The metro station with the shortest walk from a point: (name, lines, minutes), within 30 minutes."""
-    stations = list(Stop.objects.filter(kind=Stop.Kind.METRO).values_list("name", "lines", "lat", "lon"))
-    if not stations or not _source_file().exists():
-        return None
-    walk = network().graph("walk")
+    """The metro station with the shortest walk from a point: (name, lines, minutes), within 30 minutes, on
+    the network that serves the point (None where none does)."""
     try:
+        source = source_at(lat, lon)
+    except NoNetworkError:
+        return None
+    return _station_walk(lat, lon, source)
+
+
+@lru_cache(maxsize=4096)
+def _station_walk(lat: float, lon: float, source: Source) -> tuple[str, str, float] | None:
+    stations = list(Stop.objects.filter(kind=Stop.Kind.METRO).values_list("name", "lines", "lat", "lon"))
+    if not stations:
+        return None
+    try:
+        walk = network(source).graph("walk")
         times = walk.times_from(lat, lon, cutoff_s=1800).to([(s[2], s[3]) for s in stations], strict=False)
     except RoutingError:
         return None
@@ -271,52 +288,64 @@ class NeighbourhoodCoverage:
     name: str
     district: str | None
     population: int
-    share: float | None  # None: outside the street map
+    share: float | None  # None: outside the street map (or its municipality has none)
     outline: dict
 
 
 _coverage_cache: dict[tuple, list[NeighbourhoodCoverage]] = {}
+# What coverage needs of a network: its graph and an index with covered_nodes(seconds) over the graph's nodes
+# (None: the network cannot answer, e.g. it has no public transport).
+IndexOf = Callable[[Source], tuple[object, object] | None]
 
 
 def coverage(mode: str, minutes: int) -> list[NeighbourhoodCoverage]:
-    """For each neighbourhood, the share of residents within `minutes` of a listed place."""
-    graph = network().graph(check_mode(mode))
-    index = reach_index(mode)
-    # Reused until the index of places changes (its file's time) or the areas change.
-    return coverage_of(graph, index, minutes, (mode, _indexes[mode][0]))
+    """For each neighbourhood, the share of residents within `minutes` of a listed place, on the network of
+    its municipality."""
+    check_mode(mode)
+    return coverage_of(
+        lambda source: (network(source).graph(mode), reach_index(mode, source)), minutes, (mode,)
+    )
 
 
-def coverage_of(graph, index, minutes: int, version: tuple) -> list[NeighbourhoodCoverage]:
-    """Coverage from an index of reachable places (`covered_nodes(seconds)` over `graph`'s nodes); `version`
-    names the index as it is now, so that the answer is reused until it changes (or the areas change)."""
-    key = (*version, check_minutes(minutes), Area.objects.count())
+def coverage_of(index_of: IndexOf, minutes: int, version: tuple) -> list[NeighbourhoodCoverage]:
+    """Coverage from each network's index of reachable places; `version` names the kind of index, so that the
+    answer is reused until it, the networks, the places or the areas change."""
+    current = networks.state()
+    key = (*version, current.networks, current.places, check_minutes(minutes), Area.objects.count())
     if key not in _coverage_cache:
         _coverage_cache.clear()
-        _coverage_cache[key] = _compute_coverage(graph, index, minutes)
+        _coverage_cache[key] = _compute_coverage(index_of, minutes)
     return _coverage_cache[key]
 
 
-def _compute_coverage(graph, index, minutes: int) -> list[NeighbourhoodCoverage]:
-    covered = index.covered_nodes(minutes * 60)
-    areas = list(Area.objects.filter(level=Area.Level.NEIGHBOURHOOD).select_related("parent"))
-    on_map = graph.snap_many(
-        [(a.shape.representative_point().y, a.shape.representative_point().x) for a in areas], strict=False
-    ).ok
-    rows = []
-    for area, inside in zip(areas, on_map, strict=True):
-        share = None
-        if inside and area.population:
-            share = coverage_share(
-                node_weights_from_polygons(graph, [(area.shape, area.population)]), covered
-            )
-        rows.append(
-            NeighbourhoodCoverage(
-                area.code,
-                area.name,
-                area.parent.code if area.parent else None,
-                area.population or 0,
-                share,
-                area.outline or area.geometry,
-            )
+def _compute_coverage(index_of: IndexOf, minutes: int) -> list[NeighbourhoodCoverage]:
+    areas = list(Area.objects.filter(level=Area.Level.NEIGHBOURHOOD).select_related("parent", "municipality"))
+    shares: dict[int, float | None] = {}
+    groups: dict[Source, list[Area]] = {}
+    for area in areas:
+        source = networks.for_municipality(area.municipality)
+        if source is not None:
+            groups.setdefault(source, []).append(area)
+    for source, members in groups.items():
+        found = index_of(source)
+        if found is None:
+            continue
+        graph, index = found
+        covered = index.covered_nodes(minutes * 60)
+        points = [(a.shape.representative_point().y, a.shape.representative_point().x) for a in members]
+        on_map = graph.snap_many(points, strict=False).ok
+        for area, inside in zip(members, on_map, strict=True):
+            if inside and area.population:
+                weights = node_weights_from_polygons(graph, [(area.shape, area.population)])
+                shares[area.pk] = coverage_share(weights, covered)
+    return [
+        NeighbourhoodCoverage(
+            area.code,
+            area.name,
+            area.parent.code if area.parent else None,
+            area.population or 0,
+            shares.get(area.pk),
+            area.outline or area.geometry,
         )
-    return rows
+        for area in areas
+    ]

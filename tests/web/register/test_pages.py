@@ -246,7 +246,7 @@ def test_place_page_shows_walk_to_the_metro(client, listed_pair, city):
     Stop.objects.create(
         municipality=city, kind="metro", code="1", name="Duomo", lines="1,3", lat=45.4641, lon=9.1897
     )
-    travel.nearest_station_walk.cache_clear()
+    travel.forget()
     page = client.get(f"/en/luoghi/{near.public_id}/").content.decode()
     assert "Nearest metro station: Duomo (line 1,3)" in page
 

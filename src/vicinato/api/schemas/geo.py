@@ -25,7 +25,15 @@ class StationOut(Schema):
 
 
 class NearbyOut(PlaceOut):
-    minutes: float
+    minutes: float | None = Field(
+        description="Travel time; null where the point's municipality has no street map (see straight_line_km)"
+    )
+    straight_line_km: float | None = Field(
+        None,
+        description="Only where the point's municipality has no street map: the distance as the crow flies, "
+        "places within the distance the mode covers in the minutes (answer header X-Travel-Times: straight-line)",
+    )
+    note: str | None = Field(None, description="With straight_line_km: why travel times are not given")
     service_date: str | None = Field(
         None, description="By public transport: the date of the timetable that answered (YYYY-MM-DD)"
     )

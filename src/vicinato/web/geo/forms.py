@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vicinato.geo import travel
+from vicinato.geo import addresses, travel
+from vicinato.geo.models import Municipality
 from vicinato.geo.transit import DEFAULT_ARRIVAL, When
 
 MODES = [
@@ -58,12 +60,24 @@ class WhereForm(WhenFields):
         max_length=120,
         help_text=gettext_lazy("For example: Via Padova 21"),
     )
+    municipality = forms.ChoiceField(
+        label=gettext_lazy("Municipality"),
+        required=False,
+        help_text=gettext_lazy("Whose streets the address is searched in."),
+    )
     lat = forms.FloatField(label=gettext_lazy("Latitude"), required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label=gettext_lazy("Longitude"), required=False, min_value=-180, max_value=180)
     mode = forms.ChoiceField(label=gettext_lazy("How"), choices=MODES, initial="walk")
     minutes = forms.IntegerField(label=gettext_lazy("Minutes"), initial=15, min_value=1, max_value=30)
 
-    field_order = ["address", "lat", "lon", "mode", "minutes", "timing", "day", "at"]
+    field_order = ["municipality", "address", "lat", "lon", "mode", "minutes", "timing", "day", "at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices: list[addresses.Match] = []  # same-named streets, for the person to choose from
+        known = Municipality.objects.exclude(istat_code="").order_by("name").values_list("istat_code", "name")
+        self.fields["municipality"].choices = list(known)
+        self.fields["municipality"].initial = settings.SITE_MUNICIPALITY
 
     def clean(self):
         cleaned = super().clean()
@@ -79,7 +93,16 @@ class WhereForm(WhenFields):
             return cleaned
         if not cleaned.get("address"):
             raise forms.ValidationError(_("Write a street (and number), or pick a point on the map."))
-        candidates = travel.streets().search(cleaned["address"])
+        municipality = Municipality.objects.filter(istat_code=cleaned.get("municipality") or "-").first()
+        try:
+            candidates = addresses.geocode(cleaned["address"], municipality)
+        except travel.NoNetworkError as error:
+            self.add_error(
+                "address",
+                _("%(name)s has no street map yet, so its streets cannot be searched; give the coordinates.")
+                % {"name": error.municipality.name},
+            )
+            return cleaned
         if not candidates:
             self.add_error(
                 "address",
@@ -87,6 +110,16 @@ class WhereForm(WhenFields):
                 % {"q": cleaned["address"]},
             )
             return cleaned
+        self.choices = addresses.same_name(candidates)
+        if self.choices:
+            self.add_error(
+                "address",
+                _("%(count)d streets match “%(q)s”; choose yours below.")
+                % {"count": len(self.choices), "q": cleaned["address"]},
+            )
+            return cleaned
         best = candidates[0]
         cleaned.update(lat=best.lat, lon=best.lon, label=best.label)
+        if best.number_known is False:
+            cleaned["number_note"] = addresses.unknown_number_note(best)
         return cleaned

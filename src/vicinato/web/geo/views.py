@@ -34,16 +34,38 @@ def nearby(request):
         "filters_version": filters_version(),
         "filters_cache_s": FILTERS_CACHE_S,
     }
-    if where.is_bound and where.is_valid() and filters.is_valid():
+    valid = where.is_bound and where.is_valid()
+    if where.is_bound and where.choices:
+        # Same-named streets: each a link to the same search from that street.
+        asked = [(k, v) for k, v in request.GET.lists() if k not in ("address", "lat", "lon")]
+        query = [(k, v) for k, values in asked for v in values]
+        context["choices"] = [
+            (m, urlencode([*query, ("address", m.label), ("lat", m.lat), ("lon", m.lon)]))
+            for m in where.choices
+        ]
+    if valid and filters.is_valid():
         data = where.cleaned_data
+        context["number_note"] = data.get("number_note")
         when = data.get("when")
         try:
             reached = reach.reachable_places(data["lat"], data["lon"], data["mode"], data["minutes"], when)
+        except travel.NoNetworkError as error:
+            # No street map where the point is: the places by straight-line distance, never another town's streets.
+            distances = travel.straight_line_places(data["lat"], data["lon"], data["mode"], data["minutes"])
+            places = _listed(distances, filters)
+            for place in places:
+                place.km = distances[place.public_id]
+            context.update(
+                results=places,
+                origin=data,
+                straight_line=True,
+                straight_line_note=str(error),
+                map_places=[map_marker(p) for p in places],
+            )
         except travel.TravelError as error:
             where.add_error(None, str(error))
         else:
-            places = filter_places(Place.objects.listed().filter(public_id__in=reached), filters.cleaned_data)
-            places = sorted(places, key=lambda p: (reached[p.public_id], p.public_id))
+            places = _listed(reached, filters)
             for number, place in enumerate(places):
                 place.minutes = reached[place.public_id]
                 if when is not None and number < TRIPS_SHOWN:
@@ -62,6 +84,12 @@ def nearby(request):
     return render_search(
         request, "web/nearby.html", "web/partials/nearby_search.html", "nearby-search", context
     )
+
+
+def _listed(found: dict[str, float], filters: PlaceFilterForm) -> list[Place]:
+    """The listed places among `found` ({public id: minutes or km}) that pass the filters, nearest first."""
+    places = filter_places(Place.objects.listed().filter(public_id__in=found), filters.cleaned_data)
+    return sorted(places, key=lambda p: (found[p.public_id], p.public_id))
 
 
 # The map's data of the last coverage shown (about 100 kB of outlines): made again only when the rows change.

@@ -130,13 +130,20 @@ def _trip_here(request, place: Place) -> dict:
     """ "From your street by public transport": the trip from the street a person gives (`da`) to the place,
     arriving by 09:00 on the next weekday; the form's state and, once asked, the trip or why there is none.
     Sent by POST: where a person lives stays out of addresses and the server's logs."""
-    if not transit.available() or place.lat is None:
+    if place.lat is None:
+        return {}
+    try:
+        streets = travel.streets(place.municipality)
+        source = travel.source_at(place.lat, place.lon)
+    except travel.NoNetworkError:
+        return {}
+    if not transit.available(source):
         return {}
     asked = (request.POST.get("da") or "").strip()[:120] if request.method == "POST" else ""
     context: dict = {"trip_from": asked, "trip_offered": True}
     if not asked:
         return context
-    candidates = travel.streets().search(asked)
+    candidates = streets.search(asked)
     if not candidates:
         context["trip_error"] = _(
             "No street of the map matches “%(q)s”; check the spelling or write only the street name."

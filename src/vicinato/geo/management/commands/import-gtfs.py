@@ -1,13 +1,14 @@
-"""vicinato import-gtfs: make one or more GTFS feeds the city's public transport for travel times."""
+"""vicinato import-gtfs: make one or more GTFS feeds the public transport of some municipalities' networks."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from vicinato.geo import transit
+from vicinato.geo import networks, transit
 from vicinato.routing import GTFSSource, RoutingError
 
 
@@ -24,6 +25,13 @@ class Command(BaseCommand):
             action="append",
             default=[],
             help="the id that keeps a feed's ids apart (one per feed, in order; default: the file's name)",
+        )
+        parser.add_argument(
+            "--municipality",
+            action="append",
+            default=[],
+            metavar="CODE",
+            help="ISTAT code of a municipality whose network the feeds serve (repeatable; default: the site's)",
         )
 
     def handle(self, *args, **options):
@@ -48,13 +56,15 @@ class Command(BaseCommand):
             bar.refresh()
 
         try:
-            timetable = transit.use_sources(feeds, progress)
-        except RoutingError as error:
+            timetable = transit.use_sources(feeds, options["municipality"], progress)
+        except (RoutingError, networks.NetworkError) as error:
             raise CommandError(str(error)) from None
         finally:
             bar.close()
         self.summarise(timetable.summary)
-        transit.router().warm_up()  # compiles the searches now, not in the first request
+        codes = options["municipality"] or [settings.SITE_MUNICIPALITY]
+        # Compiles the searches now, not in the first request.
+        transit.router(networks.network_of(codes[0].strip())).warm_up()
 
     def summarise(self, summary: dict) -> None:
         first, last = summary["service_period"]
