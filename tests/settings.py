@@ -22,6 +22,7 @@ for _name in (
     "VICINATO_ROUTING_INDEX_DIR",
     "VICINATO_OSM_FILE",
     "VICINATO_GTFS_FILES",
+    "VICINATO_PRIVATE_ROOT",
 ):
     os.environ.pop(_name, None)
 

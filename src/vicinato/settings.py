@@ -228,11 +228,19 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploaded identity documents and the like: apart from the public media, with no address of their own; they are
+# served only through views that check who asks (e.g. a voucher application's documents).
+STORAGES["private"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": os.environ.get("VICINATO_PRIVATE_ROOT", DATA_DIR / "private"), "base_url": None},
+}
+# Documents of a voucher application are deleted this many days after it was decided (`agreements-jobs`).
+VOUCHER_DOCUMENT_RETENTION_DAYS = int(os.environ.get("VICINATO_DOCUMENT_RETENTION_DAYS", "90"))
 WHITENOISE_USE_FINDERS = True
 
 EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
 if EMAIL_URL.startswith("console"):
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_BACKEND = "vicinato.lib.mail.LogBackend"
 elif EMAIL_URL.startswith("smtp"):
     from urllib.parse import urlparse
 
