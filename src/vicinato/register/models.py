@@ -486,9 +486,14 @@ class ApiToken(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.digest:
-            self.key = secrets.token_urlsafe(32)
-            self.digest, self.prefix = token_digest(self.key), self.key[:6]
+            self.new_key()
         super().save(*args, **kwargs)
+
+    def new_key(self) -> ApiToken:
+        """Give the (unsaved) token its secret, e.g. before `bulk_create`; `key` holds it, `digest` its hash."""
+        self.key = secrets.token_urlsafe(32)
+        self.digest, self.prefix = token_digest(self.key), self.key[:6]
+        return self
 
     @property
     def is_usable(self) -> bool:
