@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -177,3 +178,23 @@ def operated_organisations(user) -> QuerySet[Organisation]:
     if user.is_superuser:
         return Organisation.objects.all()
     return Organisation.objects.filter(memberships__user=user).distinct()
+
+
+def needs_second_factor(user) -> bool:
+    """Who signs in with a second factor (a code of an authenticator app, settings.STAFF_SECOND_FACTOR): the
+    site's administrators, the reviewers of registers and voucher programmes, and the people of organisations
+    that fund programmes. One query."""
+    if not user.is_authenticated:
+        return False
+    return (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .filter(
+            Q(is_superuser=True)
+            | Q(is_staff=True)
+            | Q(reviewed_registers__isnull=False)
+            | Q(reviewed_programmes__isnull=False)
+            | Q(memberships__organisation__voucher_programmes__isnull=False)
+        )
+        .exists()
+    )

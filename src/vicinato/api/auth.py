@@ -2,14 +2,16 @@
 looked up by its digest, only while it is neither revoked nor expired; a read-only token reads, and is refused
 (403) for anything that changes data."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import CharField, DateTimeField, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
+from vicinato.agreements.permissions import needs_second_factor
 from vicinato.lib.prepared import Param, Prepared
 from vicinato.register.models import ApiToken, token_digest
 
@@ -52,4 +54,19 @@ class BearerToken(HttpBearer):
         return request.user
 
 
-AUTH = [BearerToken(), django_auth]
+class Session(SessionAuth):
+    """The site's session; for whoever needs a second factor, only once they gave it on the site."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if (
+            user is not None
+            and settings.STAFF_SECOND_FACTOR
+            and not user.is_verified()
+            and needs_second_factor(user)
+        ):
+            raise PermissionDenied(_("Sign in on the site with the code of your authenticator app first."))
+        return user
+
+
+AUTH = [BearerToken(), Session()]

@@ -4,7 +4,7 @@ legal pages (privacy notice, accessibility statement, legal notes) and a person'
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import account, legal, passwords, views
+from . import account, legal, passwords, second_factor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,6 +24,8 @@ urlpatterns = [
     path("account/token/", account.make_token, name="token_create"),
     path("account/token/<int:pk>/revoca/", account.revoke_token, name="token_revoke"),
     path("account/password/", passwords.ChangeView.as_view(), name="password_change"),
+    path("accedi/codice/", second_factor.verify, name="second_factor"),
+    path("accedi/codice/attiva/", second_factor.setup, name="second_factor_setup"),
     path("password/", passwords.ResetView.as_view(), name="password_reset"),
     path("password/inviata/", passwords.ResetSentView.as_view(), name="password_reset_sent"),
     path("password/<uidb64>/<token>/", passwords.ResetConfirmView.as_view(), name="password_reset_confirm"),
