@@ -310,16 +310,21 @@ def add_domain(
     return domain_row
 
 
-def domain_from_token(token: str) -> AllowedDomain:
-    """The domain claim a proof link is for, or a refusal saying what to do."""
+def _mailed_link(token: str, salt: str, days: int, expired: str) -> dict:
+    """What a link mailed by us signs, while it is valid; else a refusal (`expired`, or: copy it whole)."""
     try:
-        data = signing.loads(token, salt=DOMAIN_SALT, max_age=timedelta(days=DOMAIN_LINK_DAYS))
+        return signing.loads(token, salt=salt, max_age=timedelta(days=days))
     except signing.SignatureExpired:
-        raise ValidationError({"token": [_("This link has expired; ask for a new one.")]}) from None
+        raise ValidationError({"token": [expired]}) from None
     except signing.BadSignature:
         raise ValidationError(
             {"token": [_("This link is not valid; copy the whole address from the e-mail.")]}
         ) from None
+
+
+def domain_from_token(token: str) -> AllowedDomain:
+    """The domain claim a proof link is for, or a refusal saying what to do."""
+    data = _mailed_link(token, DOMAIN_SALT, DOMAIN_LINK_DAYS, _("This link has expired; ask for a new one."))
     found = AllowedDomain.objects.select_related("organisation").filter(pk=data["d"]).first()
     if found is None or _domain_of(data["e"]) != found.domain:
         raise ValidationError({"token": [_("This link is not valid any more; ask for a new one.")]})
@@ -399,14 +404,9 @@ def request_by_email(person, email: str) -> list[Affiliation]:
 
 def email_token_affiliation(token: str) -> Affiliation:
     """The membership request a confirmation link is for, or a refusal saying what to do."""
-    try:
-        data = signing.loads(token, salt=EMAIL_SALT, max_age=timedelta(days=EMAIL_LINK_DAYS))
-    except signing.SignatureExpired:
-        raise ValidationError({"token": [_("This link has expired; send your work e-mail again.")]}) from None
-    except signing.BadSignature:
-        raise ValidationError(
-            {"token": [_("This link is not valid; copy the whole address from the e-mail.")]}
-        ) from None
+    data = _mailed_link(
+        token, EMAIL_SALT, EMAIL_LINK_DAYS, _("This link has expired; send your work e-mail again.")
+    )
     affiliation = Affiliation.objects.select_related("organisation").filter(pk=data["a"]).first()
     if affiliation is None or affiliation.email.lower() != data["e"]:
         raise ValidationError({"token": [_("This link is not valid any more; send your work e-mail again.")]})
