@@ -154,7 +154,7 @@ def seed(places: int, events: int, open_events: int, people: int) -> dict:
     users = get_user_model().objects.bulk_create(
         get_user_model()(username=f"bench{n}", password=password) for n in range(people)
     )
-    tokens = ApiToken.objects.bulk_create(ApiToken(user=u, key=f"bench-token-{u.pk}") for u in users)
+    tokens = ApiToken.objects.bulk_create(ApiToken(user=u, name="bench").new_key() for u in users)
     return {
         "tokens": [t.key for t in tokens],
         "hot": [f"bench-{n}" for n in range(4)],

@@ -16,12 +16,15 @@ atexit.register(shutil.rmtree, _DATA_DIR, ignore_errors=True)
 os.environ["VICINATO_DATA_DIR"] = _DATA_DIR
 # A signing key of the session's own (never a fixed one; nothing written to a data folder).
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+# The second factor of staff is off, as in development; its own tests turn it on (tests/web/site/test_second_factor.py).
+os.environ.setdefault("VICINATO_STAFF_SECOND_FACTOR", "0")
 # Folders and files that a person may have pointed elsewhere: the tests use the defaults under _DATA_DIR.
 for _name in (
     "VICINATO_ROUTING_CACHE_DIR",
     "VICINATO_ROUTING_INDEX_DIR",
     "VICINATO_OSM_FILE",
     "VICINATO_GTFS_FILES",
+    "VICINATO_PRIVATE_ROOT",
 ):
     os.environ.pop(_name, None)
 

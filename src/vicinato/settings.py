@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "ninja",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "vicinato.geo",
@@ -96,10 +98,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "vicinato.web.site.second_factor.RequireSecondFactor",
 ]
 # MIDDLEWARE without static files, messages and the pages' language: the API negotiates its own.
 API_MIDDLEWARE = [
@@ -110,6 +114,7 @@ API_MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -228,11 +233,23 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploaded identity documents and the like: apart from the public media, with no address of their own; they are
+# served only through views that check who asks (e.g. a voucher application's documents).
+STORAGES["private"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": os.environ.get("VICINATO_PRIVATE_ROOT", DATA_DIR / "private"), "base_url": None},
+}
+# Site administrators, reviewers and funders' people sign in with a second factor (an authenticator app's code,
+# django-otp): on unless DEBUG (development with the demo's people), or VICINATO_STAFF_SECOND_FACTOR=0.
+STAFF_SECOND_FACTOR = env_bool("VICINATO_STAFF_SECOND_FACTOR", not DEBUG)
+OTP_TOTP_ISSUER = "Vicinato"
+# Documents of a voucher application are deleted this many days after it was decided (`agreements-jobs`).
+VOUCHER_DOCUMENT_RETENTION_DAYS = int(os.environ.get("VICINATO_DOCUMENT_RETENTION_DAYS", "90"))
 WHITENOISE_USE_FINDERS = True
 
 EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
 if EMAIL_URL.startswith("console"):
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_BACKEND = "vicinato.lib.mail.LogBackend"
 elif EMAIL_URL.startswith("smtp"):
     from urllib.parse import urlparse
 

@@ -192,4 +192,4 @@ def test_the_jobs_command_runs(db):
 
     out = StringIO()
     call_command("agreements-jobs", stdout=out)
-    assert out.getvalue().strip() == "0 agreements ended."
+    assert out.getvalue().strip() == "0 agreements ended, 0 documents deleted."

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core import signing
+from django.core import mail, signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import TestCase
 from django.utils import timezone, translation
 
 from vicinato.agreements import memberships
@@ -74,17 +75,25 @@ def test_a_refusal_needs_a_reason_and_only_administrators_decide(
     assert (refused.state, refused.note) == (AS.ENDED, "Not on our payroll")
 
 
-def test_an_invitation_link_verifies_whoever_opens_it_once(
+def test_an_invitation_link_verifies_the_invited_person_once(
     newcomer, company, company_admin, user_factory, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = memberships.invite(company_admin, company, Affiliation.Kind.MEMBER, "nina@work.example")
+        invitation = memberships.invite(company_admin, company, Affiliation.Kind.MEMBER, "Nina@example.org")
     token = re.search(r"/invito/([^/\s]+)/", mailoutbox[-1].body).group(1)
     assert token == invitation.token
     affiliation = memberships.accept_invitation(token, newcomer)
     assert (affiliation.state, affiliation.method, affiliation.kind) == (AS.ACTIVE, "invitation", "member")
     with pytest.raises(ConflictError, match="already been used"):
         memberships.accept_invitation(token, user_factory("latecomer"))
+
+
+def test_an_invitation_to_an_address_admits_no_other_account(newcomer, company, company_admin, user_factory):
+    """A forwarded or leaked link is refused to anyone but the account of the invited address (finding 4)."""
+    invitation = memberships.invite(company_admin, company, Affiliation.Kind.MEMBER, "nina@example.org")
+    with pytest.raises(ConflictError, match="sent to another e-mail address"):
+        memberships.accept_invitation(invitation.token, user_factory("intruder"))
+    assert memberships.accept_invitation(invitation.token, newcomer).state == AS.ACTIVE
 
 
 def test_an_invitation_link_is_the_same_whenever_it_is_shown(newcomer, company, company_admin):
@@ -119,18 +128,29 @@ def test_invitations_that_cannot_be_used(problem, newcomer, company, company_adm
     assert not Affiliation.objects.filter(person=newcomer).exists()
 
 
+def prove_domain(admin, organisation, domain: str) -> AllowedDomain:
+    """Claim a domain with an address at it, and open the link mailed there."""
+    address = "it@" + domain.strip().lstrip("@").lower()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        claimed = memberships.add_domain(admin, organisation, domain, address=address)
+    assert claimed.verified_at is None
+    token = re.search(r"/conferma-dominio/([^/\s]+)/", mail.outbox[-1].body).group(1)
+    assert mail.outbox[-1].to == [address]
+    return memberships.confirm_domain(token)
+
+
 def test_only_administrators_invite_and_manage_domains(company, user_factory, employee):
     for stranger in (user_factory("somebody"), employee):
         with pytest.raises(PermissionDenied):
             memberships.invite(stranger, company)
         with pytest.raises(PermissionDenied):
-            memberships.add_domain(stranger, company, "lombarda.example")
+            memberships.add_domain(stranger, company, "lombarda.example", address="it@lombarda.example")
 
 
 def test_a_work_email_in_an_allowed_domain_is_confirmed_by_a_link(
     newcomer, company, company_admin, user_factory, mailoutbox, django_capture_on_commit_callbacks
 ):
-    domain = memberships.add_domain(company_admin, company, " @Lombarda.Example ")
+    domain = prove_domain(company_admin, company, " @Lombarda.Example ")
     assert domain.domain == "lombarda.example"
     with django_capture_on_commit_callbacks(execute=True):
         [pending] = memberships.request_by_email(newcomer, "nina@LOMBARDA.example")
@@ -150,7 +170,7 @@ def test_a_work_email_in_an_allowed_domain_is_confirmed_by_a_link(
 def test_an_email_link_expires_and_a_removed_domain_verifies_nobody(
     newcomer, company, company_admin, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
 ):
-    memberships.add_domain(company_admin, company, "lombarda.example")
+    prove_domain(company_admin, company, "lombarda.example")
     with django_capture_on_commit_callbacks(execute=True):
         memberships.request_by_email(newcomer, "nina@lombarda.example")
     token = re.search(r"/conferma-email/([^/\s]+)/", mailoutbox[-1].body).group(1)

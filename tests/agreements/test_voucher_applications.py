@@ -169,3 +169,9 @@ def test_the_queue_puts_priorities_first(programme, user_factory):
     younger = vouchers.apply(user_factory("younger"), programme, date(2005, 1, 1), "riders", now=MARCH)
     assert (vouchers.is_priority(older), vouchers.is_priority(younger)) == (False, True)
     assert vouchers.review_queue(programme) == [younger, older]
+
+
+def test_a_date_of_birth_before_1900_is_refused(programme, user_factory):
+    with pytest.raises(ValidationError) as caught:
+        vouchers.apply(user_factory("old"), programme, date(1800, 5, 17), "riders", now=MARCH)
+    assert caught.value.message_dict["birth_date"] == ["Enter your date of birth: it cannot be before 1900."]

@@ -17,3 +17,9 @@ class AgreementsConfig(AppConfig):
         # The booking engine asks these, without importing this app (booking/access.py).
         access.register_gate(booking_refusal)
         access.register_affiliation(verified_member)
+
+        from vicinato.lib import personal_data
+
+        from .personal_data import AFFILIATIONS, APPLICATIONS, LEDGER
+
+        personal_data.register(AFFILIATIONS, APPLICATIONS, LEDGER)  # the account page shows them

@@ -32,6 +32,11 @@ M = Affiliation.Method
 EMAIL_SALT = "vicinato.agreements.email"
 EMAIL_LINK_DAYS = 3
 INVITATION_DAYS = 14
+DOMAIN_SALT = "vicinato.agreements.domain"
+DOMAIN_LINK_DAYS = 7
+# Proof links for domains: per organisation and per address, at most these many a day.
+DOMAIN_PROOFS_BY_ORGANISATION = ratelimit.Limit("domain-proofs-organisation", 10, 86400)
+DOMAIN_PROOFS_TO_ADDRESS = ratelimit.Limit("domain-proofs-address", 3, 86400)
 
 
 def _current(person, organisation: Organisation) -> Affiliation | None:
@@ -204,12 +209,9 @@ def accept_invitation(token: str, person, now: datetime | None = None) -> Affili
         invitation = Invitation.objects.select_for_update().get(pk=invitation_from_token(token).pk)
         if invitation.revoked_at:
             raise ConflictError(_("This invitation was withdrawn; ask the organisation for a new one."))
-        if invitation.accepted_at:
-            raise ConflictError(
-                _("This invitation has already been used; ask the organisation for a new one.")
-            )
-        if invitation.expires_at <= now:
-            raise ConflictError(_("This invitation has expired; ask the organisation for a new one."))
+        refusal = invitation.refusal(person, now)
+        if refusal:
+            raise ConflictError(refusal)
         affiliation = _create(
             person,
             invitation.organisation,
@@ -238,8 +240,14 @@ def _domain_of(email: str) -> str:
 
 
 def add_domain(
-    actor, organisation: Organisation, domain: str, kind: str = Affiliation.Kind.EMPLOYEE
+    actor,
+    organisation: Organisation,
+    domain: str,
+    kind: str = Affiliation.Kind.EMPLOYEE,
+    address: str = "",
 ) -> AllowedDomain:
+    """Claim an e-mail domain: a link mailed to `address`, an address at the domain, proves it is the
+    organisation's (`confirm_domain`); until then it verifies nobody. One proved domain, one organisation."""
     require(actor, Action.MANAGE_MEMBERS, organisation)
     domain = domain.strip().lower().lstrip("@")
     try:
@@ -248,10 +256,99 @@ def add_domain(
         raise ValidationError({"domain": [_("Enter a domain such as example.it, without the @.")]}) from None
     if kind not in Affiliation.Kind.values:
         raise ValidationError({"kind": [_("Choose employee or member.")]})
+    address = address.strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        address = ""
+    if _domain_of(address) != domain:
+        raise ValidationError(
+            {
+                "address": [
+                    _("Enter an e-mail address at @%(domain)s: a link sent to it proves the domain is yours.")
+                    % {"domain": domain}
+                ]
+            }
+        )
+    if AllowedDomain.objects.filter(domain=domain, verified_at__isnull=False).exclude(
+        organisation=organisation
+    ):
+        raise ConflictError(
+            _(
+                "Another organisation has proved that @%(domain)s is theirs; a domain belongs to one organisation."
+            )
+            % {"domain": domain}
+        )
     domain_row, _created = AllowedDomain.objects.update_or_create(
-        organisation=organisation, domain=domain, defaults={"kind": kind}
+        organisation=organisation,
+        domain=domain,
+        defaults={"kind": kind},
+        create_defaults={"kind": kind, "verified_at": None},
     )
+    if domain_row.verified_at is None:
+        ratelimit.hit_all(
+            (DOMAIN_PROOFS_BY_ORGANISATION, organisation.pk), (DOMAIN_PROOFS_TO_ADDRESS, address.lower())
+        )
+        token = signing.dumps({"d": domain_row.pk, "e": address.lower()}, salt=DOMAIN_SALT)
+
+        def render():
+            return _("Confirm that @%(domain)s belongs to %(organisation)s") % {
+                "domain": domain,
+                "organisation": organisation,
+            }, _(
+                "%(organisation)s asks Vicinato to verify its people by their addresses at @%(domain)s. If this "
+                "is right, open this link within %(days)d days and confirm: %(url)s\n\n"
+                "If you do not know this organisation, ignore this message: nothing changes."
+            ) % {
+                "organisation": organisation,
+                "domain": domain,
+                "days": DOMAIN_LINK_DAYS,
+                "url": mail.link("agreements:confirm_domain", token=token),
+            }
+
+        mail.send(address, render)
     return domain_row
+
+
+def _mailed_link(token: str, salt: str, days: int, expired: str) -> dict:
+    """What a link mailed by us signs, while it is valid; else a refusal (`expired`, or: copy it whole)."""
+    try:
+        return signing.loads(token, salt=salt, max_age=timedelta(days=days))
+    except signing.SignatureExpired:
+        raise ValidationError({"token": [expired]}) from None
+    except signing.BadSignature:
+        raise ValidationError(
+            {"token": [_("This link is not valid; copy the whole address from the e-mail.")]}
+        ) from None
+
+
+def domain_from_token(token: str) -> AllowedDomain:
+    """The domain claim a proof link is for, or a refusal saying what to do."""
+    data = _mailed_link(token, DOMAIN_SALT, DOMAIN_LINK_DAYS, _("This link has expired; ask for a new one."))
+    found = AllowedDomain.objects.select_related("organisation").filter(pk=data["d"]).first()
+    if found is None or _domain_of(data["e"]) != found.domain:
+        raise ValidationError({"token": [_("This link is not valid any more; ask for a new one.")]})
+    return found
+
+
+def confirm_domain(token: str, now: datetime | None = None) -> AllowedDomain:
+    """Whoever opened the link at the domain's address proves it (no account needed: the mailbox is the proof)."""
+    pk = domain_from_token(token).pk
+    try:
+        with transaction.atomic():
+            found = AllowedDomain.objects.select_for_update().select_related("organisation").get(pk=pk)
+            if found.verified_at is not None:
+                raise ConflictError(_("This domain has already been confirmed."))
+            found.verified_at = now or timezone.now()
+            found.save(update_fields=["verified_at"])
+    except IntegrityError:
+        raise ConflictError(
+            _(
+                "Another organisation has proved that @%(domain)s is theirs; a domain belongs to one organisation."
+            )
+            % {"domain": found.domain}
+        ) from None
+    return found
 
 
 def remove_domain(actor, domain: AllowedDomain) -> None:
@@ -271,7 +368,9 @@ def request_by_email(person, email: str) -> list[Affiliation]:
     ratelimit.hit_all(
         (EMAIL_CONFIRMATIONS_BY_PERSON, person.pk), (EMAIL_CONFIRMATIONS_TO_ADDRESS, email.strip().lower())
     )
-    domains = AllowedDomain.objects.filter(domain=_domain_of(email)).select_related("organisation")
+    domains = AllowedDomain.objects.filter(
+        domain=_domain_of(email), verified_at__isnull=False
+    ).select_related("organisation")
     if not domains:
         raise ValidationError(
             {
@@ -305,14 +404,9 @@ def request_by_email(person, email: str) -> list[Affiliation]:
 
 def email_token_affiliation(token: str) -> Affiliation:
     """The membership request a confirmation link is for, or a refusal saying what to do."""
-    try:
-        data = signing.loads(token, salt=EMAIL_SALT, max_age=timedelta(days=EMAIL_LINK_DAYS))
-    except signing.SignatureExpired:
-        raise ValidationError({"token": [_("This link has expired; send your work e-mail again.")]}) from None
-    except signing.BadSignature:
-        raise ValidationError(
-            {"token": [_("This link is not valid; copy the whole address from the e-mail.")]}
-        ) from None
+    data = _mailed_link(
+        token, EMAIL_SALT, EMAIL_LINK_DAYS, _("This link has expired; send your work e-mail again.")
+    )
     affiliation = Affiliation.objects.select_related("organisation").filter(pk=data["a"]).first()
     if affiliation is None or affiliation.email.lower() != data["e"]:
         raise ValidationError({"token": [_("This link is not valid any more; send your work e-mail again.")]})
@@ -330,7 +424,9 @@ def confirm_email(token: str, person, now: datetime | None = None) -> Affiliatio
         if affiliation.state != AS.PENDING:
             raise ConflictError(_("This address has already been confirmed, or the membership has ended."))
         allowed = AllowedDomain.objects.filter(
-            organisation=affiliation.organisation, domain=_domain_of(affiliation.email)
+            organisation=affiliation.organisation,
+            domain=_domain_of(affiliation.email),
+            verified_at__isnull=False,
         ).exists()
         if not allowed:
             raise ConflictError(_("The organisation no longer verifies this domain; ask its administrator."))

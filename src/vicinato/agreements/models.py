@@ -9,6 +9,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core import signing
+from django.core.files.storage import storages
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vicinato.booking.models import Reservation, Resource, StateEvent
 from vicinato.lib.constraints import ends_after
-from vicinato.register.models import Audience, Organisation, Place, Register
+from vicinato.register.models import Audience, InvitationBase, Organisation, Place, Register
 from vicinato.register.translation import Translated
 
 INVITATION_SALT = "vicinato.agreements.invitation"
@@ -86,29 +87,20 @@ class Affiliation(models.Model):
         return f"{self.person} @ {self.organisation} ({self.state})"
 
 
-class Invitation(models.Model):
-    """A link an organisation's administrator sends to a person; opening it while signed in verifies them."""
+class Invitation(InvitationBase):
+    """A link an organisation's administrator sends to a person; opening it while signed in verifies them (only
+    the account of its address, when it was sent to one)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
     kind = models.CharField(
         _("as"), max_length=10, choices=Affiliation.Kind.choices, default=Affiliation.Kind.EMPLOYEE
     )
     email = models.EmailField(_("e-mail of the person invited"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(_("valid until"))
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(InvitationBase.Meta):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.organisation}: {self.email or _('anyone with the link')}"
@@ -127,13 +119,20 @@ class AllowedDomain(models.Model):
     kind = models.CharField(
         _("as"), max_length=10, choices=Affiliation.Kind.choices, default=Affiliation.Kind.EMPLOYEE
     )
+    # Set when a link mailed to an address at the domain was opened (`memberships.confirm_domain`): until then
+    # nobody is verified by it. Rows a site administrator makes (admin, demo) count as proved.
+    verified_at = models.DateTimeField(_("proved on"), null=True, blank=True, default=timezone.now)
 
     class Meta:
         verbose_name = _("allowed e-mail domain")
         verbose_name_plural = _("allowed e-mail domains")
         ordering = ["domain"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "domain"], name="unique_domain_per_organisation")
+            models.UniqueConstraint(fields=["organisation", "domain"], name="unique_domain_per_organisation"),
+            # One proved domain belongs to one organisation.
+            models.UniqueConstraint(
+                fields=["domain"], condition=models.Q(verified_at__isnull=False), name="one_owner_per_domain"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -427,11 +426,17 @@ def _document_path(instance: VoucherDocument, filename: str) -> str:
     return f"vouchers/{uuid.uuid4().hex}/{PurePath(filename).name}"
 
 
+def private_storage():
+    """Where identity documents go: the "private" storage, apart from the public media (settings.STORAGES)."""
+    return storages["private"]
+
+
 class VoucherDocument(models.Model):
     application = models.ForeignKey(VoucherApplication, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(
         _("file"),
         upload_to=_document_path,
+        storage=private_storage,
         validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png"])],
     )
     requirement = models.ForeignKey(

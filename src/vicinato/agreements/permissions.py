@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -52,6 +53,7 @@ class Action(StrEnum):
     EDIT_AGREEMENT = "edit_agreement"  # its terms and its state
     VIEW_USAGE = "view_usage"
     SEE_BOOKER_NAMES = "see_booker_names"
+    SEE_EVERY_GUESTS_BOOKINGS = "see_every_guests_bookings"  # a guest's operators see their own guest's only
     # on a voucher programme (or an application to it)
     EDIT_PROGRAMME = "edit_programme"  # its terms: budget, coverage, eligibility, documents, reviewers
     REVIEW_VOUCHERS = "review_vouchers"
@@ -77,8 +79,14 @@ ROLE_ACTIONS: dict[Role, set[Action]] = {
         Action.EDIT_AGREEMENT,
         Action.VIEW_USAGE,
         Action.SEE_BOOKER_NAMES,
+        Action.SEE_EVERY_GUESTS_BOOKINGS,
     },
-    Role.HOST_STAFF: {Action.VIEW_AGREEMENT, Action.VIEW_USAGE, Action.SEE_BOOKER_NAMES},
+    Role.HOST_STAFF: {
+        Action.VIEW_AGREEMENT,
+        Action.VIEW_USAGE,
+        Action.SEE_BOOKER_NAMES,
+        Action.SEE_EVERY_GUESTS_BOOKINGS,
+    },
     # A guest's operators see their own organisation's usage, and the names of their own people only.
     Role.GUEST_ADMIN: {Action.VIEW_AGREEMENT, Action.VIEW_USAGE, Action.SEE_BOOKER_NAMES},
     Role.GUEST_STAFF: {Action.VIEW_AGREEMENT, Action.VIEW_USAGE, Action.SEE_BOOKER_NAMES},
@@ -111,8 +119,11 @@ def guest_organisations(agreement: Agreement) -> QuerySet[Organisation]:
 
 
 def _operator_roles(user, organisations, admin: Role, staff: Role) -> set[Role]:
+    # A pending organisation (not yet approved by a site administrator) gives its people no role here.
     roles = set(
-        Membership.objects.filter(user=user, organisation__in=organisations).values_list("role", flat=True)
+        Membership.objects.filter(
+            user=user, organisation__in=organisations, organisation__approved_at__isnull=False
+        ).values_list("role", flat=True)
     )
     return {r for r, db in ((admin, Membership.Role.ADMIN), (staff, Membership.Role.STAFF)) if db in roles}
 
@@ -167,3 +178,23 @@ def operated_organisations(user) -> QuerySet[Organisation]:
     if user.is_superuser:
         return Organisation.objects.all()
     return Organisation.objects.filter(memberships__user=user).distinct()
+
+
+def needs_second_factor(user) -> bool:
+    """Who signs in with a second factor (a code of an authenticator app, settings.STAFF_SECOND_FACTOR): the
+    site's administrators, the reviewers of registers and voucher programmes, and the people of organisations
+    that fund programmes. One query."""
+    if not user.is_authenticated:
+        return False
+    return (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .filter(
+            Q(is_superuser=True)
+            | Q(is_staff=True)
+            | Q(reviewed_registers__isnull=False)
+            | Q(reviewed_programmes__isnull=False)
+            | Q(memberships__organisation__voucher_programmes__isnull=False)
+        )
+        .exists()
+    )

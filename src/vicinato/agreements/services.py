@@ -506,9 +506,13 @@ def usage(
 def booking_rows(
     user, agreement: Agreement, first_day: date | None = None, last_day: date | None = None
 ) -> list[BookingRow]:
-    """Each booking under the agreement; who booked is shown only to the host's operators and the employer's."""
+    """Each booking under the agreement; who booked is shown only to the host's operators and the employer's.
+    A guest's operators see their own organisation's bookings only (the totals of every guest are in `usage`)."""
     rows = []
-    for booking in _bookings(user, agreement, first_day, last_day):
+    bookings = _bookings(user, agreement, first_day, last_day)
+    if not can(user, Action.SEE_EVERY_GUESTS_BOOKINGS, agreement):
+        bookings = bookings.filter(guest__memberships__user=user)
+    for booking in bookings:
         reservation = booking.reservation
         person = reservation.person
         rows.append(

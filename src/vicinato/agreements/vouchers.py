@@ -84,6 +84,10 @@ MACHINE = StateMachine(
 )
 
 
+# Dates of birth before this are typing errors (e.g. 1800 for 1980).
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
 def _age(birth_date: date, on: date) -> int:
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
@@ -132,6 +136,8 @@ def apply(
         ]
     if birth_date >= today:
         errors["birth_date"] = [_("Enter your date of birth, in the past.")]
+    elif birth_date < EARLIEST_BIRTH_DATE:
+        errors["birth_date"] = [_("Enter your date of birth: it cannot be before 1900.")]
     elif programme.younger_than is not None and _age(birth_date, today) >= programme.younger_than:
         errors["birth_date"] = [
             _("This programme is for people younger than %(age)d.") % {"age": programme.younger_than}

@@ -14,7 +14,7 @@ from vicinato.lib.forms import form_errors
 from vicinato.register import opendata
 from vicinato.register.forms import PlaceFilterForm, PlaceForm
 from vicinato.register.models import Application, Place, Register, Requirement
-from vicinato.register.permissions import Action, managed_organisations, require, reviewed_registers
+from vicinato.register.permissions import Action, managed_organisations, require, reviewed_applications
 from vicinato.register.services import filter_places, save_place, set_opening_hours
 from vicinato.register.workflow import (
     allowed_actions,
@@ -198,8 +198,8 @@ def _visible_application(request, pk: int) -> Application:
 @applications_router.get("", response=list[ApplicationOut], summary="Applications you manage or review")
 def list_applications(request, state: Application.State | None = None):
     organisations = managed_organisations(request.user, Action.VIEW_APPLICATION)
-    applications = Application.objects.filter(place__operator__in=organisations) | Application.objects.filter(
-        register__in=reviewed_registers(request.user)
+    applications = Application.objects.filter(place__operator__in=organisations) | reviewed_applications(
+        request.user
     )
     if state:
         applications = applications.filter(state=state)

@@ -8,4 +8,9 @@ class BookingConfig(AppConfig):
     verbose_name = _("Booking")
 
     def ready(self) -> None:
+        from vicinato.lib import personal_data
+
         from . import notifications  # noqa: F401  (connects the e-mail receivers)
+        from .personal_data import BOOKINGS, WAITING
+
+        personal_data.register(BOOKINGS, WAITING)  # the account page shows them

@@ -8,4 +8,9 @@ class ImpactConfig(AppConfig):
     verbose_name = _("Impact: commutes saved")
 
     def ready(self) -> None:
+        from vicinato.lib import personal_data
+
         from . import receivers  # noqa: F401  (computes a booking's impact on check-in or completion)
+        from .personal_data import COMMUTE
+
+        personal_data.register(COMMUTE)  # the account page shows them

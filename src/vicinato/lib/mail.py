@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.backends import console
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -106,3 +107,19 @@ def send(addresses: str | Iterable[str], render: Render, **options) -> None:
             mail.send(fail_silently=True)
 
     transaction.on_commit(deliver)
+
+
+class LogBackend(console.EmailBackend):
+    """The console backend (EMAIL_URL=console://) fit for a server's log: with DEBUG off a mail is written as
+    its recipients and subject only, for its body holds what must not sit in a log: links that confirm an
+    address or accept an invitation, check-in codes, people's names. With DEBUG on (development) it is written
+    whole, so that a developer can follow the links."""
+
+    def write_message(self, message) -> None:
+        if settings.DEBUG:
+            super().write_message(message)
+            return
+        recipients = ", ".join(message.recipients())
+        self.stream.write(
+            f"Mail to {recipients}: {message.subject!r} ({len(message.body)} characters, not logged)\n"
+        )

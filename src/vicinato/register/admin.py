@@ -1,8 +1,17 @@
 """Django admin for site administrators (the workflow itself lives in the site's pages)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy, ngettext
+
+from vicinato.lib import personal_data
+from vicinato.lib.errors import Conflict
 
 from . import models
+from .services import approve_organisation
+
+User = get_user_model()
 
 
 class MembershipInline(admin.TabularInline):
@@ -12,8 +21,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(models.Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["legal_name", "kind", "partita_iva", "codice_fiscale", "is_demo"]
-    list_filter = ["kind", "is_demo"]
+    list_display = ["legal_name", "kind", "partita_iva", "codice_fiscale", "approved_at", "is_demo"]
+    list_filter = ["kind", "is_demo", ("approved_at", admin.EmptyFieldListFilter)]
     search_fields = ["legal_name", "partita_iva", "codice_fiscale"]
     inlines = [MembershipInline]
 
@@ -52,3 +61,51 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 admin.site.register(models.Amenity)
 admin.site.register(models.ApiToken)
+
+
+@admin.action(description=gettext_lazy("Delete the personal data of the selected people"))
+def forget_people(modeladmin, request, queryset):
+    """The account page's deletion, for a site administrator (e.g. a voucher beneficiary who asked by letter):
+    the same rule, the same refusals; what the ledger and statistics keep stays, anonymised."""
+    forgotten = 0
+    for person in queryset:
+        label = person.get_username()
+        try:
+            personal_data.forget(person)
+        except personal_data.StillOpen as refused:
+            modeladmin.message_user(request, f"{label}: {refused}", messages.ERROR)
+        else:
+            forgotten += 1
+    if forgotten:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "The personal data of %(count)d person are deleted.",
+                "The personal data of %(count)d people are deleted.",
+                forgotten,
+            )
+            % {"count": forgotten},
+            messages.SUCCESS,
+        )
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    actions = [forget_people]
+
+
+@admin.action(description=gettext_lazy("Approve the selected organisations"))
+def approve_organisations(modeladmin, request, queryset):
+    for organisation in queryset.filter(approved_at__isnull=True):
+        try:
+            approve_organisation(organisation)
+        except Conflict as refused:
+            modeladmin.message_user(request, str(refused), messages.ERROR)
+        else:
+            modeladmin.message_user(request, f"{organisation}: ✔", messages.SUCCESS)
+
+
+OrganisationAdmin.actions = [approve_organisations]

@@ -15,3 +15,9 @@ class RegisterConfig(AppConfig):
 
         # The routing's indexes of reachable places are built from the listed places (geo does not import us).
         travel.set_places_source(lambda: list(Place.objects.listed().values_list("public_id", "lat", "lon")))
+
+        from vicinato.lib import personal_data
+
+        from .personal_data import ROLES, TOKENS
+
+        personal_data.register(ROLES, TOKENS)  # the account page shows them

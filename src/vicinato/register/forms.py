@@ -118,6 +118,18 @@ class OrganisationForm(forms.ModelForm):
         cleaned = super().clean()
         if not cleaned.get("partita_iva") and not cleaned.get("codice_fiscale") and not self.errors:
             raise forms.ValidationError(_("Give the partita IVA or the codice fiscale of the organisation."))
+        candidate = Organisation(
+            pk=self.instance.pk,
+            partita_iva=cleaned.get("partita_iva", ""),
+            codice_fiscale=cleaned.get("codice_fiscale", ""),
+        )
+        if not self.errors and candidate.same_identity().exists():
+            raise forms.ValidationError(
+                _(
+                    "An organisation with this partita IVA or codice fiscale is already on Vicinato; ask its "
+                    "administrators to invite you."
+                )
+            )
         return cleaned
 
     def clean_partita_iva(self):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 
@@ -43,6 +44,9 @@ class Organisation(models.Model):
     website = models.URLField(_("website"), blank=True)
     address = models.CharField(_("registered address"), max_length=200, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
+    # Set when a site administrator approved the organisation; until then (None) it is pending and may not act
+    # for others: no members, domains, agreements or submitted applications (a lookalike of a real body would).
+    approved_at = models.DateTimeField(_("approved on"), null=True, blank=True, default=timezone.now)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
     )
@@ -54,6 +58,19 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+    @property
+    def is_pending(self) -> bool:
+        return self.approved_at is None
+
+    def same_identity(self) -> models.QuerySet[Organisation]:
+        """The other approved organisations with its partita IVA or codice fiscale."""
+        match = models.Q(pk__in=[])
+        if self.partita_iva:
+            match |= models.Q(partita_iva=self.partita_iva)
+        if self.codice_fiscale:
+            match |= models.Q(codice_fiscale=self.codice_fiscale)
+        return Organisation.objects.filter(match, approved_at__isnull=False).exclude(pk=self.pk)
 
 
 class Membership(models.Model):
@@ -441,13 +458,91 @@ class ApplicationEvent(models.Model):
         return f"{self.action}: {self.from_state} → {self.to_state}"
 
 
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 class ApiToken(models.Model):
-    """A personal token for the REST API (sent as `Authorization: Bearer <token>`)."""
+    """A personal token for the REST API (sent as `Authorization: Bearer <token>`). Only its SHA-256 digest is
+    stored: the token itself is known once, on the instance that made it (`key`), to be shown to its owner."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    key = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)  # its first letters, to tell tokens apart
     name = models.CharField(_("name"), max_length=100, blank=True)
+    scope = models.CharField(_("what it may do"), max_length=5, choices=Scope.choices, default=Scope.WRITE)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)  # None: until revoked
+    revoked_at = models.DateTimeField(_("revoked on"), null=True, blank=True)
+
+    key = ""  # the token, on the new instance only
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.name or self.key[:6]})"
+        return f"{self.user} ({self.name or self.prefix})"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.digest:
+            self.new_key()
+        super().save(*args, **kwargs)
+
+    def new_key(self) -> ApiToken:
+        """Give the (unsaved) token its secret, e.g. before `bulk_create`; `key` holds it, `digest` its hash."""
+        self.key = secrets.token_urlsafe(32)
+        self.digest, self.prefix = token_digest(self.key), self.key[:6]
+        return self
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class InvitationBase(models.Model):
+    """What every invitation of an organisation's has: who sent it, until when it is valid, who accepted it."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def refusal(self, person, now: datetime) -> str:
+        """Why `person` may not accept it now ('' when they may): used, expired, or sent to another address (a
+        forwarded or leaked link admits nobody else)."""
+        if self.accepted_at:
+            return _("This invitation has already been used; ask the organisation for a new one.")
+        if self.expires_at <= now:
+            return _("This invitation has expired; ask the organisation for a new one.")
+        if self.email and person.email.strip().lower() != self.email.strip().lower():
+            return _(
+                "This invitation was sent to another e-mail address: sign in with the account of that address."
+            )
+        return ""
+
+
+class StaffInvitation(InvitationBase):
+    """An organisation's invitation, to one e-mail address, to join its staff or its administrators: nobody is
+    made either without accepting it, signed in with an account of that address (`staff.accept`)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="staff_invitations")
+    email = models.EmailField(_("e-mail of the person invited"))
+    role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices)
+    token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
+
+    class Meta(InvitationBase.Meta):
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation} ({self.role})"

@@ -49,6 +49,15 @@ ORGANISATION_ACTIONS = {
         Action.MANAGE_ORGANISATION,
     },
 }
+# What a pending organisation's people may do before a site administrator approves it: prepare, not act for others
+# (no members, no submitted applications; agreements.permissions gives them no role at all).
+PENDING_ACTIONS = {
+    Action.VIEW_UNLISTED_PLACE,
+    Action.CREATE_PLACE,
+    Action.EDIT_PLACE,
+    Action.PREPARE_APPLICATION,
+    Action.VIEW_APPLICATION,
+}
 REVIEWER_ACTIONS = {Action.VIEW_UNLISTED_PLACE, Action.VIEW_APPLICATION, Action.REVIEW_APPLICATION}
 
 
@@ -73,18 +82,23 @@ def can(user, action: Action, obj: Organisation | Place | Application | Register
     if isinstance(obj, Register):
         return action in REVIEWER_ACTIONS and is_reviewer(user, obj)
     if isinstance(obj, Application):
-        if action in REVIEWER_ACTIONS and is_reviewer(user, obj.register):
+        # A draft is the organisation's own until it is submitted: reviewers see it from then on (acting on one,
+        # the workflow's refusal says it is not under review).
+        if (
+            action in REVIEWER_ACTIONS
+            and (obj.state != Application.State.DRAFT or action == Action.REVIEW_APPLICATION)
+            and is_reviewer(user, obj.register)
+        ):
             return True
         obj = obj.place
     if isinstance(obj, Place):
-        if (
-            action in REVIEWER_ACTIONS
-            and Register.objects.filter(reviewers=user, applications__place=obj).exists()
-        ):
+        if action in REVIEWER_ACTIONS and reviewed_applications(user).filter(place=obj).exists():
             return True
         obj = obj.operator
     role = organisation_role(user, obj)
-    return role is not None and action in ORGANISATION_ACTIONS[role]
+    if role is None or (obj.is_pending and action not in PENDING_ACTIONS):
+        return False
+    return action in ORGANISATION_ACTIONS[role]
 
 
 def require(user, action: Action, obj) -> None:
@@ -104,10 +118,20 @@ def managed_organisations(user, action: Action = Action.EDIT_PLACE):
     db_roles = [
         {Role.ORG_ADMIN: Membership.Role.ADMIN, Role.ORG_STAFF: Membership.Role.STAFF}[r] for r in roles
     ]
-    return Organisation.objects.filter(memberships__user=user, memberships__role__in=db_roles).distinct()
+    found = Organisation.objects.filter(memberships__user=user, memberships__role__in=db_roles)
+    if action not in PENDING_ACTIONS:
+        found = found.filter(approved_at__isnull=False)
+    return found.distinct()
 
 
 def reviewed_registers(user):
     if user.is_superuser:
         return Register.objects.all()
     return Register.objects.filter(reviewers=user) if user.is_authenticated else Register.objects.none()
+
+
+def reviewed_applications(user):
+    """The applications the person reviews: those of their registers, once submitted (never drafts)."""
+    return Application.objects.filter(register__in=reviewed_registers(user)).exclude(
+        state=Application.State.DRAFT
+    )

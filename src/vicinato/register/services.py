@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, time
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vicinato.lib.errors import Conflict
+
+from . import staff
 from .forms import OrganisationForm, PlaceForm
-from .models import Closure, Membership, OpeningHours, Organisation, Place
+from .models import Closure, Membership, OpeningHours, Organisation, Place, StaffInvitation
 from .permissions import Action, require
 
 WEEKDAY_CODES = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
@@ -169,7 +171,8 @@ def is_open(place: Place, moment: datetime | None = None) -> bool:
 
 
 def create_organisation(actor, data: dict) -> Organisation:
-    """Any signed-in person may register an organisation; they become its first administrator."""
+    """Any signed-in person may register an organisation; they become its first administrator. It stays pending
+    (no members, domains, agreements or submissions) until a site administrator approves it (`approve`)."""
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("Sign in to register an organisation."))
     form = OrganisationForm(data)
@@ -178,25 +181,41 @@ def create_organisation(actor, data: dict) -> Organisation:
             {field: [e["message"] for e in errors] for field, errors in form.errors.get_json_data().items()}
         )
     with transaction.atomic():
-        organisation = form.save()
+        organisation = form.save(commit=False)
+        organisation.approved_at = None  # pending until a site administrator approves it
+        organisation.save()
         Membership.objects.create(organisation=organisation, user=actor, role=Membership.Role.ADMIN)
     return organisation
 
 
-def set_membership(actor, organisation: Organisation, username_or_email: str, role: str | None) -> None:
-    """Add a member, change their role, or remove them (role None); an organisation keeps one admin at least."""
-    require(actor, Action.MANAGE_ORGANISATION, organisation)
-    User = get_user_model()
-    user = User.objects.filter(Q(username=username_or_email) | Q(email__iexact=username_or_email)).first()
-    if user is None:
-        raise ValidationError(
-            {
-                "user": [
-                    _("Nobody has the username or e-mail “%(who)s”; ask them to create an account first.")
-                    % {"who": username_or_email}
-                ]
-            }
+def approve_organisation(organisation: Organisation, now: datetime | None = None) -> None:
+    """A site administrator's approval, refused while another approved organisation has its partita IVA or
+    codice fiscale (one body, one organisation)."""
+    twin = organisation.same_identity().first()
+    if twin is not None:
+        raise Conflict(
+            _("%(name)s already has this partita IVA or codice fiscale; it cannot be approved twice.")
+            % {"name": twin.legal_name}
         )
+    organisation.approved_at = now or timezone.now()
+    organisation.save(update_fields=["approved_at"])
+
+
+def set_membership(
+    actor, organisation: Organisation, username_or_email: str, role: str | None
+) -> StaffInvitation | None:
+    """Change a member's role, or remove them (role None); someone not yet a member is sent an invitation to
+    their e-mail address instead (answered: the invitation), and joins only by accepting it. An organisation keeps
+    one admin at least. Nobody outside the organisation is looked up: no answer tells whether an account exists."""
+    require(actor, Action.MANAGE_ORGANISATION, organisation)
+    membership = staff.member_of(organisation, username_or_email)
+    if membership is None:
+        if role is None:
+            raise ValidationError(
+                {"user": [_("No member of this organisation has this username or e-mail.")]}
+            )
+        return staff.invite(actor, organisation, username_or_email, role)
+    user = membership.user
     if role is not None and role not in Membership.Role.values:
         raise ValidationError({"role": [_("Choose a role: administrator or staff.")]})
     with transaction.atomic():
@@ -215,4 +234,5 @@ def set_membership(actor, organisation: Organisation, username_or_email: str, ro
         if role is None:
             Membership.objects.filter(organisation=organisation, user=user).delete()
         else:
-            Membership.objects.update_or_create(organisation=organisation, user=user, defaults={"role": role})
+            Membership.objects.filter(pk=membership.pk).update(role=role)
+    return None

@@ -5,6 +5,7 @@ import re
 from datetime import time, timedelta
 from unittest import mock
 
+from django.urls import reverse
 from django.utils import timezone
 
 from vicinato.geo import travel
@@ -220,9 +221,14 @@ def test_members_are_managed_by_admins_and_one_admin_stays(client, people, organ
     assert client.post(url, {"user": "worker", "role": "staff"}).status_code == 403
     client.force_login(people["org_admin"])
     client.post(url, {"user": "worker@example.org", "role": "staff"})
+    assert not organisation.memberships.filter(user=people["worker"]).exists()  # invited, not added
+    client.force_login(people["worker"])
+    token = organisation.staff_invitations.get().token
+    client.post(reverse("web:staff_invitation", kwargs={"token": token}))
     assert organisation.memberships.filter(user=people["worker"], role="staff").exists()
+    client.force_login(people["org_admin"])
     page = client.post(url, {"user": "nobody", "role": "staff"}).content.decode()
-    assert "Nobody has the username or e-mail" in page
+    assert "Enter the e-mail address of the person to invite" in page
     page = client.post(url, {"remove": "orgadmin"}).content.decode()
     assert "only administrator" in page
     client.post(url, {"remove": "worker"})

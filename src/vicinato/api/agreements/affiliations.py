@@ -298,18 +298,20 @@ def revoke_invitation(request, pk: int, invitation: int):
 )
 def domains(request, pk: int):
     return [
-        {"id": d.pk, "domain": d.domain, "kind": d.kind}
+        {"id": d.pk, "domain": d.domain, "kind": d.kind, "verified": d.verified_at is not None}
         for d in organisation(request, pk).allowed_domains.all()
     ]
 
 
 @router.post(
-    "/organisations/{pk}/domains", response={201: DomainOut, **REFUSALS}, summary="Allow an e-mail domain"
+    "/organisations/{pk}/domains",
+    response={201: DomainOut, **REFUSALS},
+    summary="Claim an e-mail domain (a link mailed to `address`, at the domain, proves it)",
 )
 def add_domain(request, pk: int, payload: DomainIn):
     found = organisation(request, pk, Action.MANAGE_MEMBERS)
-    d = memberships.add_domain(request.user, found, payload.domain, payload.kind)
-    return 201, {"id": d.pk, "domain": d.domain, "kind": d.kind}
+    d = memberships.add_domain(request.user, found, payload.domain, payload.kind, payload.address)
+    return 201, {"id": d.pk, "domain": d.domain, "kind": d.kind, "verified": d.verified_at is not None}
 
 
 @router.delete(

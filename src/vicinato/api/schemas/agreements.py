@@ -81,12 +81,15 @@ class InvitationOut(Schema):
 class DomainIn(Schema):
     domain: str
     kind: Affiliation.Kind = Affiliation.Kind.EMPLOYEE
+    # An address at the domain: a link mailed to it proves the domain is the organisation's.
+    address: str = ""
 
 
 class DomainOut(Schema):
     id: int
     domain: str
     kind: str
+    verified: bool  # proved by the link mailed to an address at the domain
 
 
 # --- communities -------------------------------------------------------------------------------------------

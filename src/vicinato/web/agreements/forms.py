@@ -53,6 +53,10 @@ class DomainForm(forms.Form):
         label=gettext_lazy("E-mail domain"), max_length=200, help_text=gettext_lazy("e.g. example.it")
     )
     kind = forms.ChoiceField(label=gettext_lazy("As"), choices=Affiliation.Kind.choices)
+    address = forms.EmailField(
+        label=gettext_lazy("An address of yours at the domain"),
+        help_text=gettext_lazy("A link sent to it proves the domain is the organisation's."),
+    )
 
 
 class NoteForm(forms.Form):

@@ -134,6 +134,22 @@ def invitation(request, token: str):
     )
 
 
+def confirm_domain(request, token: str):
+    """A domain's proof link: shown on GET, confirmed by POST; no account needed (the mailbox is the proof)."""
+    template = "agreements/confirm_domain.html"
+    try:
+        claim = memberships.domain_from_token(token)
+    except ValidationError as error:
+        return render(request, template, {"error": " ".join(error.messages)}, status=400)
+    if request.method == "POST":
+        try:
+            memberships.confirm_domain(token)
+        except Conflict as refused:
+            return render(request, template, {"error": str(refused)}, status=409)
+        return render(request, template, {"subject": claim, "done": True})
+    return render(request, template, {"subject": claim})
+
+
 @login_required
 def confirm_email(request, token: str):
     return _token_page(
@@ -187,15 +203,22 @@ def _members_post(request, organisation: Organisation):
                     else _("Invitation ready: copy its link from the list below."),
                 )
             else:
-                memberships.add_domain(
-                    request.user, organisation, form.cleaned_data["domain"], form.cleaned_data["kind"]
+                data = form.cleaned_data
+                claimed = memberships.add_domain(
+                    request.user, organisation, data["domain"], data["kind"], data["address"]
                 )
-                messages.success(request, _("Domain added."))
+                messages.success(
+                    request,
+                    _("Domain updated.")
+                    if claimed.verified_at
+                    else _("A link has been sent to %(address)s: the domain counts once it is confirmed.")
+                    % {"address": data["address"]},
+                )
         except ValidationError as error:
             add_errors(form, error)
             return form
-        except RateLimited as error:  # too many invitations for now: said next to the address
-            form.add_error("email", str(error))
+        except RateLimited as error:  # too many mails for now: said next to the address
+            form.add_error("email" if is_invite else "address", str(error))
             return form
     return None
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("appartenenze/<int:pk>/fine/", members.leave, name="leave"),
     path("invito/<str:token>/", members.invitation, name="invitation"),
     path("conferma-email/<str:token>/", members.confirm_email, name="confirm_email"),
+    path("conferma-dominio/<str:token>/", members.confirm_domain, name="confirm_domain"),
     *[path(f"{ORGANISATION}{route}", view, name=name) for route, view, name in ORGANISATION_PAGES],
     path("comunita/<int:pk>/modifica/", communities.community_edit, name="community_edit"),
     path("convenzioni/<int:pk>/", agreements.agreement, name="agreement"),

@@ -13,7 +13,13 @@ from vicinato.register.models import Membership, OpeningHours
 
 
 class MemberForm(forms.Form):
-    user = forms.CharField(label=gettext_lazy("Username or e-mail"), max_length=150)
+    user = forms.CharField(
+        label=gettext_lazy("Username or e-mail"),
+        max_length=254,
+        help_text=gettext_lazy(
+            "A member's username or e-mail; someone new: their e-mail, to send them an invitation."
+        ),
+    )
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Membership.Role.choices)
 
 

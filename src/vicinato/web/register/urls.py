@@ -3,13 +3,14 @@ applications to a register and their review."""
 
 from django.urls import path
 
-from . import views
+from . import staff, views
 
 urlpatterns = [
     path("registro/", views.register_list, name="register"),
     path("luoghi/<slug:public_id>/", views.place_detail, name="place"),
     path("gestione/organizzazioni/nuova/", views.organisation_create, name="organisation_create"),
     path("gestione/organizzazioni/<int:pk>/", views.organisation_detail, name="organisation"),
+    path("gestione/inviti/<str:token>/", staff.staff_invitation, name="staff_invitation"),
     path(
         "gestione/organizzazioni/<int:organisation_id>/luoghi/nuovo/", views.place_edit, name="place_create"
     ),

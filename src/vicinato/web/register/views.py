@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vicinato.geo import transit, travel
+from vicinato.lib.errors import Conflict
 from vicinato.lib.forms import add_errors
 from vicinato.register.forms import OrganisationForm, PlaceFilterForm, PlaceForm
 from vicinato.register.models import Application, Membership, Organisation, Place, Register, Requirement
-from vicinato.register.permissions import Action, can, require, reviewed_registers
+from vicinato.register.permissions import Action, can, require, reviewed_applications, reviewed_registers
 from vicinato.register.services import (
     add_closure,
     create_organisation,
@@ -185,7 +186,13 @@ def organisation_create(request):
         except ValidationError:
             form.is_valid()
         else:
-            messages.success(request, _("The organisation has been registered; you are its administrator."))
+            messages.success(
+                request,
+                _(
+                    "The organisation has been registered; you are its administrator. A site administrator checks "
+                    "it before it can act for others."
+                ),
+            )
             return redirect("web:organisation", pk=organisation.pk)
     return render(request, "web/organisation_form.html", {"form": form})
 
@@ -204,11 +211,20 @@ def organisation_detail(request, pk: int):
         if form.is_valid():
             role = None if "remove" in request.POST else form.cleaned_data["role"]
             try:
-                set_membership(request.user, organisation, form.cleaned_data["user"], role)
+                invited = set_membership(request.user, organisation, form.cleaned_data["user"], role)
             except ValidationError as error:
                 add_errors(form, error)
+            except Conflict as refused:  # too many invitations for now
+                messages.error(request, str(refused))
             else:
-                messages.success(request, _("Members updated."))
+                if invited:
+                    messages.success(
+                        request,
+                        _("An invitation has been sent to %(email)s: they join once they accept it.")
+                        % {"email": invited.email},
+                    )
+                else:
+                    messages.success(request, _("Members updated."))
                 return redirect("web:organisation", pk=pk)
     return render(
         request,
@@ -361,11 +377,13 @@ def review_queue(request):
     registers = reviewed_registers(request.user)
     if not registers.exists():
         raise PermissionDenied(_("You are not a reviewer of any register."))
+    states = [choice for choice in Application.State.choices if choice[0] != Application.State.DRAFT]
     state = request.GET.get("state", Application.State.SUBMITTED)
-    if state not in Application.State.values:
+    if state not in dict(states):
         state = Application.State.SUBMITTED
     applications = (
-        Application.objects.filter(register__in=registers, state=state)
+        reviewed_applications(request.user)
+        .filter(state=state)
         .select_related("place", "register", "place__operator")
         .order_by("submitted_at", "created_at")
     )
@@ -375,7 +393,7 @@ def review_queue(request):
         {
             "applications": applications,
             "state": state,
-            "states": Application.State.choices,
+            "states": states,
         },
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from confusable_homoglyphs import confusables
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy
@@ -22,6 +23,15 @@ class SignupForm(UserCreationForm):
         if not name:
             raise forms.ValidationError(gettext_lazy("This field is required."))
         return name
+
+    def clean_username(self) -> str:
+        username = super().clean_username()
+        # `аdmin` with a Cyrillic а passes for `admin`: letters of two scripts that look alike are refused.
+        if confusables.is_dangerous(username):
+            raise forms.ValidationError(
+                gettext_lazy("Use letters of one alphabet: this name mixes letters that look alike.")
+            )
+        return username
 
     def clean_first_name(self) -> str:
         return self._clean_name("first_name")

@@ -1,10 +1,10 @@
 """The addresses of the site's own pages: home, signing in and up, the dashboard, open data, credits and the
-legal pages (privacy notice, accessibility statement, legal notes)."""
+legal pages (privacy notice, accessibility statement, legal notes) and a person's account."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import legal, views
+from . import account, legal, passwords, second_factor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,4 +17,16 @@ urlpatterns = [
     path("esci/", auth_views.LogoutView.as_view(), name="logout"),
     path("registrati/", views.signup, name="signup"),
     path("gestione/", views.dashboard, name="dashboard"),
+    path("account/", account.account, name="account"),
+    path("account/dati.json", account.export_json, name="account_json"),
+    path("account/dati.csv", account.export_csv, name="account_csv"),
+    path("account/elimina/", account.delete, name="account_delete"),
+    path("account/token/", account.make_token, name="token_create"),
+    path("account/token/<int:pk>/revoca/", account.revoke_token, name="token_revoke"),
+    path("account/password/", passwords.ChangeView.as_view(), name="password_change"),
+    path("accedi/codice/", second_factor.verify, name="second_factor"),
+    path("accedi/codice/attiva/", second_factor.setup, name="second_factor_setup"),
+    path("password/", passwords.ResetView.as_view(), name="password_reset"),
+    path("password/inviata/", passwords.ResetSentView.as_view(), name="password_reset_sent"),
+    path("password/<uidb64>/<token>/", passwords.ResetConfirmView.as_view(), name="password_reset_confirm"),
 ]

@@ -1,0 +1,62 @@
+"""People make, name, scope, expire and revoke their own API tokens on their account page; only a digest is
+stored, and a read-only token cannot change anything (issue 18, finding 6)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from vicinato.register.models import ApiToken, token_digest
+
+pytestmark = pytest.mark.django_db
+
+
+def api(key: str) -> Client:
+    return Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+def make_on_the_account_page(client, person, scope="write", days=30) -> str:
+    client.force_login(person)
+    page = client.post(reverse("web:token_create"), {"name": "my script", "scope": scope, "days": days})
+    key = re.search(r'id="new-token".*?<code>([^<]+)</code>', page.content.decode(), re.S).group(1)
+    assert key not in client.get(reverse("web:account")).content.decode()  # shown once
+    return key
+
+
+def test_a_token_is_shown_once_and_stored_as_a_digest(client, user_factory):
+    key = make_on_the_account_page(client, user_factory("ada"))
+    token = ApiToken.objects.get()
+    assert token.digest == token_digest(key) and key not in (token.digest, token.prefix, token.name)
+    assert (token.name, token.scope) == ("my script", "write")
+    assert api(key).get("/api/v1/applications").status_code == 200
+
+
+def test_a_read_only_token_reads_and_cannot_write(client, user_factory):
+    key = make_on_the_account_page(client, user_factory("ada"), scope="read")
+    assert api(key).get("/api/v1/applications").status_code == 200
+    answer = api(key).post("/api/v1/applications", {}, content_type="application/json")
+    assert answer.status_code == 403 and "may only read" in answer.json()["detail"]
+
+
+def test_a_revoked_or_expired_token_no_longer_works(client, user_factory):
+    person = user_factory("ada")
+    key = make_on_the_account_page(client, person, days=30)
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        assert api(key).get("/api/v1/applications").status_code == 401
+    other = make_on_the_account_page(client, person)
+    client.post(
+        reverse("web:token_revoke", kwargs={"pk": ApiToken.objects.get(digest=token_digest(other)).pk})
+    )
+    assert api(other).get("/api/v1/applications").status_code == 401
+
+
+def test_nobody_revokes_someone_elses_token(client, user_factory):
+    mine = ApiToken.objects.create(user=user_factory("ada"))
+    client.force_login(user_factory("eve"))
+    client.post(reverse("web:token_revoke", kwargs={"pk": mine.pk}))
+    mine.refresh_from_db()
+    assert mine.revoked_at is None
