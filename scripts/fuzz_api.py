@@ -31,7 +31,7 @@ SECONDS = int(os.environ.get("FUZZ_SECONDS", "60"))
 
 # Real ids of the demo, read inside Django: {"place": public_id, "reservation": pk, ...} and one token per person.
 IDS_SNIPPET = r"""
-import json, secrets
+import json
 from django.contrib.auth import get_user_model
 from vicinato.register.models import ApiToken, Place
 from vicinato.booking.models import Reservation, ReservationSeries as Series, Resource
@@ -48,9 +48,7 @@ ids = {
 }
 tokens = {}
 for name, user in users.items():
-    key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key=key, name="fuzz")
-    tokens[name] = key
+    tokens[name] = ApiToken.objects.create(user=user, name="fuzz", scope="write").key
 print(json.dumps({"ids": ids, "tokens": tokens}))
 """
 
