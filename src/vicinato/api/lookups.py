@@ -12,6 +12,5 @@ def named_in_body(found: type[Model] | QuerySet, field: str, **lookup):
     try:
         return queryset.get(**lookup)
     except queryset.model.DoesNotExist:
-        raise ValidationError(
-            {field: _("Nothing with this identifier exists; check the value.")}, code="not_found"
-        ) from None
+        message = _("Nothing with this identifier exists; check the value.")
+        raise ValidationError({field: ValidationError(message, code="not_found")}) from None
