@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from shapely import make_valid
+from shapely import STRtree, make_valid
 from shapely.geometry import Point, mapping, shape
 from shapely.ops import unary_union
 
@@ -231,7 +232,14 @@ def clear_location_cache() -> None:
 
 def _candidates() -> list:
     if not _location_cache:
-        _location_cache["municipalities"] = [m for m in Municipality.objects.all() if m.boundary]
+        # Those with their own areas first: their boundary is the finer one where two overlap.
+        municipalities = sorted(
+            (m for m in Municipality.objects.annotate(n_areas=Count("areas")) if m.boundary),
+            key=lambda m: (m.n_areas == 0, m.name),
+        )
+        _location_cache["municipalities"] = municipalities
+        # The metropolitan area has about 200 municipalities: only those whose box holds the point are tested.
+        _location_cache["tree"] = STRtree([m.shape for m in municipalities])
         _location_cache["areas"] = list(Area.objects.select_related("parent"))
     return _location_cache
 
@@ -240,7 +248,8 @@ def locate(lat: float, lon: float) -> Location:
     """The municipality, district and neighbourhood a point falls in (None where it falls in none)."""
     cache = _candidates()
     point = Point(lon, lat)
-    municipality = next((m for m in cache["municipalities"] if m.shape.covers(point)), None)
+    found = sorted(cache["tree"].query(point, predicate="intersects"))
+    municipality = cache["municipalities"][found[0]] if found else None
     district = neighbourhood = None
     for area in cache["areas"]:
         if not (area.min_lon <= lon <= area.max_lon and area.min_lat <= lat <= area.max_lat):
