@@ -13,7 +13,7 @@ from vicinato.booking.models import Reservation
 from vicinato.geo import travel
 from vicinato.register.models import Place
 
-from . import activities, agreements, booking, impact, places, planning
+from . import activities, agreements, booking, impact, places, planning, seregno
 
 
 def remove_demo() -> None:
@@ -36,6 +36,7 @@ def load_demo(reset: bool = False) -> dict[str, int]:
         if reset:
             remove_demo()
         places.load_places(rng)
+        seregno.load_places(random.Random(108039))  # its own draws: Milan's demo stays as it was
         booking.load_resources()
         agreements.load_demo()  # before the bookings: the worker's bookings use her voucher
         booking.load_bookings(rng)
