@@ -11,12 +11,18 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from shapely import make_valid
-from shapely.geometry import mapping, shape
+from shapely.geometry import mapping
 
 from .models import Municipality
 from .names import tidy_name
-from .services import GeoImportError, _property, _read_features, clear_location_cache
+from .services import (
+    GeoImportError,
+    _property,
+    _read_features,
+    check_new_code,
+    clear_location_cache,
+    valid_shape,
+)
 
 ISTAT_CODE = re.compile(r"^\d{6}$")
 
@@ -65,16 +71,9 @@ def read_municipalities(
                 )
                 % {"n": number, "path": Path(path).name, "code": code}
             )
-        if code in seen:
-            raise GeoImportError(
-                _("Code %(code)s appears twice in %(path)s; each area needs its own code.")
-                % {"code": code, "path": Path(path).name}
-            )
-        seen.add(code)
+        check_new_code(code, seen, path)
         population = _population(feature, population_field, number, path) if population_field else None
-        geometry = shape(feature["geometry"])
-        if not geometry.is_valid:
-            geometry = make_valid(geometry)
+        geometry = valid_shape(feature)
         rows.append(
             MunicipalityRow(
                 code,

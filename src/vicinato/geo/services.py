@@ -91,6 +91,22 @@ def _property(feature: dict, field: str, number: int, path: Path) -> str:
     return str(value).strip()
 
 
+def check_new_code(code: str, seen: set[str], path: Path) -> None:
+    """Refuse a code met before in the file; remember it."""
+    if code in seen:
+        raise GeoImportError(
+            _("Code %(code)s appears twice in %(path)s; each area needs its own code.")
+            % {"code": code, "path": Path(path).name}
+        )
+    seen.add(code)
+
+
+def valid_shape(feature: dict):
+    """The feature's geometry, repaired where it is invalid (a ring that crosses itself)."""
+    geometry = shape(feature["geometry"])
+    return geometry if geometry.is_valid else make_valid(geometry)
+
+
 def read_population(path: Path, code_field: str, population_field: str) -> dict[str, int]:
     path = Path(path)
     if not path.exists():
@@ -149,17 +165,9 @@ def import_areas(
     rows = []
     for number, feature in enumerate(features, start=1):
         code = _property(feature, code_field, number, path)
-        if code in seen:
-            raise GeoImportError(
-                _("Code %(code)s appears twice in %(path)s; each area needs its own code.")
-                % {"code": code, "path": Path(path).name}
-            )
-        seen.add(code)
+        check_new_code(code, seen, path)
         name = _property(feature, name_field, number, path) if name_field else code
-        geometry = shape(feature["geometry"])
-        if not geometry.is_valid:
-            geometry = make_valid(geometry)
-        rows.append((code, tidy_name(name), mapping(geometry)))
+        rows.append((code, tidy_name(name), mapping(valid_shape(feature))))
 
     districts = list(municipality.areas.filter(level=Area.Level.DISTRICT))
     for code, name, geometry in rows:
