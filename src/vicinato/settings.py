@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "vicinato.lib",
     "vicinato.geo",
     "vicinato.register",
     "vicinato.booking",
