@@ -20,9 +20,12 @@ def public_file(request, folder: str, name: str):
     content_type = IMAGE_TYPES.get(path.suffix.lower())
     if folder not in PUBLIC_FOLDERS or content_type is None or ".." in path.parts:
         raise Http404
+    # Asked first: a bucket's storage opens lazily and would fail only while streaming.
+    if not default_storage.exists(str(path)):
+        raise Http404
     try:
         handle = default_storage.open(str(path), "rb")
-    except (FileNotFoundError, OSError):
+    except OSError:  # removed meanwhile
         raise Http404 from None
     response = FileResponse(handle, content_type=content_type)
     # A new photo gets a new name (the old one is deleted), so a name's content never changes.
