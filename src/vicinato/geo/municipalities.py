@@ -97,21 +97,28 @@ def _match(row: MunicipalityRow, slugs: set[str]) -> Municipality:
     return municipality
 
 
-@transaction.atomic
 def import_municipalities(
     path: Path, code_field: str, name_field: str, population_field: str | None = None
 ) -> ImportSummary:
     """Create or update the file's municipalities (matched by ISTAT code); running it again changes nothing.
     A municipality whose districts or neighbourhoods were imported keeps the boundary they draw, finer than a
     province's generalised one."""
+    # The whole file is read and checked before the database is touched.
     rows = read_municipalities(path, code_field, name_field, population_field)
+    with transaction.atomic():
+        summary = _save(rows, population_field is not None)
+    clear_location_cache()
+    return summary
+
+
+def _save(rows: list[MunicipalityRow], with_population: bool) -> ImportSummary:
     slugs = set(Municipality.objects.values_list("slug", flat=True))
     created = updated = kept = 0
     for row in rows:
         municipality = _match(row, slugs)
         is_new = municipality.pk is None
         municipality.istat_code, municipality.name = row.code, row.name
-        if population_field:
+        if with_population:
             municipality.population = row.population
         if not is_new and municipality.areas.exists():
             kept += 1
@@ -121,5 +128,4 @@ def import_municipalities(
         slugs.add(municipality.slug)
         created += is_new
         updated += not is_new
-    clear_location_cache()
     return ImportSummary(created, updated, kept)
