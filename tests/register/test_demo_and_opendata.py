@@ -178,6 +178,9 @@ def test_seregno_register_has_places_in_every_state_of_its_review(client, demo):
     assert {p.public_id for p in page.context["page"].object_list} == listed
     assert {marker["id"] for marker in page.context["map_places"]} == listed
     assert listed <= {m["id"] for m in client.get("/registro/").context["map_places"]}
+    for place in Place.objects.filter(public_id__in=listed):
+        page = client.get(place.get_absolute_url())
+        assert page.status_code == 200 and place.address.encode() in page.content
 
 
 @pytest.mark.django_db
