@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
+    "vicinato.lib",
     "vicinato.geo",
     "vicinato.register",
     "vicinato.booking",
@@ -228,9 +229,39 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = DATA_DIR / "media"
+# Uploaded files (places' photos, voucher documents): in a folder (VICINATO_MEDIA_DIR, default the data folder's
+# media/; several servers share it over NFS or similar), or in an S3-compatible bucket (MEDIA_STORAGE=s3).
+MEDIA_ROOT = Path(os.environ.get("VICINATO_MEDIA_DIR", DATA_DIR / "media"))
+
+
+def media_storage(environ) -> dict:
+    """STORAGES["default"] from the environment: MEDIA_STORAGE=local (the default) or s3 (django-storages), with
+    S3_BUCKET, S3_ENDPOINT_URL (any S3-compatible service, e.g. MinIO or a provider's), S3_REGION, S3_ACCESS_KEY_ID,
+    S3_SECRET_ACCESS_KEY and S3_PREFIX (a folder inside the bucket). The bucket stays private: the site reads the
+    files and serves them itself (photos) or to those allowed (documents)."""
+    kind = environ.get("MEDIA_STORAGE", "local").strip().lower()
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"Set MEDIA_STORAGE to local or s3, not {kind!r}.")
+    if not environ.get("S3_BUCKET", "").strip():
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET, the name of the bucket.")
+    options = {
+        "bucket_name": environ["S3_BUCKET"].strip(),
+        "endpoint_url": environ.get("S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("S3_REGION") or None,
+        "access_key": environ.get("S3_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("S3_SECRET_ACCESS_KEY") or None,
+        "location": environ.get("S3_PREFIX", "").strip("/"),
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Uploaded identity documents and the like: apart from the public media, with no address of their own; they are

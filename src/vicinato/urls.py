@@ -1,14 +1,12 @@
 """Top-level URLs: pages under language prefixes, API and open data without."""
 
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from vicinato.api.api import api
-from vicinato.web import opendata
+from vicinato.web import media, opendata
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -18,6 +16,8 @@ urlpatterns = [
     path("opendata/places.json", opendata.places_json, name="opendata-json"),
     path("opendata/impact.csv", opendata.impact_csv, name="opendata-impact-csv"),
     path("opendata/catalog.json", opendata.catalog_json, name="opendata-catalog"),
+    # Uploaded photos, from whichever storage STORAGES["default"] names (see vicinato.web.media).
+    path("media/<slug:folder>/<path:name>", media.public_file, name="media"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -26,9 +26,6 @@ urlpatterns += i18n_patterns(
     path("", include("vicinato.web.urls")),
     prefix_default_language=False,
 )
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler403 = "vicinato.web.site.errors.error_403"
 handler404 = "vicinato.web.site.errors.error_404"

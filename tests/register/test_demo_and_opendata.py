@@ -8,12 +8,15 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from shapely.geometry import Point, shape
+from shapely.ops import unary_union
 
 from vicinato.booking.models import Resource
 from vicinato.booking.services import check_rules
 from vicinato.demo.loader import load_demo, remove_demo
 from vicinato.geo.models import Area, Municipality
-from vicinato.register.models import Application, Place
+from vicinato.geo.services import locate
+from vicinato.register.models import Application, Place, Register
+from vicinato.register.workflow import check_requirements
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +36,10 @@ def test_demo_city_contents(demo):
     assert sum(Area.objects.filter(level="neighbourhood").values_list("population", flat=True)) == 1_386_285
     places = Place.objects.filter(is_demo=True)
     assert {p.kind for p in places} == set(Place.Kind.values)
-    assert places.values("district").distinct().count() == 9
+    milan = places.filter(municipality__slug="milano")
+    assert milan.values("district").distinct().count() == 9
     assert set(Application.objects.values_list("state", flat=True)) == set(Application.State.values)
-    assert all(p.neighbourhood_id for p in places)
+    assert all(p.neighbourhood_id for p in milan)
 
 
 @pytest.mark.django_db
@@ -46,10 +50,12 @@ def test_demo_is_idempotent(demo):
 
 
 @pytest.mark.django_db
-def test_open_data_lists_only_approved_places_inside_milan(client, demo):
+def test_open_data_lists_only_approved_places_inside_their_towns(client, demo):
     listed = set(Place.objects.listed().values_list("public_id", flat=True))
     assert 0 < len(listed) < Place.objects.count()
-    milan = Municipality.objects.get(slug="milano").shape
+    towns = Municipality.objects.get(slug="milano").shape.union(
+        Municipality.objects.get(slug="seregno").shape
+    )
 
     geojson = client.get("/opendata/places.geojson")
     assert geojson["Content-Type"] == "application/geo+json"
@@ -57,7 +63,7 @@ def test_open_data_lists_only_approved_places_inside_milan(client, demo):
     assert {f["id"] for f in features} == listed
     for feature in features:
         point = shape(feature["geometry"])
-        assert isinstance(point, Point) and milan.covers(point)
+        assert isinstance(point, Point) and towns.covers(point)
         assert feature["properties"]["url"].endswith(f"/luoghi/{feature['id']}/")
 
     rows = list(csv.DictReader(io.StringIO(client.get("/opendata/places.csv").content.decode())))
@@ -79,7 +85,9 @@ def test_open_data_lists_only_approved_places_inside_milan(client, demo):
         "lon",
     }
     assert required <= set(rows[0])
-    assert all(r["opening_hours"] and r["nil"] and r["municipio"] for r in rows)
+    assert all(r["opening_hours"] for r in rows)
+    # Milan's places name their NIL and Municipio; Seregno has no such areas.
+    assert {bool(r["nil"] and r["municipio"]) for r in rows} == {True, False}
 
     data = client.get("/opendata/places.json").json()
     assert data["count"] == len(listed) and data["licence"] == "CC-BY-4.0"
@@ -122,3 +130,77 @@ def test_every_demo_place_says_who_may_book_as_its_desks_decide(demo, user_facto
             for desk in desks:
                 assert (desk.price_cents_per_slot, desk.price_cents_per_day) == (200, 1200), desk
     assert company_desks > 0
+
+
+@pytest.mark.django_db
+def test_demo_has_the_metropolitan_municipalities(demo):
+    """ISTAT's 188 municipalities of the provinces of Milan and Monza-Brianza, with their 2023 residents; Milan
+    keeps the boundary drawn by its own Municipi."""
+    assert Municipality.objects.count() == 188
+    assert sum(Municipality.objects.values_list("population", flat=True)) == 4_090_937
+    milano, seregno = Municipality.objects.get(slug="milano"), Municipality.objects.get(slug="seregno")
+    assert (milano.istat_code, milano.population) == ("015146", 1_354_196)
+    assert (seregno.istat_code, seregno.population) == ("108039", 44_917)
+    assert locate(45.6503, 9.2031).municipality == seregno  # Corso del Popolo, Seregno
+    assert locate(45.4642, 9.1900).municipality == milano  # the Duomo
+    assert locate(45.5845, 9.2744).municipality.name == "Monza"
+    districts = unary_union([a.shape for a in milano.areas.filter(level="district")])
+    assert milano.shape.area == pytest.approx(districts.area, rel=1e-4)
+
+
+@pytest.mark.django_db
+def test_seregno_register_has_places_in_every_state_of_its_review(client, demo):
+    register = Register.objects.get(slug="elenco-coworking-seregno")
+    seregno = Municipality.objects.get(slug="seregno")
+    applications = Application.objects.filter(register=register, place__municipality=seregno)
+    assert {a.state for a in applications} == {
+        "draft",
+        "submitted",
+        "changes_requested",
+        "approved",
+        "rejected",
+    }
+    for application in applications:
+        assert seregno.shape.covers(Point(application.place.lon, application.place.lat)), application.place
+    # The register's requirements are checked: the draft fails the desks, the others pass every one.
+    for application in applications:
+        failed = {r.requirement.kind for r in check_requirements(application.place, register) if not r.passed}
+        assert failed == ({"min_desks"} if application.state == "draft" else set()), application
+    # A Milan place that applied to Seregno's register is told it is outside the town.
+    outsider = Application.objects.get(register=register, place__municipality__slug="milano")
+    assert {r.requirement.kind for r in check_requirements(outsider.place, register) if not r.passed} == {
+        "in_municipality"
+    }
+
+    listed = set(Place.objects.listed().filter(municipality=seregno).values_list("public_id", flat=True))
+    assert len(listed) == 3
+    page = client.get("/registro/", {"register": register.slug})
+    assert {p.public_id for p in page.context["page"].object_list} == listed
+    assert {marker["id"] for marker in page.context["map_places"]} == listed
+    assert listed <= {m["id"] for m in client.get("/registro/").context["map_places"]}
+    for place in Place.objects.filter(public_id__in=listed):
+        page = client.get(place.get_absolute_url())
+        assert page.status_code == 200 and place.address.encode() in page.content
+
+
+@pytest.mark.django_db
+def test_seregno_reviewer_signs_in_and_approves(client, demo, settings):
+    # The module's demo was loaded before the tests' cheap hasher was set: its passwords use Django's default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    signed_in = client.post("/accedi/", {"username": "revisore.seregno", "password": "vicinato"})
+    assert signed_in.status_code == 302, signed_in.context["form"].errors
+    queue = client.get("/revisione/")
+    waiting = list(queue.context["applications"])
+    assert [a.place.municipality.slug for a in waiting] == ["seregno"]
+    application = waiting[0]
+    check = application.register.requirements.get(kind="reviewer_check")
+    client.post(f"/revisione/candidature/{application.pk}/", {"requirement": check.pk, "ticked": "1"})
+    client.post(
+        f"/gestione/candidature/{application.pk}/azione/", {"action": "approve", "note": "", "from": "review"}
+    )
+    application.refresh_from_db()
+    assert application.state == "approved"
+    assert client.get("/opendata/places.json").json()["count"] == Place.objects.listed().count()
+    assert application.place.public_id in {
+        f["id"] for f in client.get("/opendata/places.geojson").json()["features"]
+    }

@@ -12,7 +12,7 @@ from django.test.utils import override_settings
 from vicinato.booking.models import Reservation
 from vicinato.geo import travel
 
-from . import activities, agreements, booking, impact, places, planning
+from . import activities, agreements, booking, impact, places, planning, seregno
 
 
 def remove_demo() -> None:
@@ -35,6 +35,7 @@ def load_demo(reset: bool = False) -> dict[str, int]:
         if reset:
             remove_demo()
         places.load_places(rng)
+        seregno.load_places(random.Random(108039))  # its own draws: Milan's demo stays as it was
         booking.load_resources()
         agreements.load_demo()  # before the bookings: the worker's bookings use her voucher
         booking.load_bookings(rng)

@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from vicinato.geo.models import Area, Municipality, Stop
+from vicinato.geo.municipalities import import_municipalities
 from vicinato.geo.services import (
     get_or_create_municipality,
     import_areas,
@@ -43,6 +44,8 @@ DEMO_REGISTERS = (
     "rete-officine-territoriali",
 )
 MILANO = settings.SOURCE_DATA_DIR / "milano"
+LOMBARDIA = settings.SOURCE_DATA_DIR / "lombardia"
+SEREGNO_ISTAT_CODE = "108039"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ USERS = [
     DemoUser("admin", "Ada", "Amministratrice", "site admin"),
     DemoUser("revisore", "Rita", "Revisori", "reviewer: Comune di Milano registers"),
     DemoUser("revisore.seregno", "Sergio", "Brambilla", "reviewer: Comune di Seregno register"),
+    DemoUser("operatore.seregno", "Giulia", "Mariani", "organisation admin: Brianza Lavoro Agile (Seregno)"),
     DemoUser("revisore.rete", "Rosa", "Colombo", "reviewer: network of officine territoriali"),
     DemoUser("operatore", "Olga", "Ferrari", "organisation admin: Coworking Ambrosiano"),
     DemoUser("staff", "Stefano", "Russo", "organisation staff: Coworking Ambrosiano"),
@@ -228,7 +232,11 @@ def load_areas(stdout=None) -> Municipality:
         )
     if not milano.stops.exists():
         import_stops(milano, MILANO / "tpl_metrofermate.geojson", Stop.Kind.METRO, "id_amat", "nome", "linee")
-    get_or_create_municipality("seregno", "Seregno")
+    if not Municipality.objects.filter(istat_code=SEREGNO_ISTAT_CODE).exists():
+        import_municipalities(
+            LOMBARDIA / "comuni_mi_mb_2023.geojson", "istat_code", "name", "population_2023"
+        )
+    milano.refresh_from_db()
     return milano
 
 
@@ -305,7 +313,7 @@ def ensure_registers(users: dict, milano: Municipality) -> dict[str, Register]:
             description_it="L'elenco pubblico dei fornitori di spazi di coworking nel territorio di Seregno.",
             description_en="The public list of coworking providers in the town of Seregno.",
             owner="Comune di Seregno",
-            municipality=Municipality.objects.get(slug="seregno"),
+            municipality=Municipality.objects.get(istat_code=SEREGNO_ISTAT_CODE),
             validity_months=12,
             reminder_days=30,
             reviewers=["revisore.seregno"],
@@ -460,7 +468,6 @@ def _create_places(users: dict, rng: random.Random, milano: Municipality) -> lis
         "snodo": "community",
         "library": "libraries",
     }
-    amenities = {a.code: a for a in Amenity.objects.all()}
     places, companies = [], 0
     for spec in json.loads((MILANO / "demo_places.json").read_text(encoding="utf-8")):
         kind = spec["kind"]
@@ -470,67 +477,73 @@ def _create_places(users: dict, rng: random.Random, milano: Municipality) -> lis
             companies += 1
         else:
             operator = organisations[operator_by_kind[kind]]
-        location = locate(spec["lat"], spec["lon"])
-        low, high = KIND_DESKS[kind]
-        description_it, description_en = KIND_DESCRIPTION[kind]
-        place = Place.objects.create(
-            operator=operator,
-            kind=kind,
-            name_it=spec["name"],
-            name_en=spec["name"],
-            description_it=description_it,
-            description_en=description_en,
-            address=spec["address"],
-            lat=spec["lat"],
-            lon=spec["lon"],
-            municipality=milano,
-            district=location.district,
-            neighbourhood=location.neighbourhood,
-            desks=rng.randint(low, high),
-            audiences=sorted(rng.sample(KIND_AUDIENCES[kind], k=rng.randint(1, len(KIND_AUDIENCES[kind])))),
-            accessibility=sorted(
-                rng.sample(
-                    ["step_free_entrance", "accessible_toilet", "lift", "hearing_loop", "adjustable_desks"],
-                    k=rng.randint(0, 4),
-                )
-            ),
-            price_notes_it=(
-                "Postazione 2 € l'ora, al massimo 12 € al giorno."
-                if kind == "coworking"
-                else "Gratuito per il personale dell'azienda e per chi è coperto da una convenzione che apre le sue postazioni."
-                if kind == "company_space"
-                else "Accesso gratuito."
-            ),
-            price_notes_en=(
-                "Desk EUR 2 an hour, at most EUR 12 a day."
-                if kind == "coworking"
-                else "Free for the company's staff, and for people covered by an agreement that opens its desks."
-                if kind == "company_space"
-                else "Free access."
-            ),
-            email=operator.email,
-            is_demo=True,
-        )
-        optional = [code for code in KIND_AMENITIES[kind] if code not in KIND_CORE[kind]]
-        chosen = KIND_CORE[kind] | set(rng.sample(optional, k=rng.randint(len(optional) // 3, len(optional))))
-        place.amenities.set([amenities[code] for code in chosen])
-        hours = [
-            OpeningHours(place=place, weekday=day, opens=opens, closes=closes)
-            for days, opens, closes in KIND_HOURS[kind]
-            for day in days
-        ]
-        if kind == "coworking" and rng.random() < 0.4:
-            hours.append(OpeningHours(place=place, weekday=5, opens=time(9), closes=time(13)))
-        OpeningHours.objects.bulk_create(hours)
-        if rng.random() < 0.5:
-            Closure.objects.create(
-                place=place,
-                start_date=date(2026, 12, 24),
-                end_date=date(2027, 1, 6),
-                reason="Chiusura natalizia / Christmas closure",
-            )
-        places.append(place)
+        places.append(create_place(spec, operator, milano, rng))
     return places
+
+
+def create_place(spec: dict, operator: Organisation, municipality: Municipality, rng: random.Random) -> Place:
+    """A demo place of `spec` (kind, name, address, lat, lon) with the amenities, hours and closures of its kind."""
+    kind = spec["kind"]
+    location = locate(spec["lat"], spec["lon"])
+    low, high = KIND_DESKS[kind]
+    description_it, description_en = KIND_DESCRIPTION[kind]
+    place = Place.objects.create(
+        operator=operator,
+        kind=kind,
+        name_it=spec["name"],
+        name_en=spec["name"],
+        description_it=description_it,
+        description_en=description_en,
+        address=spec["address"],
+        lat=spec["lat"],
+        lon=spec["lon"],
+        municipality=municipality,
+        district=location.district,
+        neighbourhood=location.neighbourhood,
+        desks=rng.randint(low, high),
+        audiences=sorted(rng.sample(KIND_AUDIENCES[kind], k=rng.randint(1, len(KIND_AUDIENCES[kind])))),
+        accessibility=sorted(
+            rng.sample(
+                ["step_free_entrance", "accessible_toilet", "lift", "hearing_loop", "adjustable_desks"],
+                k=rng.randint(0, 4),
+            )
+        ),
+        price_notes_it=(
+            "Postazione 2 € l'ora, al massimo 12 € al giorno."
+            if kind == "coworking"
+            else "Gratuito per il personale dell'azienda e per chi è coperto da una convenzione che apre le sue postazioni."
+            if kind == "company_space"
+            else "Accesso gratuito."
+        ),
+        price_notes_en=(
+            "Desk EUR 2 an hour, at most EUR 12 a day."
+            if kind == "coworking"
+            else "Free for the company's staff, and for people covered by an agreement that opens its desks."
+            if kind == "company_space"
+            else "Free access."
+        ),
+        email=operator.email,
+        is_demo=True,
+    )
+    optional = [code for code in KIND_AMENITIES[kind] if code not in KIND_CORE[kind]]
+    chosen = KIND_CORE[kind] | set(rng.sample(optional, k=rng.randint(len(optional) // 3, len(optional))))
+    place.amenities.set(Amenity.objects.filter(code__in=chosen))
+    hours = [
+        OpeningHours(place=place, weekday=day, opens=opens, closes=closes)
+        for days, opens, closes in KIND_HOURS[kind]
+        for day in days
+    ]
+    if kind == "coworking" and rng.random() < 0.4:
+        hours.append(OpeningHours(place=place, weekday=5, opens=time(9), closes=time(13)))
+    OpeningHours.objects.bulk_create(hours)
+    if rng.random() < 0.5:
+        Closure.objects.create(
+            place=place,
+            start_date=date(2026, 12, 24),
+            end_date=date(2027, 1, 6),
+            reason="Chiusura natalizia / Christmas closure",
+        )
+    return place
 
 
 def _register_for(place: Place, registers: dict) -> Register:
@@ -541,7 +554,7 @@ def _register_for(place: Place, registers: dict) -> Register:
     return registers["elenco-coworking-milano"]
 
 
-def _approve(application: Application, reviewer) -> Application:
+def approve(application: Application, reviewer) -> Application:
     for requirement in application.register.requirements.filter(kind=Requirement.Kind.REVIEWER_CHECK):
         tick_check(application, requirement, reviewer)
     return transition(application, "approve", reviewer, "Requisiti verificati / Requirements verified")
@@ -582,7 +595,7 @@ def _create_applications(places: list[Place], registers: dict, users: dict) -> N
                 application, "reject", reviewer, "Documentazione non conforme / Documents do not comply"
             )
             continue
-        application = _approve(application, reviewer)
+        application = approve(application, reviewer)
         if scenario == 10:
             transition(
                 application,
@@ -606,7 +619,7 @@ def _create_applications(places: list[Place], registers: dict, users: dict) -> N
     for place in [p for p in places if p.kind == "officina"][:6]:
         application = start_application(place, registers["elenco-coworking-milano"], _applicant(place))
         application = transition(application, "submit", _applicant(place))
-        _approve(application, reviewer_of["elenco-coworking-milano"])
+        approve(application, reviewer_of["elenco-coworking-milano"])
     start_application(places[0], registers["elenco-coworking-seregno"], _applicant(places[0]))
 
 
@@ -632,6 +645,7 @@ def load_places(rng: random.Random) -> None:
 
 def counts() -> dict[str, int]:
     return {
+        "municipalities": Municipality.objects.count(),
         "districts": Area.objects.filter(level=Area.Level.DISTRICT).count(),
         "neighbourhoods": Area.objects.filter(level=Area.Level.NEIGHBOURHOOD).count(),
         "stations": Stop.objects.filter(kind=Stop.Kind.METRO).count(),

@@ -18,6 +18,7 @@ class Municipality(models.Model):
     slug = models.SlugField(_("slug"), unique=True)
     istat_code = models.CharField(_("ISTAT code"), max_length=6, blank=True)
     boundary = models.JSONField(_("boundary (GeoJSON geometry)"), null=True, blank=True)
+    population = models.PositiveIntegerField(_("residents"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("municipality")

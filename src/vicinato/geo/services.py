@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from shapely import make_valid
+from shapely import STRtree, make_valid
 from shapely.geometry import Point, mapping, shape
 from shapely.ops import unary_union
 
@@ -90,6 +91,22 @@ def _property(feature: dict, field: str, number: int, path: Path) -> str:
     return str(value).strip()
 
 
+def check_new_code(code: str, seen: set[str], path: Path) -> None:
+    """Refuse a code met before in the file; remember it."""
+    if code in seen:
+        raise GeoImportError(
+            _("Code %(code)s appears twice in %(path)s; each area needs its own code.")
+            % {"code": code, "path": Path(path).name}
+        )
+    seen.add(code)
+
+
+def valid_shape(feature: dict):
+    """The feature's geometry, repaired where it is invalid (a ring that crosses itself)."""
+    geometry = shape(feature["geometry"])
+    return geometry if geometry.is_valid else make_valid(geometry)
+
+
 def read_population(path: Path, code_field: str, population_field: str) -> dict[str, int]:
     path = Path(path)
     if not path.exists():
@@ -148,17 +165,9 @@ def import_areas(
     rows = []
     for number, feature in enumerate(features, start=1):
         code = _property(feature, code_field, number, path)
-        if code in seen:
-            raise GeoImportError(
-                _("Code %(code)s appears twice in %(path)s; each area needs its own code.")
-                % {"code": code, "path": Path(path).name}
-            )
-        seen.add(code)
+        check_new_code(code, seen, path)
         name = _property(feature, name_field, number, path) if name_field else code
-        geometry = shape(feature["geometry"])
-        if not geometry.is_valid:
-            geometry = make_valid(geometry)
-        rows.append((code, tidy_name(name), mapping(geometry)))
+        rows.append((code, tidy_name(name), mapping(valid_shape(feature))))
 
     districts = list(municipality.areas.filter(level=Area.Level.DISTRICT))
     for code, name, geometry in rows:
@@ -231,7 +240,14 @@ def clear_location_cache() -> None:
 
 def _candidates() -> list:
     if not _location_cache:
-        _location_cache["municipalities"] = [m for m in Municipality.objects.all() if m.boundary]
+        # Those with their own areas first: their boundary is the finer one where two overlap.
+        municipalities = sorted(
+            (m for m in Municipality.objects.annotate(n_areas=Count("areas")) if m.boundary),
+            key=lambda m: (m.n_areas == 0, m.name),
+        )
+        _location_cache["municipalities"] = municipalities
+        # The metropolitan area has about 200 municipalities: only those whose box holds the point are tested.
+        _location_cache["tree"] = STRtree([m.shape for m in municipalities])
         _location_cache["areas"] = list(Area.objects.select_related("parent"))
     return _location_cache
 
@@ -245,7 +261,8 @@ def locate(lat: float, lon: float) -> Location:
     """The municipality, district and neighbourhood a point falls in (None where it falls in none)."""
     cache = _candidates()
     point = Point(lon, lat)
-    municipality = next((m for m in cache["municipalities"] if m.shape.covers(point)), None)
+    found = sorted(cache["tree"].query(point, predicate="intersects"))
+    municipality = cache["municipalities"][found[0]] if found else None
     district = neighbourhood = None
     for area in cache["areas"]:
         if not (area.min_lon <= lon <= area.max_lon and area.min_lat <= lat <= area.max_lat):
