@@ -9,11 +9,11 @@ server of this script. Then checks, printing what it measured:
 - a place approved through A is found by a nearby search on B within 2 s (the delay is printed);
 - a photo uploaded through A (the place's edit page) is served by B;
 - with two task workers running, each e-mail is sent once;
-- an `import-osm` run as a command is used by both servers without restart: NOT YET CHECKED, see
-  `check_import_osm_used_by_both` (it waits for the networks per municipality of issue 20).
+- an `import-osm` of Seregno's streets run as a command is used by both servers without restart (the delays are
+  printed), and their Milan answers do not change.
 
 Run with the project's Python: `.venv/bin/python scripts/two_servers.py` (DATABASE_URL names the PostgreSQL server;
-default postgres://postgres@127.0.0.1:5432). Exit status 0 when every check made passed, 1 otherwise.
+default postgres://postgres@127.0.0.1:5432). Exit status 0 when every check passed, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -414,13 +414,45 @@ def check_each_email_sent_once(installation: Installation, sink: SmtpSink) -> Re
     return Result(name, passed, detail)
 
 
+SEREGNO = "108039"  # ISTAT code; the demo has Seregno's boundary and places, and no street network for it
+SEREGNO_CENTRE = (45.6503, 9.2031)
+MILAN_POINT = (45.4642, 9.1900)
+
+
+def nearby(server: Browser, point: tuple[float, float]) -> tuple[bool, list]:
+    """(travel times known, [(place, minutes)]) of a nearby search on foot from `point` through the API."""
+    query = urllib.parse.urlencode({"lat": point[0], "lon": point[1], "mode": "walk", "minutes": 15})
+    with urllib.request.urlopen(f"{server.base}/api/v1/places/nearby?{query}", timeout=30) as response:
+        known = response.headers.get("X-Travel-Times") != "straight-line"
+        return known, [(item["id"], item["minutes"]) for item in json.loads(response.read())]
+
+
 def check_import_osm_used_by_both(installation: Installation, a: Browser, b: Browser) -> Result:
-    """PLACE FOR THE NETWORKS HELPER (issue 20): run `vicinato import-osm FILE --municipality CODE` as a command
-    (`installation.command("script", "import-osm", ...)`) with a small extract made for the test (as tests/routing
-    makes theirs), then check that a search in that municipality on A and on B uses its streets, and that a Milan
-    search on both is unchanged, with no restart. Until networks per municipality and their state in the database
-    exist, this is not checked: the result says so and does not count as passed."""
-    return Result(IMPORT_OSM, None, "not checked yet (networks per municipality)")
+    """`vicinato import-osm FILE --municipality 108039` run as a command, next to Milan's network: both servers
+    then search Seregno on its streets, with no restart, and their Milan answers do not change."""
+    sys.path.insert(0, str(ROOT))
+    from tests.geo.osm_grid import town_extract
+
+    milan_before = {name: nearby(server, MILAN_POINT) for name, server in (("A", a), ("B", b))}
+    before = {name: nearby(server, SEREGNO_CENTRE)[0] for name, server in (("A", a), ("B", b))}
+    if any(before.values()):
+        return Result(IMPORT_OSM, False, f"Seregno had travel times before the import: {before}")
+    extract = town_extract(installation.folder / "seregno.osm", SEREGNO_CENTRE)
+    installation.command("script", "import-osm", str(extract), "--municipality", SEREGNO)
+    imported = time.monotonic()
+    delays: dict[str, float] = {}
+    while time.monotonic() - imported < 10 and len(delays) < 2:
+        for name, server in (("A", a), ("B", b)):
+            if name not in delays and nearby(server, SEREGNO_CENTRE)[0]:
+                delays[name] = time.monotonic() - imported
+        time.sleep(0.1)
+    milan_after = {name: nearby(server, MILAN_POINT) for name, server in (("A", a), ("B", b))}
+    unchanged = milan_after == milan_before and milan_before["A"][1]
+    waited = ", ".join(f"{name} after {seconds:.2f} s" for name, seconds in sorted(delays.items()))
+    detail = (
+        f"Seregno on its streets: {waited or 'on neither server within 10 s'}; Milan unchanged: {unchanged!r}"
+    )
+    return Result(IMPORT_OSM, len(delays) == 2 and bool(unchanged), detail)
 
 
 def checked(name: str, check, *arguments) -> Result:
@@ -480,7 +512,7 @@ def main() -> int:
     for result in results:
         mark = {True: "PASS", False: "FAIL", None: "SKIP"}[result.passed]
         print(f"{mark}  {result.name}: {result.detail}")
-    return 0 if results and all(r.passed is not False for r in results) else 1
+    return 0 if results and all(r.passed is True for r in results) else 1
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from shapely.geometry import mapping
 
+from . import networks
 from .models import Municipality
 from .names import tidy_name
 from .services import (
@@ -107,6 +108,7 @@ def import_municipalities(
     rows = read_municipalities(path, code_field, name_field, population_field)
     with transaction.atomic():
         summary = _save(rows, population_field is not None)
+        networks.bump(networks.NETWORKS)  # the other processes read the new boundaries again
     clear_location_cache()
     return summary
 

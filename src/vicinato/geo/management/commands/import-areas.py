@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from vicinato.geo import networks
 from vicinato.geo.models import Area
 from vicinato.geo.services import GeoImportError, get_or_create_municipality, import_areas, read_population
 
@@ -40,4 +41,5 @@ class Command(BaseCommand):
             )
         except GeoImportError as exc:
             raise CommandError(str(exc)) from None
+        networks.bump(networks.NETWORKS)  # the other processes read the new boundaries again
         self.stdout.write(f"{count} areas ({options['level']}) imported for {municipality}.")
