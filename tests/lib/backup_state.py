@@ -44,6 +44,9 @@ def prepare() -> None:
     tz = timezone.get_current_timezone()
     booked = []
     programme = application.programme
+    # The demo's programme runs to 31 December: late in December, give it the weeks these bookings need.
+    programme.valid_until = max(programme.valid_until, timezone.localdate() + timedelta(days=30))
+    programme.save(update_fields=["valid_until"])
     desks = Resource.objects.filter(
         kind="desk",
         price_cents_per_slot__gt=0,
