@@ -5,7 +5,8 @@
 #   run     gettext (msgfmt) and Node.js with npm: what `make run` needs
 #   test    what `run` needs, plus Chromium for the browser tests: what `make test` needs
 #   bench   wrk, the load generator of the benchmarks
-#   ci      what `test` needs, plus PostgreSQL (the second database CI runs the suite on)
+#   ci      what `test` needs, plus PostgreSQL (the second database CI runs the suite on) and Redis (the shared
+#           cache of the two-server check)
 # As root it installs what is missing with apt-get; otherwise it stops with one line giving the command to run.
 set -eu
 
@@ -22,7 +23,7 @@ for need in "$@"; do
     test) want msgfmt gettext; want node nodejs; want npm npm; want chromium chromium ;;
     bench) want wrk wrk ;;
     ci) want msgfmt gettext; want node nodejs; want npm npm; want chromium chromium
-        want pg_ctlcluster postgresql ;;
+        want pg_ctlcluster postgresql; want redis-server redis-server ;;
     *) echo "system-packages.sh: unknown need '$need'; use run, test, bench or ci." >&2; exit 2 ;;
   esac
 done

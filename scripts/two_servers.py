@@ -2,9 +2,9 @@
 """Two application servers on one PostgreSQL database, as README's "Running on several servers" describes.
 
 Starts, on a new PostgreSQL database loaded with the demo: servers A and B (gunicorn with gunicorn.conf.py), each
-with a data folder of its own (its routing caches and places index), one shared media folder, the cache in the
-database (CACHE_URL=db://, shared), and two task workers (`vicinato db_worker`) sending e-mails to a small SMTP
-server of this script. Then checks, printing what it measured:
+with a data folder of its own (its routing caches and places index), one shared media folder, one shared cache
+(CACHE_URL: Redis when one answers on 127.0.0.1:6379, as CI starts, else the database's table) and two task
+workers (`vicinato db_worker`) sending e-mails to a small SMTP server of this script. Then checks, printing what it measured:
 
 - a place approved through A is found by a nearby search on B within 2 s (the delay is printed);
 - a photo uploaded through A (the place's edit page) is served by B;
@@ -201,6 +201,7 @@ class Installation:
     database_url: str
     folder: Path
     smtp_port: int
+    cache_url: str = "db://"
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
     processes: list[subprocess.Popen] = field(default_factory=list)
 
@@ -213,7 +214,7 @@ class Installation:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             VICINATO_DATA_DIR=str(self.folder / name),  # each server's own local folder
             VICINATO_MEDIA_DIR=str(self.folder / "shared-media"),  # the media store every server shares
-            CACHE_URL="db://",
+            CACHE_URL=self.cache_url,
             VICINATO_GTFS_FILES="",  # no timetable: the checks search on foot, and servers start sooner
             EMAIL_URL=f"smtp://127.0.0.1:{self.smtp_port}",
             TASKS_BACKEND="database",
@@ -470,6 +471,21 @@ def checked(name: str, check, *arguments) -> Result:
         return Result(name, False, f"{type(error).__name__}: {error}")
 
 
+def shared_cache() -> str:
+    """Redis, as in production, when one answers on 127.0.0.1:6379 (CI starts one); else the database's table."""
+    url = os.environ.get("TWO_SERVERS_CACHE_URL")
+    if url:
+        return url
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            if connection.recv(16).startswith(b"+PONG"):
+                return "redis://127.0.0.1:6379/9"
+    except OSError:
+        pass
+    return "db://"
+
+
 def main() -> int:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vicinato")
     if not base.startswith(("postgres://", "postgresql://")):
@@ -484,7 +500,8 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="vicinato-two-servers-"))
     sink = SmtpSink()
     threading.Thread(target=sink.serve_forever, daemon=True).start()
-    installation = Installation(f"{server_url}/{database}", folder, sink.port)
+    installation = Installation(f"{server_url}/{database}", folder, sink.port, shared_cache())
+    print(f"shared cache: {installation.cache_url}", flush=True)
     results: list[Result] = []
     try:
         started = time.monotonic()
