@@ -192,7 +192,9 @@ def sign_in(page, username: str, prefix: str = "/en", password: str = DEMO_PASSW
 
 def page_width(page) -> int:
     """The page's scroll width once its web fonts are in: measured before, a fallback font can widen a line."""
-    return page.evaluate("async () => { await document.fonts.ready; return document.documentElement.scrollWidth; }")
+    return page.evaluate(
+        "async () => { await document.fonts.ready; return document.documentElement.scrollWidth; }"
+    )
 
 
 def submit_login(page, username: str, password: str = DEMO_PASSWORD) -> None:
@@ -311,3 +313,16 @@ def describe(violations: list[dict]) -> str:
 def save_json(path: Path, data) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def upload_document(page, name: str = "dichiarazione.pdf") -> None:
+    """Upload a small PDF for the first of the application's checks that needs a document, as a person does."""
+    form = page.locator("main form[enctype='multipart/form-data']").first
+    form.locator("input[type='file']").set_input_files(
+        {"name": name, "mimeType": "application/pdf", "buffer": MINIMAL_PDF}
+    )
+    form.locator("button[type='submit']").click()
+    page.wait_for_selector(".vicinato-messages .alert-success")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .forms import OrganisationForm, PlaceForm
-from .models import Closure, Membership, OpeningHours, Organisation, Place
+from .models import Closure, Membership, OpeningHours, Organisation, Place, Register
 from .permissions import Action, require
 
 WEEKDAY_CODES = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
@@ -84,11 +84,15 @@ def set_opening_hours(actor, place: Place, intervals: list[tuple[int, time, time
         Place.objects.filter(pk=place.pk).update(updated_at=timezone.now())
 
 
-def add_closure(actor, place: Place, start_date, end_date, reason: str = "") -> Closure:
+def add_closure(
+    actor, place: Place, start_date, end_date, reason_it: str = "", reason_en: str = ""
+) -> Closure:
     require(actor, Action.EDIT_PLACE, place)
     if end_date < start_date:
         raise ValidationError({"end_date": [_("The closure must end on or after the day it starts.")]})
-    return Closure.objects.create(place=place, start_date=start_date, end_date=end_date, reason=reason)
+    return Closure.objects.create(
+        place=place, start_date=start_date, end_date=end_date, reason_it=reason_it, reason_en=reason_en
+    )
 
 
 def open_at(places: QuerySet, moment: datetime) -> QuerySet:
@@ -216,3 +220,17 @@ def set_membership(actor, organisation: Organisation, username_or_email: str, ro
             Membership.objects.filter(organisation=organisation, user=user).delete()
         else:
             Membership.objects.update_or_create(organisation=organisation, user=user, defaults={"role": role})
+
+
+def registers_to_apply(place: Place, registers) -> list[Register]:
+    """The registers a place may apply to, in the order to offer them: those of its own municipality first (the
+    first is the one chosen unless the person picks another), then those of no municipality, then the others;
+    without those it has an application to already."""
+    applied = {application.register_id for application in place.applications.all()}
+
+    def nearness(register: Register) -> tuple[int, str]:
+        if register.municipality_id == place.municipality_id:
+            return 0, register.name
+        return (1 if register.municipality_id is None else 2), register.name
+
+    return sorted((r for r in registers if r.pk not in applied), key=nearness)

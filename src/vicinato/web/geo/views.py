@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.html import json_script
 from django.utils.translation import gettext as _
 
+from vicinato.booking.queries import lowest_prices
 from vicinato.geo import reach, transit, travel
 from vicinato.register.forms import PlaceFilterForm
 from vicinato.register.models import Place
@@ -44,8 +45,10 @@ def nearby(request):
         else:
             places = filter_places(Place.objects.listed().filter(public_id__in=reached), filters.cleaned_data)
             places = sorted(places, key=lambda p: (reached[p.public_id], p.public_id))
+            prices = lowest_prices(p.pk for p in places)
             for number, place in enumerate(places):
                 place.minutes = reached[place.public_id]
+                place.lowest_price = prices.get(place.pk)
                 if when is not None and number < TRIPS_SHOWN:
                     place.trip = transit.itinerary((data["lat"], data["lon"]), (place.lat, place.lon), when)
             query = {k: data[k] for k in ("lat", "lon", "mode", "minutes")}
