@@ -380,6 +380,7 @@ def test_register_reads_without_javascript(browsing, demo):
     expect(page.locator(".vicinato-map")).to_be_hidden()  # no empty box where the map would be
     b.shot("register")
 
+    page.locator("#filters summary").filter(has_text="What kind of place").click()  # the group opens
     page.get_by_label("Kind", exact=True).select_option(label="Library or public space")
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"kind=library"))
