@@ -272,6 +272,9 @@ def test_keyboard_only_booking_in_italian(browsing, demo):
     tab_to(page, lambda e: e["id"] == "id_minutes")
     page.keyboard.press("Control+A")
     page.keyboard.type("10")
+    # The filters are folded: Enter on their summary opens them.
+    tab_to(page, lambda e: e["tag"] == "summary" and e["text"].startswith("Filtra i luoghi"))
+    page.keyboard.press("Enter")
     showers = page.get_by_label("Docce", exact=True)
     repair = page.get_by_label("Officina riparazione bici e monopattini", exact=True)
     for box in (showers, repair):

@@ -49,6 +49,10 @@ class LengthWidget(forms.MultiWidget):
             boxes.append(forms.NumberInput(attrs=box))
         super().__init__(boxes, attrs)
 
+    def id_for_label(self, id_):
+        # The field's label names the first box (Django's MultiWidget names none: a label for nothing).
+        return f"{id_}_0" if id_ else ""
+
     def decompress(self, value):
         if value in (None, ""):
             return [None] * len(self.parts)

@@ -476,6 +476,7 @@ def test_lengths_and_prices_are_asked_in_hours_minutes_and_euros(client, listed,
         r'name="max_minutes_1" value="0"', form
     )
     assert '<label class="mb-0" for="id_max_minutes_1">minutes</label>' in form
+    assert '<label for="id_max_minutes_0" class="form-label active">Longest booking' in form  # not for=""
     refused = client.post(page(listed, f"risorse/{shower.pk}/"), {**typed, "price_cents_per_slot": "2.505"})
     assert 'id="id_price_cents_per_slot-error">Ensure that there are no more than 2 decimal places.' in (
         refused.content.decode()
