@@ -99,7 +99,7 @@ def test_time_off_and_closures_remove_slots_and_one_off_sessions_add_them(
         at("15:00", wednesday),
         at("15:30", wednesday),
     ]
-    Closure.objects.create(place=place, start_date=TUESDAY, end_date=TUESDAY, reason="Festa")
+    Closure.objects.create(place=place, start_date=TUESDAY, end_date=TUESDAY, reason_it="Festa")
     assert availability.free_slots(service, TUESDAY, 1, now=NOW) == []
 
 

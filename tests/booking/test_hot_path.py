@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def closed_today(place, resource, person):
-    Closure.objects.create(place=place, start_date=date(2030, 3, 1), end_date=TUESDAY, reason="Lavori")
+    Closure.objects.create(place=place, start_date=date(2030, 3, 1), end_date=TUESDAY, reason_it="Lavori")
 
 
 def closed_tomorrow(place, resource, person):

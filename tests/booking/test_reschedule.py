@@ -106,7 +106,7 @@ def test_the_opening_boundaries_are_allowed(booking, person):
 
 
 def test_a_move_into_a_closure_or_a_block_is_refused(booking, person, place, resource, staff):
-    Closure.objects.create(place=place, start_date=WEDNESDAY, end_date=WEDNESDAY, reason="Holiday")
+    Closure.objects.create(place=place, start_date=WEDNESDAY, end_date=WEDNESDAY, reason_it="Holiday")
     with pytest.raises(ValidationError) as error:
         reschedule(booking, at("09:00", WEDNESDAY), at("10:00", WEDNESDAY), staff, now=NOW)
     assert codes(error.value) == {"start": ["closure"]}

@@ -54,7 +54,7 @@ def test_a_booking_over_midnight_is_refused(person, resource):
 
 
 def test_closures_refuse_their_days_included(person, resource, place):
-    Closure.objects.create(place=place, start_date=date(2030, 3, 1), end_date=TUESDAY, reason="Lavori")
+    Closure.objects.create(place=place, start_date=date(2030, 3, 1), end_date=TUESDAY, reason_it="Lavori")
     assert refused(person, resource, at("09:00"), at("10:00")) == {
         "closure": "This place is closed from 2030-03-01 to 2030-03-05 (Lavori); choose another day."
     }

@@ -20,7 +20,7 @@ S = Reservation.State
 def test_a_series_books_what_it_can_and_reports_the_rest(person, other_person, single, place):
     reserve(other_person, single, at("09:00", date(2030, 3, 12)), at("10:00", date(2030, 3, 12)), now=NOW)
     Closure.objects.create(
-        place=place, start_date=date(2030, 3, 14), end_date=date(2030, 3, 14), reason="Festa"
+        place=place, start_date=date(2030, 3, 14), end_date=date(2030, 3, 14), reason_it="Festa"
     )
     # Tuesdays and Thursdays for two weeks; the resource books 14 days ahead (until 18 March).
     result = create_series(

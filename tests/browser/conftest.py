@@ -313,3 +313,16 @@ def describe(violations: list[dict]) -> str:
 def save_json(path: Path, data) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def upload_document(page, name: str = "dichiarazione.pdf") -> None:
+    """Upload a small PDF for the first of the application's checks that needs a document, as a person does."""
+    form = page.locator("main form[enctype='multipart/form-data']").first
+    form.locator("input[type='file']").set_input_files(
+        {"name": name, "mimeType": "application/pdf", "buffer": MINIMAL_PDF}
+    )
+    form.locator("button[type='submit']").click()
+    page.wait_for_selector(".vicinato-messages .alert-success")

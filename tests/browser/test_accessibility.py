@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import run_axe, sign_in, sign_out, submit_login, wait_for_map
+from .conftest import run_axe, sign_in, sign_out, submit_login, upload_document, wait_for_map
 
 pytestmark = pytest.mark.browser
 
@@ -128,6 +128,7 @@ def audit_register_journey(b, prefix: str) -> None:
     page.locator("main button[type='submit']").click()
     expect(page.locator(".vicinato-messages .alert-success")).to_be_visible()
     page.goto(application_path)
+    upload_document(page)
     _action(page, "submit")
     expect(page.locator(".vicinato-messages .alert-success")).to_be_visible()
     _audit(b, "application-submitted")

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import page_width, sign_in, sign_out, wait_for_map
+from .conftest import page_width, sign_in, sign_out, upload_document, wait_for_map
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -126,6 +126,9 @@ def test_register_journey_operator_applies_and_reviewer_approves(browsing, demo)
         expect(page.locator("main").get_by_role("listitem").filter(has_text=amenity)).to_be_visible()
 
     page.goto(application_url)
+    expect(page.get_by_text("Document needed: not uploaded yet.")).to_be_visible()
+    upload_document(page)
+    expect(page.get_by_role("link", name="dichiarazione.pdf")).to_be_visible()
     for label in ("More than 10 desks", "Common areas", "Refreshment area or canteen"):
         requirement = page.locator("main li").filter(has_text=label).first
         expect(requirement).to_contain_text("met")  # the ✔'s text for screen readers
@@ -377,6 +380,7 @@ def test_register_reads_without_javascript(browsing, demo):
     expect(page.locator(".vicinato-map")).to_be_hidden()  # no empty box where the map would be
     b.shot("register")
 
+    page.locator("#filters summary").filter(has_text="What kind of place").click()  # the group opens
     page.get_by_label("Kind", exact=True).select_option(label="Library or public space")
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"kind=library"))

@@ -28,7 +28,7 @@ def test_a_worker_picks_a_desk_without_javascript(browsing, demo):
     b = _worker_at_the_named_desks(browsing, "named-desks")
     page = b.page
     expect(page.get_by_text("8 named units: choose one below, or take any free one.")).to_be_visible()
-    expect(page.get_by_text("Price: € 2.00 per slot. At most € 12.00 per day.")).to_be_visible()
+    expect(page.get_by_text("Price: € 2.00 per slot of 1 h. At most € 12.00 per day.")).to_be_visible()
     first_free_slot(page).click()
     desk = page.get_by_label("Desk", exact=True)
     expect(desk.locator("option:checked")).to_have_text("Any free desk")

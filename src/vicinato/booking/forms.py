@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from vicinato.lib.units import spoken_minutes
 from vicinato.register.models import Organisation
 
 from . import services
@@ -109,8 +110,11 @@ class ResourceForm(forms.ModelForm):
         minutes, slot = self.cleaned_data.get(name), self.cleaned_data.get("slot_minutes")
         if minutes is not None and slot and (minutes < slot or minutes % slot):
             raise forms.ValidationError(
-                _("Write a whole number of slots of %(slot)d minutes, e.g. %(example)d.")
-                % {"slot": slot, "example": max(slot, minutes - minutes % slot)}
+                _("Choose a whole number of slots of %(slot)s, e.g. %(example)s.")
+                % {
+                    "slot": spoken_minutes(slot),
+                    "example": spoken_minutes(max(slot, minutes - minutes % slot)),
+                }
             )
         return minutes
 

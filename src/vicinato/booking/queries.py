@@ -1,5 +1,5 @@
 """Read-only questions about bookings, as the API asks them: filtered pages of lists, a reservation's history,
-and the opening days of a place as the booking engine sees them."""
+the opening days of a place as the booking engine sees them, and what places charge at the least."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vicinato.register.models import Closure, OpeningHours, Place
 
-from .models import Reservation, ReservationEvent
+from .models import Reservation, ReservationEvent, Resource
 
 MAX_OPENING_DAYS = 62
 
@@ -128,3 +130,39 @@ def opening(place: Place, first: date, days: int) -> Opening:
             ]
         answer.append(OpeningDay(day, intervals, closure))
     return Opening(weekly, closures, answer)
+
+
+# --- prices ----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LowestPrice:
+    """What a place's bookable resources cost at the least: the cheapest paid one starts from `cents` (a slot,
+    or a day where only a day is priced); `free` when one of them costs nothing."""
+
+    cents: int | None
+    free: bool
+
+
+def starting_price_cents():
+    """A resource's price as its listing starts from: per slot, else per day, else nothing (free)."""
+    return models.Case(
+        models.When(price_cents_per_slot__gt=0, then=models.F("price_cents_per_slot")),
+        default=Coalesce("price_cents_per_day", models.Value(0)),
+    )
+
+
+def lowest_prices(place_ids) -> dict[int, LowestPrice]:
+    """The lowest price of the active resources of each place (one query); a place with none is left out."""
+    rows = (
+        Resource.objects.filter(place_id__in=list(place_ids), is_active=True)
+        .annotate(starts=starting_price_cents())
+        .order_by()
+        .values_list("place_id", "starts")
+        .distinct()
+    )
+    found: dict[int, list[int]] = defaultdict(list)
+    for place_id, starts in rows:
+        found[place_id].append(starts)
+    return {
+        place_id: LowestPrice(min((p for p in prices if p > 0), default=None), 0 in prices)
+        for place_id, prices in found.items()
+    }

@@ -9,6 +9,7 @@ from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db.models import Count
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from vicinato.geo.services import (
     locate,
     read_population,
 )
+from vicinato.register.documents import add_document
 from vicinato.register.models import (
     Amenity,
     Application,
@@ -302,7 +304,7 @@ def ensure_registers(users: dict, milano: Municipality) -> dict[str, Register]:
                     K.REVIEWER_CHECK,
                     "Dichiarazione sostitutiva e visura camerale verificate",
                     "Self-declaration and chamber of commerce record verified",
-                    {},
+                    {"needs_document": True},
                 ),
                 (K.REVIEWER_CHECK, "Sopralluogo effettuato", "Site visit done", {}),
             ],
@@ -508,20 +510,6 @@ def create_place(spec: dict, operator: Organisation, municipality: Municipality,
                 k=rng.randint(0, 4),
             )
         ),
-        price_notes_it=(
-            "Postazione 2 € l'ora, al massimo 12 € al giorno."
-            if kind == "coworking"
-            else "Gratuito per il personale dell'azienda e per chi è coperto da una convenzione che apre le sue postazioni."
-            if kind == "company_space"
-            else "Accesso gratuito."
-        ),
-        price_notes_en=(
-            "Desk EUR 2 an hour, at most EUR 12 a day."
-            if kind == "coworking"
-            else "Free for the company's staff, and for people covered by an agreement that opens its desks."
-            if kind == "company_space"
-            else "Free access."
-        ),
         email=operator.email,
         is_demo=True,
     )
@@ -541,7 +529,8 @@ def create_place(spec: dict, operator: Organisation, municipality: Municipality,
             place=place,
             start_date=date(2026, 12, 24),
             end_date=date(2027, 1, 6),
-            reason="Chiusura natalizia / Christmas closure",
+            reason_it="Chiusura natalizia",
+            reason_en="Christmas closure",
         )
     return place
 
@@ -558,6 +547,19 @@ def approve(application: Application, reviewer) -> Application:
     for requirement in application.register.requirements.filter(kind=Requirement.Kind.REVIEWER_CHECK):
         tick_check(application, requirement, reviewer)
     return transition(application, "approve", reviewer, "Requisiti verificati / Requirements verified")
+
+
+# A one-page PDF standing for the papers a demo applicant uploads (checked by content as any upload).
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _upload_documents(application: Application, actor) -> None:
+    """The papers the register's checks need, uploaded by the applicant before submitting."""
+    for requirement in application.register.requirements.filter(needs_document=True):
+        add_document(application, requirement, actor, ContentFile(DEMO_PDF, name="documento-demo.pdf"))
 
 
 def _applicant(place: Place):
@@ -579,6 +581,7 @@ def _create_applications(places: list[Place], registers: dict, users: dict) -> N
         scenario = index % 24
         if scenario == 3:
             continue  # a complete draft, not yet submitted
+        _upload_documents(application, actor)
         application = transition(application, "submit", actor)
         if scenario in (5, 17):
             continue  # waiting in the reviewer's queue
@@ -618,6 +621,7 @@ def _create_applications(places: list[Place], registers: dict, users: dict) -> N
     # tries Seregno's and is told it is outside that town.
     for place in [p for p in places if p.kind == "officina"][:6]:
         application = start_application(place, registers["elenco-coworking-milano"], _applicant(place))
+        _upload_documents(application, _applicant(place))
         application = transition(application, "submit", _applicant(place))
         approve(application, reviewer_of["elenco-coworking-milano"])
     start_application(places[0], registers["elenco-coworking-seregno"], _applicant(places[0]))

@@ -112,6 +112,20 @@ def checked_document(upload) -> UploadedFile | ContentFile:
     return reencoded_image(upload, DOCUMENT_SIDE, {expected: suffix})
 
 
+def accepted_document(upload, held: int, most: int) -> UploadedFile | ContentFile:
+    """A new document of an application holding `held` of at most `most`: the checked file (`checked_document`),
+    or a ValidationError on the form's `file` field saying what to do."""
+    if upload is None:
+        raise ValidationError({"file": [_("Choose a file to upload.")]})
+    if held >= most:
+        message = _("An application holds at most %(count)d documents; this one cannot be added.")
+        raise ValidationError({"file": [message % {"count": most}]})
+    try:
+        return checked_document(upload)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+
+
 class PhotoField(forms.ImageField):
     """An image field whose new uploads are limited in size first, then decoded and re-encoded."""
 

@@ -50,8 +50,6 @@ class PlaceForm(forms.ModelForm):
             "amenities",
             "audiences",
             "accessibility",
-            "price_notes_it",
-            "price_notes_en",
             "email",
             "phone",
             "website",
@@ -63,8 +61,6 @@ class PlaceForm(forms.ModelForm):
         widgets = {
             "description_it": forms.Textarea(attrs={"rows": 4}),
             "description_en": forms.Textarea(attrs={"rows": 4}),
-            "price_notes_it": forms.Textarea(attrs={"rows": 2}),
-            "price_notes_en": forms.Textarea(attrs={"rows": 2}),
             "lat": forms.NumberInput(attrs={"step": "any"}),
             "lon": forms.NumberInput(attrs={"step": "any"}),
         }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import datetime
+from pathlib import PurePath
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -205,8 +207,6 @@ class Place(models.Model):
     )
     audiences = models.JSONField(_("audiences"), default=list, blank=True)
     accessibility = models.JSONField(_("accessibility"), default=list, blank=True)
-    price_notes_it = models.TextField(_("prices (Italian)"), blank=True)
-    price_notes_en = models.TextField(_("prices (English)"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -236,7 +236,6 @@ class Place(models.Model):
 
     name = Translated("name")
     description = Translated("description")
-    price_notes = Translated("price_notes")
 
     def audience_labels(self) -> list[str]:
         return [str(Audience(code).label) for code in self.audiences if code in Audience.values]
@@ -278,7 +277,8 @@ class Closure(models.Model):
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="closures")
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until (included)"))
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason_it = models.CharField(_("reason (Italian)"), max_length=200, blank=True)
+    reason_en = models.CharField(_("reason (English)"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("closure")
@@ -290,6 +290,8 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start_date} – {self.end_date}"
+
+    reason = Translated("reason")  # in the reader's language only
 
 
 class Register(models.Model):
@@ -346,6 +348,11 @@ class Requirement(models.Model):
     min_desks = models.PositiveIntegerField(_("minimum desks"), null=True, blank=True)
     amenities = models.ManyToManyField(Amenity, blank=True, verbose_name=_("amenities"))
     place_kinds = models.JSONField(_("kinds of place"), default=list, blank=True)
+    needs_document = models.BooleanField(
+        _("the applicant uploads a document for it"),
+        default=False,
+        help_text=_("For a reviewer's check on papers (e.g. a self-declaration): submitted with the file."),
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -436,6 +443,41 @@ class ApplicationCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requirement} ✔"
+
+
+def _document_path(instance: ApplicationDocument, filename: str) -> str:
+    # An unguessable folder: the files are served only through a view that checks permissions.
+    return f"registers/{uuid.uuid4().hex}/{PurePath(filename).name}"
+
+
+class ApplicationDocument(models.Model):
+    """A file the applicant uploads for a reviewer's check that needs one (`Requirement.needs_document`)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.CASCADE, related_name="documents", verbose_name=_("requirement")
+    )
+    file = models.FileField(
+        _("file"),
+        upload_to=_document_path,
+        validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png"])],
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("application document")
+        verbose_name_plural = _("application documents")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def filename(self) -> str:
+        return PurePath(self.file.name).name
 
 
 class ApplicationEvent(models.Model):

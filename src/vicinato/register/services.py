@@ -15,7 +15,7 @@ from vicinato.lib.errors import Conflict
 
 from . import staff
 from .forms import OrganisationForm, PlaceForm
-from .models import Closure, Membership, OpeningHours, Organisation, Place, StaffInvitation
+from .models import Closure, Membership, OpeningHours, Organisation, Place, Register, StaffInvitation
 from .permissions import Action, require
 
 WEEKDAY_CODES = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
@@ -86,11 +86,15 @@ def set_opening_hours(actor, place: Place, intervals: list[tuple[int, time, time
         Place.objects.filter(pk=place.pk).update(updated_at=timezone.now())
 
 
-def add_closure(actor, place: Place, start_date, end_date, reason: str = "") -> Closure:
+def add_closure(
+    actor, place: Place, start_date, end_date, reason_it: str = "", reason_en: str = ""
+) -> Closure:
     require(actor, Action.EDIT_PLACE, place)
     if end_date < start_date:
         raise ValidationError({"end_date": [_("The closure must end on or after the day it starts.")]})
-    return Closure.objects.create(place=place, start_date=start_date, end_date=end_date, reason=reason)
+    return Closure.objects.create(
+        place=place, start_date=start_date, end_date=end_date, reason_it=reason_it, reason_en=reason_en
+    )
 
 
 def open_at(places: QuerySet, moment: datetime) -> QuerySet:
@@ -236,3 +240,17 @@ def set_membership(
         else:
             Membership.objects.filter(pk=membership.pk).update(role=role)
     return None
+
+
+def registers_to_apply(place: Place, registers) -> list[Register]:
+    """The registers a place may apply to, in the order to offer them: those of its own municipality first (the
+    first is the one chosen unless the person picks another), then those of no municipality, then the others;
+    without those it has an application to already."""
+    applied = {application.register_id for application in place.applications.all()}
+
+    def nearness(register: Register) -> tuple[int, str]:
+        if register.municipality_id == place.municipality_id:
+            return 0, register.name
+        return (1 if register.municipality_id is None else 2), register.name
+
+    return sorted((r for r in registers if r.pk not in applied), key=nearness)

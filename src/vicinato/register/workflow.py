@@ -153,6 +153,15 @@ def pending_reviewer_checks(application: Application) -> list[Requirement]:
     ]
 
 
+def missing_documents(application: Application) -> list[Requirement]:
+    """The register's checks that need a document for which the applicant has uploaded none yet."""
+    return list(
+        application.register.requirements.filter(needs_document=True).exclude(
+            documents__application=application
+        )
+    )
+
+
 def add_months(moment: datetime, months: int) -> datetime:
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
@@ -220,6 +229,11 @@ def _apply_transition(application: Application, action: str, actor, note: str) -
                 % {"count": len(failures)},
                 failures,
             )
+    if target == S.SUBMITTED and (missing := missing_documents(application)):
+        raise WorkflowError(
+            _("Upload the documents for these checks first: %(labels)s.")
+            % {"labels": ", ".join(r.label for r in missing)}
+        )
     if action == "submit" and not application.register.is_open:
         raise WorkflowError(_("This register is not accepting applications at the moment."))
     if action == "approve":
@@ -262,6 +276,15 @@ def tick_check(application: Application, requirement: Requirement, actor, ticked
         raise WorkflowError(_("This check does not belong to the application's register."))
     if not checks_open(application):
         raise WorkflowError(_("Checks can be ticked only while the application is under review."))
+    if (
+        ticked
+        and requirement.needs_document
+        and not application.documents.filter(requirement=requirement).exists()
+    ):
+        raise WorkflowError(
+            _("Nothing has been uploaded for “%(check)s” yet; request changes to ask for it.")
+            % {"check": requirement.label}
+        )
     if ticked:
         ApplicationCheck.objects.get_or_create(
             application=application, requirement=requirement, defaults={"checked_by": actor}

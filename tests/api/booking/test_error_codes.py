@@ -43,7 +43,7 @@ def test_each_rule_has_its_code(listed, resource, person, day, start, end, codes
 
 
 def test_codes_of_the_period_and_the_person(listed, resource, person, day):
-    Closure.objects.create(place=listed, start_date=day, end_date=day, reason="Holiday")
+    Closure.objects.create(place=listed, start_date=day, end_date=day, reason_it="Holiday")
     assert refused(person, booking(resource, day))["codes"] == {"start": ["closure"]}
     far = day + timedelta(days=28)
     while far.weekday() > 4:

@@ -23,7 +23,7 @@ def holiday(listed):
         place=listed,
         start_date=MONDAY + timedelta(days=2),
         end_date=MONDAY + timedelta(days=3),
-        reason="Works",
+        reason_it="Works",
     )
 
 

@@ -99,7 +99,7 @@ def test_invalid_rules_are_refused_per_field(listed, admin):
     assert errors["organisations"] == ["Choose at least one organisation whose members may book."]
     uneven = client_for(admin).post(url, {**RULES, "min_minutes": 45}, content_type=JSON)
     assert uneven.json()["errors"] == {
-        "min_minutes": ["Write a whole number of slots of 30 minutes, e.g. 30."]
+        "min_minutes": ["Choose a whole number of slots of 30 min, e.g. 30 min."]
     }
     assert client_for(admin).post(url, {**RULES, "kind": "spaceship"}, content_type=JSON).status_code == 422
     assert not Resource.objects.exists()

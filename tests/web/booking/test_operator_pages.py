@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tests.booking.conftest import assert_cancelled, make_resource
 from tests.conftest import another_place
+from tests.web.booking.conftest import in_page_units
 from vicinato.booking import services
 from vicinato.booking.models import Block, Reservation, Resource, WaitingListEntry
 from vicinato.register.models import OpeningHours, Place
@@ -129,7 +130,7 @@ def resource_data(**changes) -> dict:
         "price_cents_per_slot": "0",
     }
     data.update(changes)
-    return {k: v for k, v in data.items() if v != ""}
+    return in_page_units({k: v for k, v in data.items() if v != ""})
 
 
 def test_a_resource_with_invalid_rules_shows_the_errors_next_to_the_fields(client, listed, admin):
@@ -141,7 +142,7 @@ def test_a_resource_with_invalid_rules_shows_the_errors_next_to_the_fields(clien
     response = client.post(url, resource_data(min_minutes="20", max_minutes="15", capacity="0"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="id_min_minutes-error">Write a whole number of slots of 15 minutes, e.g. 15.</div>' in html
+    assert 'id="id_min_minutes-error">Choose a whole number of slots of 15 min, e.g. 15 min.</div>' in html
     assert 'id="id_capacity-error">Ensure this value is greater than or equal to 1.</div>' in html
     assert 'aria-invalid="true"' in html
     members = client.post(url, resource_data(who_may_book="members")).content.decode()
@@ -180,7 +181,9 @@ def test_capacity_cannot_drop_below_the_bookings_ahead(client, listed, desks, ad
     book(bruno, desks, day, "09:30", "10:30")
     client.force_login(admin)
     data = resource_data(kind="desk", name_en="Desk room", capacity="1", slot_minutes="30", min_minutes="60")
-    response = client.post(page(listed, f"risorse/{desks.pk}/"), {**data, "max_minutes": "240"})
+    response = client.post(
+        page(listed, f"risorse/{desks.pk}/"), {**data, **in_page_units({"max_minutes": "240"})}
+    )
     assert "Bookings ahead hold 2 units at the same time; keep at least 2" in response.content.decode()
     desks.refresh_from_db()
     assert desks.capacity == 2
@@ -442,3 +445,39 @@ def test_the_day_plan_of_a_far_date_shows_today(client, listed, desks, staff):
     for far in ("9999-12-31", "0001-01-01", "not-a-date"):
         response = client.get(page(listed, f"piano/?giorno={far}"))
         assert response.status_code == 200 and response.context["day"] == timezone.localdate()
+
+
+def test_lengths_and_prices_are_asked_in_hours_minutes_and_euros(client, listed, admin):
+    """Stored in minutes and cents, typed in days, hours, minutes and euros; shown back the same way."""
+    client.force_login(admin)
+    typed = {
+        **resource_data(),
+        "slot_minutes_0": "1",
+        "slot_minutes_1": "0",
+        "min_minutes_0": "1",
+        "min_minutes_1": "",
+        "max_minutes_0": "3",
+        "max_minutes_1": "0",
+        "cancellation_deadline_minutes_0": "1",  # a day
+        "cancellation_deadline_minutes_1": "2",
+        "cancellation_deadline_minutes_2": "30",
+        "price_cents_per_slot": "2.50",
+        "price_cents_per_day": "12",
+    }
+    response = client.post(page(listed, "risorse/nuova/"), typed)
+    assert response.status_code == 302, re.findall(r"-error\">([^<]*)", response.content.decode())
+    shower = Resource.objects.get()
+    assert (shower.slot_minutes, shower.min_minutes, shower.max_minutes) == (60, 60, 180)
+    assert shower.cancellation_deadline_minutes == 24 * 60 + 150
+    assert (shower.price_cents_per_slot, shower.price_cents_per_day) == (250, 1200)
+    form = client.get(page(listed, f"risorse/{shower.pk}/")).content.decode()
+    assert re.search(r'name="price_cents_per_slot" value="2.50"', form)
+    assert re.search(r'name="max_minutes_0" value="3"', form) and re.search(
+        r'name="max_minutes_1" value="0"', form
+    )
+    assert '<label class="mb-0" for="id_max_minutes_1">minutes</label>' in form
+    assert '<label for="id_max_minutes_0" class="form-label active">Longest booking' in form  # not for=""
+    refused = client.post(page(listed, f"risorse/{shower.pk}/"), {**typed, "price_cents_per_slot": "2.505"})
+    assert 'id="id_price_cents_per_slot-error">Ensure that there are no more than 2 decimal places.' in (
+        refused.content.decode()
+    )

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.booking.conftest import make_resource
+from tests.web.booking.conftest import in_page_units
 from vicinato.booking import services
 from vicinato.booking.models import Reservation, Resource
 from vicinato.booking.services import units
@@ -57,7 +58,7 @@ def test_the_person_picks_a_desk_or_any_free_one(client, desks, day, ada, user_f
     assert "3 named units: choose one below, or take any free one." in text(
         client.get(calendar_url(desks, day))
     )
-    assert "Price: € 1.50 per slot. At most € 9.00 per day." in page
+    assert "Price: € 1.50 per slot of 30 min. At most € 9.00 per day." in page
     client.force_login(ada)
     form = client.get(calendar_url(desks, day)).content.decode()
     assert '<label for="id_unit" class="form-label active">Desk</label>' in form
@@ -151,7 +152,7 @@ def test_the_rules_page_keeps_the_capacity_of_named_desks_and_sets_the_price_per
     assert "add or deactivate units to change it" in page
     form = client.get(url).context["form"]
     data = {k: v for k, v in form.initial.items() if v is not None and k != "organisations"}
-    response = client.post(url, {**data, "capacity": 9, "price_cents_per_day": 1000})
+    response = client.post(url, in_page_units({**data, "capacity": 9, "price_cents_per_day": 1000}))
     assert response.status_code == 302
     desks.refresh_from_db()
     assert (desks.capacity, desks.price_cents_per_day) == (3, 1000)

@@ -185,7 +185,7 @@ def test_closures_are_added_checked_and_removed(client, people, place):
     ).content.decode()
     assert "The closure must end on or after the day it starts." in page and not place.closures.exists()
     client.post(
-        url, {"form": "closure", "start_date": "2026-12-24", "end_date": "2026-12-26", "reason": "Natale"}
+        url, {"form": "closure", "start_date": "2026-12-24", "end_date": "2026-12-26", "reason_it": "Natale"}
     )
     closure = place.closures.get()
     assert (closure.start_date.day, closure.end_date.day, closure.reason) == (24, 26, "Natale")

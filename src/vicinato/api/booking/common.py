@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from vicinato.agreements.cover import booking_cover
 from vicinato.booking import queries, services
 from vicinato.booking.models import Reservation, Resource
 from vicinato.booking.permissions import Action, can, require
@@ -115,6 +116,25 @@ def reservation_out(request, reservation: Reservation) -> dict:
         "series": reservation.series_id,
         "checkin_code": reservation.checkin_code if reservation.person_id == request.user.pk else None,
     }
+
+
+def reservation_detail_out(request, reservation: Reservation) -> dict:
+    """A reservation with what a voucher of the person's covers of its price (a query or two more)."""
+    cover = booking_cover(reservation)
+    voucher = None
+    if cover is not None:
+        voucher = {
+            "programme": cover.programme.pk,
+            "programme_name": cover.programme.name,
+            "covered": cover.covered,
+            "price": cover.price,
+            "subsidy": cover.subsidy,
+            "pays": cover.pays,
+            "note": cover.note,
+            "valid_from": cover.valid_from,
+            "valid_until": cover.valid_until,
+        }
+    return {**reservation_out(request, reservation), "voucher": voucher}
 
 
 def slot_units(slot: services.Slot) -> list[int] | None:

@@ -24,6 +24,7 @@ from ..schemas.booking import (
     FeedOut,
     ReasonIn,
     RescheduleIn,
+    ReservationDetailOut,
     ReservationEventOut,
     ReservationIn,
     ReservationOut,
@@ -38,6 +39,7 @@ from .common import (
     paged,
     person_name,
     refuse_unlisted,
+    reservation_detail_out,
     reservation_out,
     resource_out,
     router,
@@ -103,7 +105,7 @@ def resource_availability(request, pk: int, day: date, days: int = Query(1, ge=1
 
 
 # --- reservations ----------------------------------------------------------------------------------------------
-@router.post("/reservations", auth=AUTH, response={201: ReservationOut, **REFUSALS}, summary="Book")
+@router.post("/reservations", auth=AUTH, response={201: ReservationDetailOut, **REFUSALS}, summary="Book")
 def create_reservation(
     request, payload: ReservationIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")
 ):
@@ -133,8 +135,8 @@ def create_reservation(
         raise Http404("No Resource matches the given query.") from None
     # Written as the API writes a ReservationOut (tests/api/booking/test_booking_answer.py), without validating
     # the answer again: the hot path of the bookings.
-    out = reservation_out(request, reservation)
-    body = json.dumps({name: out[name] for name in ReservationOut.model_fields}, cls=DjangoJSONEncoder)
+    out = reservation_detail_out(request, reservation)
+    body = json.dumps({name: out[name] for name in ReservationDetailOut.model_fields}, cls=DjangoJSONEncoder)
     return HttpResponse(body, status=201, content_type="application/json; charset=utf-8")
 
 
@@ -158,10 +160,13 @@ def my_reservations(
 
 
 @router.get(
-    "/reservations/{pk}", auth=AUTH, response={200: ReservationOut, 404: ErrorOut}, summary="One reservation"
+    "/reservations/{pk}",
+    auth=AUTH,
+    response={200: ReservationDetailOut, 404: ErrorOut},
+    summary="One reservation, with what a voucher covers of its price",
 )
 def get_reservation(request, pk: int):
-    return reservation_out(request, visible_reservation(request, pk))
+    return reservation_detail_out(request, visible_reservation(request, pk))
 
 
 @router.post(

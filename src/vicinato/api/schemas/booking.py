@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 
 from ninja import Field, Schema
 
@@ -79,6 +80,28 @@ class ReservationOut(Schema):
     price_cents: int
     series: int | None
     checkin_code: str | None = Field(None, description="Shown to the person who booked, to type at check-in")
+
+
+class VoucherCoverOut(Schema):
+    programme: int
+    programme_name: str
+    covered: bool = Field(
+        description="false: the programme does not cover this booking (see valid_from/until)"
+    )
+    price: Decimal = Field(description="EUR, as price_cents")
+    subsidy: Decimal = Field(
+        description="EUR the programme pays of the price (less than its share when `note`)"
+    )
+    pays: Decimal = Field(description="EUR left for the person to pay")
+    note: str = Field("", description="Why the subsidy is smaller than the share, or was released")
+    valid_from: date | None = Field(None, description="When not covered: the programme's first day")
+    valid_until: date | None = Field(None, description="When not covered: the programme's last day")
+
+
+class ReservationDetailOut(ReservationOut):
+    voucher: VoucherCoverOut | None = Field(
+        None, description="The share of a voucher programme of the person's; null when none has a say"
+    )
 
 
 class ReasonIn(Schema):

@@ -69,8 +69,6 @@ class PlaceIn(Schema):
     amenities: list[str] | None = None
     audiences: list[str] | None = None
     accessibility: list[str] | None = None
-    price_notes_it: str | None = None
-    price_notes_en: str | None = None
     email: str | None = None
     phone: str | None = None
     website: str | None = None

@@ -1,5 +1,6 @@
 """The forms of the booking pages: a booking (once or every week), its new time, the named units of a resource,
-a block, the check-in code; and the dates people may ask about. The engine checks everything again."""
+a block, the check-in code, a resource's rules in people's units; and the dates people may ask about. The
+engine checks everything again."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from vicinato.booking import services
+from vicinato.booking.forms import ResourceForm
 from vicinato.booking.models import Reservation, Resource, Unit
 from vicinato.booking.services import units
 from vicinato.impact import services as impact
 from vicinato.impact.models import Mode
+from vicinato.lib.units import DAYS, HOURS, MINUTES, EuroCentsField, LengthField
 from vicinato.register.models import Place
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -304,3 +307,49 @@ class CheckInForm(forms.Form):
         ),
         error_messages={"required": gettext_lazy("Type the code the person shows you.")},
     )
+
+
+# --- a resource's rules, in people's units ---------------------------------------------------------------------
+# The resource form's lengths and prices as a page asks them (the API keeps minutes and cents): each field by
+# its parts and its label without the stored unit.
+LENGTHS = {
+    "slot_minutes": ((HOURS, MINUTES), gettext_lazy("Slot length")),
+    "min_minutes": ((HOURS, MINUTES), gettext_lazy("Shortest booking")),
+    "max_minutes": ((HOURS, MINUTES), gettext_lazy("Longest booking")),
+    "buffer_minutes": ((HOURS, MINUTES), gettext_lazy("Buffer after a booking")),
+    "min_notice_minutes": ((DAYS, HOURS, MINUTES), gettext_lazy("Notice required")),
+    "cancellation_deadline_minutes": (
+        (DAYS, HOURS, MINUTES),
+        gettext_lazy("Cancellation deadline (before the start)"),
+    ),
+    "checkin_window_minutes": ((HOURS, MINUTES), gettext_lazy("Check-in window")),
+    "offer_minutes": ((HOURS, MINUTES), gettext_lazy("Time to accept a waiting-list offer")),
+}
+PRICES = {
+    "price_cents_per_slot": (
+        gettext_lazy("Price per slot (€)"),
+        gettext_lazy("In euros, e.g. 2.50; 0 is free of charge."),
+    ),
+    "price_cents_per_day": (
+        gettext_lazy("Price per day (€)"),
+        gettext_lazy(
+            "In euros. A day pass: no booking costs more than this for each day it covers; with no price per "
+            "slot, each day costs this. Empty: no price per day."
+        ),
+    ),
+}
+
+
+class ResourcePageForm(ResourceForm):
+    """The resource form of the operator's pages: lengths in days, hours and minutes, prices in euros."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (parts, label) in LENGTHS.items():
+            stored = self.fields[name]
+            self.fields[name] = LengthField(
+                parts, label=label, help_text=stored.help_text, required=stored.required
+            )
+        for name, (label, help_text) in PRICES.items():
+            stored = self.fields[name]
+            self.fields[name] = EuroCentsField(label=label, help_text=help_text, required=stored.required)

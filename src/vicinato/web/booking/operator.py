@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from vicinato.booking import services
-from vicinato.booking.forms import ResourceForm, save_resource
+from vicinato.booking.forms import save_resource
 from vicinato.booking.models import Block, Reservation, Resource
 from vicinato.booking.permissions import Action, can, require
 from vicinato.booking.services import units
@@ -27,7 +27,7 @@ from vicinato.lib.forms import add_errors
 from vicinato.register.models import Place
 
 from ..feedback import refusal_text
-from .forms import AddUnitsForm, BlockForm, CheckInForm, ReasonForm, parse_day, unit_form
+from .forms import AddUnitsForm, BlockForm, CheckInForm, ReasonForm, ResourcePageForm, parse_day, unit_form
 
 S = Reservation.State
 # What the day plan offers on a reservation, in the order of the buttons; "reject" and "cancel" need a reason.
@@ -68,7 +68,7 @@ def resources(request, public_id: str):
 def resource_edit(request, public_id: str, pk: int | None = None):
     place = _place(request, public_id, Action.MANAGE_RESOURCES)
     resource = get_object_or_404(Resource, pk=pk, place=place) if pk else Resource(place=place)
-    form = ResourceForm(request.POST or None, instance=resource)
+    form = ResourcePageForm(request.POST or None, instance=resource)
     if resource.has_named_units:
         form.fields["capacity"].disabled = True  # it follows the named units, changed on their page
     if request.method == "POST" and save_resource(request.user, form):

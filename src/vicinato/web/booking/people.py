@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from vicinato.agreements.cover import booking_cover
 from vicinato.booking import calendar, services
 from vicinato.booking.models import Reservation, ReservationSeries, Resource, WaitingListEntry
 from vicinato.booking.permissions import Action, can, is_operator
@@ -64,6 +65,7 @@ def place_calendar(request, public_id: str):
         result = _book(request, chosen, form)
         if result is not None:
             return result
+    slots = services.offered_slots(chosen, day, request.user)
     context = {
         "place": place,
         "resources": resources,
@@ -72,7 +74,8 @@ def place_calendar(request, public_id: str):
         "previous_day": day - timedelta(days=1) if day > today else None,
         "next_day": day + timedelta(days=1),
         # What the engine would accept now, each slot with the rule that would refuse this person.
-        "slots": services.offered_slots(chosen, day, request.user),
+        "slots": slots,
+        "free_times": any(slot.free and not slot.refusal for slot in slots),
         "form": form,
         "idempotency_key": uuid.uuid4().hex,
     }
@@ -226,6 +229,7 @@ def booking_detail(request, pk: int):
                 for event in reservation.events.select_related("actor").order_by("at")
             ],
             "is_own": reservation.person_id == request.user.pk,
+            "cover": booking_cover(reservation),
         },
     )
 

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.html import json_script
 from django.utils.translation import gettext as _
 
+from vicinato.booking.queries import lowest_prices
 from vicinato.geo import reach, transit, travel
 from vicinato.register.forms import PlaceFilterForm
 from vicinato.register.models import Place
@@ -53,8 +54,10 @@ def nearby(request):
             # No street map where the point is: the places by straight-line distance, never another town's streets.
             distances = travel.straight_line_places(data["lat"], data["lon"], data["mode"], data["minutes"])
             places = _listed(distances, filters)
+            prices = lowest_prices(p.pk for p in places)
             for place in places:
                 place.km = distances[place.public_id]
+                place.lowest_price = prices.get(place.pk)
             context.update(
                 results=places,
                 origin=data,
@@ -66,8 +69,10 @@ def nearby(request):
             where.add_error(None, str(error))
         else:
             places = _listed(reached, filters)
+            prices = lowest_prices(p.pk for p in places)
             for number, place in enumerate(places):
                 place.minutes = reached[place.public_id]
+                place.lowest_price = prices.get(place.pk)
                 if when is not None and number < TRIPS_SHOWN:
                     place.trip = transit.itinerary((data["lat"], data["lon"]), (place.lat, place.lon), when)
             query = {k: data[k] for k in ("lat", "lon", "mode", "minutes")}

@@ -98,4 +98,6 @@ class ClosureForm(forms.Form):
         label=gettext_lazy("Until (included)"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=200)
+    # Each reader sees the reason in their language only (the Italian one when there is no English).
+    reason_it = forms.CharField(label=gettext_lazy("Reason (Italian)"), required=False, max_length=200)
+    reason_en = forms.CharField(label=gettext_lazy("Reason (English)"), required=False, max_length=200)

@@ -19,6 +19,16 @@ urlpatterns = [
     path("gestione/luoghi/<slug:public_id>/candidatura/", views.apply, name="apply"),
     path("gestione/candidature/<int:pk>/", views.application_detail, name="application"),
     path("gestione/candidature/<int:pk>/azione/", views.application_action, name="application_action"),
+    path(
+        "gestione/candidature/<int:pk>/documenti/",
+        views.application_document_add,
+        name="application_document_add",
+    ),
+    path(
+        "gestione/candidature/<int:pk>/documenti/<int:document_pk>/",
+        views.application_document,
+        name="application_document",
+    ),
     path("revisione/", views.review_queue, name="review_queue"),
     path("revisione/candidature/<int:pk>/", views.review, name="review"),
 ]

@@ -11,17 +11,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vicinato.booking.queries import lowest_prices
 from vicinato.geo import transit, travel
 from vicinato.lib.errors import Conflict
 from vicinato.lib.forms import add_errors
+from vicinato.register.documents import add_document, documents_by_requirement, takes_documents
 from vicinato.register.forms import OrganisationForm, PlaceFilterForm, PlaceForm
-from vicinato.register.models import Application, Membership, Organisation, Place, Register, Requirement
+from vicinato.register.models import (
+    Application,
+    ApplicationDocument,
+    Membership,
+    Organisation,
+    Place,
+    Register,
+    Requirement,
+)
 from vicinato.register.permissions import Action, can, require, reviewed_applications, reviewed_registers
 from vicinato.register.services import (
     add_closure,
@@ -70,8 +80,10 @@ def register_list(request):
     # Open now: one query for the page (the same rule as is_open), rather than loading every hour and closure.
     shown = [place.pk for place in page.object_list]
     open_now = set(open_at(Place.objects.filter(pk__in=shown), timezone.now()).values_list("pk", flat=True))
+    prices = lowest_prices(shown)
     for place in page.object_list:
         place.open_now = place.pk in open_now
+        place.lowest_price = prices.get(place.pk)
     markers = (
         places.select_related(None)
         .prefetch_related(None)
@@ -118,6 +130,7 @@ def place_detail(request, public_id: str):
             "hours": weekly_hours(place),
             "closures": [c for c in place.closures.all() if c.end_date >= today],
             "open_now": is_open(place),
+            "bookable": list(place.resources.filter(is_active=True).order_by("kind", "name_it")),
             "amenity_groups": _group_amenities(place.amenities.all()),
             "can_edit": can(request.user, Action.EDIT_PLACE, place),
             "station": _nearest_station(place),
@@ -330,6 +343,9 @@ def apply(request, public_id: str):
 def _application_context(request, application: Application) -> dict:
     return {
         "application": application,
+        "documents": documents_by_requirement(application),
+        "takes_documents": takes_documents(application)
+        and can(request.user, Action.PREPARE_APPLICATION, application.place),
         "results": check_requirements(application.place, application.register),
         "reviewer_requirements": application.register.requirements.filter(
             kind=Requirement.Kind.REVIEWER_CHECK
@@ -370,6 +386,35 @@ def application_action(request, pk: int):
         )
     target = "web:review" if request.POST.get("from") == "review" else "web:application"
     return redirect(target, pk=pk)
+
+
+@login_required
+@require_POST
+def application_document_add(request, pk: int):
+    """The applicant uploads a file for a check that needs one; back to the application with what happened."""
+    application = get_object_or_404(Application.objects.select_related("place", "register"), pk=pk)
+    requirement = get_object_or_404(Requirement, pk=request.POST.get("requirement") or 0)
+    try:
+        add_document(application, requirement, request.user, request.FILES.get("file"))
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    except ValidationError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(request, _("Document uploaded for “%(check)s”.") % {"check": requirement.label})
+    return redirect("web:application", pk=pk)
+
+
+@login_required
+def application_document(request, pk: int, document_pk: int):
+    """A document of an application, to its applicants and to the register's reviewers only."""
+    document = get_object_or_404(
+        ApplicationDocument.objects.select_related("application__place", "application__register"),
+        pk=document_pk,
+        application_id=pk,
+    )
+    require(request.user, Action.VIEW_APPLICATION, document.application)
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename)
 
 
 @login_required

@@ -25,6 +25,7 @@ from vicinato.lib.forms import add_errors
 from vicinato.register import opendata
 from vicinato.register.models import Application, Place, Register
 from vicinato.register.permissions import Action, can, managed_organisations, reviewed_registers
+from vicinato.register.services import registers_to_apply
 
 from ..context_processors import person_roles
 from .forms import SignupForm
@@ -146,6 +147,11 @@ def dashboard(request):
             ),
         )
     )
+    organisations = list(organisations)
+    open_registers = list(Register.objects.filter(is_open=True))
+    for organisation in organisations:
+        for place in organisation.places.all():
+            place.registers_to_apply = registers_to_apply(place, open_registers)
     registers = reviewed_registers(request.user)
     return render(
         request,
@@ -155,7 +161,6 @@ def dashboard(request):
             "registers": registers.annotate(
                 pending=Count("applications", filter=Q(applications__state=Application.State.SUBMITTED))
             ),
-            "all_registers": Register.objects.filter(is_open=True),
             "impact_cities": impact_reports.city_municipalities(request.user).order_by("name"),
             "impact_employers": impact_reports.employer_organisations(request.user).order_by("legal_name"),
         },

@@ -7,6 +7,8 @@ from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
+from vicinato.lib.units import spoken_minutes
+
 register = template.Library()
 
 
@@ -51,6 +53,12 @@ def euros(cents) -> str:
     if cents in (None, ""):
         return ""
     return number_format(Decimal(int(cents)) / 100, 2, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def duration(minutes) -> str:
+    """A length given in minutes as people say it: 90 -> "1 h 30 min" (see vicinato.lib.units)."""
+    return "" if minutes in (None, "") else spoken_minutes(minutes)
 
 
 @register.filter
