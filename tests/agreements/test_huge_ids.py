@@ -36,12 +36,11 @@ def test_the_agreement_api_refuses_huge_ids_with_a_field_message(
 
 def test_joining_through_the_api_refuses_a_huge_id(user_factory, company):
     person = user_factory("newbie")
-    assert (
-        client_for(person)
-        .post(f"{URL}/affiliations", {"organisation": HUGE}, content_type="application/json")
-        .status_code
-        == 404
+    answer = client_for(person).post(
+        f"{URL}/affiliations", {"organisation": HUGE}, content_type="application/json"
     )
+    # An identifier in the body that names nothing is a field to correct (422), not a missing address (404).
+    assert answer.status_code == 422 and answer.json()["codes"] == {"organisation": ["not_found"]}
 
 
 def test_voucher_documents_refuse_huge_ids(city_hall, city_admin, user_factory, settings, tmp_path):

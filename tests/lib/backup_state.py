@@ -14,7 +14,7 @@ django.setup()
 from django.apps import apps  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
-from django.core.files.storage import default_storage  # noqa: E402
+from django.core.files.storage import storages  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.migrations.recorder import MigrationRecorder  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -24,7 +24,7 @@ from vicinato.agreements import vouchers  # noqa: E402
 from vicinato.agreements.models import LedgerEntry, VoucherApplication, VoucherDocument, VoucherProgramme  # noqa: E402
 from vicinato.booking.models import Reservation, ReservationEvent, Resource  # noqa: E402
 from vicinato.booking.services import cancel, reserve  # noqa: E402
-from vicinato.lib.backup import stored_files  # noqa: E402
+from vicinato.lib.backup import STORED, stored_files  # noqa: E402
 from vicinato.register.models import Place  # noqa: E402
 
 PNG = bytes.fromhex(
@@ -104,7 +104,9 @@ def snapshot() -> dict:
             for name in ("places.csv", "places.geojson", "places.json", "impact.csv", "catalog.json")
         },
         "files": {
-            name: hashlib.sha256(default_storage.open(name).read()).hexdigest() for name in stored_files()
+            f"{alias}/{name}": hashlib.sha256(storages[alias].open(name).read()).hexdigest()
+            for alias in STORED
+            for name in stored_files(storages[alias])
         },
     }
 

@@ -17,6 +17,20 @@ PAGES = {
     ("privacy/", "web:privacy"),
     ("accessibilita/", "web:accessibility"),
     ("note-legali/", "web:legal_notes"),
+    # one's account: data, export, deletion, password, API tokens, second factor (issue 18)
+    ("account/", "web:account"),
+    ("account/dati.csv", "web:account_csv"),
+    ("account/dati.json", "web:account_json"),
+    ("account/elimina/", "web:account_delete"),
+    ("account/password/", "web:password_change"),
+    ("account/token/", "web:token_create"),
+    ("account/token/<int:pk>/revoca/", "web:token_revoke"),
+    ("password/", "web:password_reset"),
+    ("password/inviata/", "web:password_reset_sent"),
+    ("password/<uidb64>/<token>/", "web:password_reset_confirm"),
+    ("accedi/codice/", "web:second_factor"),
+    ("accedi/codice/attiva/", "web:second_factor_setup"),
+    ("gestione/inviti/<str:token>/", "web:staff_invitation"),
     # the register (web/register/)
     ("registro/", "web:register"),
     ("luoghi/<slug:public_id>/", "web:place"),
@@ -30,6 +44,8 @@ PAGES = {
     ("gestione/candidature/<int:pk>/azione/", "web:application_action"),
     ("revisione/", "web:review_queue"),
     ("revisione/candidature/<int:pk>/", "web:review"),
+    ("gestione/candidature/<int:pk>/documenti/", "web:application_document_add"),
+    ("gestione/candidature/<int:pk>/documenti/<int:document_pk>/", "web:application_document"),
     # where places are (web/geo/)
     ("vicino-a-te/", "web:nearby"),
     ("copertura/", "web:coverage"),
@@ -57,6 +73,7 @@ PAGES = {
     ("gestione/luoghi/<slug:public_id>/check-in/", "web:operator_checkin"),
     # memberships, agreements, vouchers, communities (web/agreements/)
     ("le-mie-convenzioni/", "agreements:mine"),
+    ("conferma-dominio/<str:token>/", "agreements:confirm_domain"),
     ("appartenenze/<int:pk>/fine/", "agreements:leave"),
     ("invito/<str:token>/", "agreements:invitation"),
     ("conferma-email/<str:token>/", "agreements:confirm_email"),
@@ -134,4 +151,5 @@ def test_the_project_adds_no_other_pages():
         ("opendata/catalog.json", "opendata-catalog"),
         ("opendata/impact.csv", "opendata-impact-csv"),
         ("jsi18n/", "javascript-catalog"),
+        ("media/<slug:folder>/<path:name>", "media"),  # the places' photos, from the storage (web/media.py)
     }

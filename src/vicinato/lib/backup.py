@@ -3,8 +3,8 @@
 The database is copied by its engine's own tool, so that the copy is exact (every table, the migrations applied,
 the sequences) whatever the models of the code that reads it: PostgreSQL with `pg_dump --format=custom` (one
 consistent snapshot while the site runs) restored by `pg_restore`; the embedded SQLite with its online backup API.
-The files are every file of the storage of STORAGES["default"] (the places' photos, the voucher documents), read
-and written through the storage, so a backup of a local folder can be restored into an S3 bucket and back.
+The files are every file of the storages of STORED (STORAGES["default"]: the places' photos; STORAGES["private"]:
+the voucher and register documents), read and written through each storage, so a backup of a local folder can be restored into an S3 bucket and back.
 
 An archive is a .tar.gz holding `manifest.json` (format, database engine, time, migrations applied, files),
 `database.pgdump` or `database.sqlite3`, and `files/<name>` for each stored file. A restore refuses a database that
@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.files import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import Storage, default_storage, storages
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-FORMAT = 1
+FORMAT = 2  # 2: the files of every storage of STORED, each under files/<storage>/
 DUMP_NAMES = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 ENGINE_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 
@@ -104,6 +104,11 @@ def _load_database(source: Path) -> None:
     connection.close()  # the next query sees the restored tables
 
 
+# The storages whose files a backup holds: public media (places' photos) and private documents (voucher papers,
+# register documents), each restored into the storage of the same name.
+STORED = ("default", "private")
+
+
 def stored_files(storage: Storage = default_storage, folder: str = "") -> list[str]:
     """The names of every file of the storage, folders walked."""
     try:
@@ -120,13 +125,13 @@ def _applied() -> list[list[str]]:
     return sorted([app, name] for app, name in MigrationRecorder(connection).applied_migrations())
 
 
-def create_backup(path: Path, storage: Storage = default_storage) -> Summary:
+def create_backup(path: Path) -> Summary:
     """Write the archive at `path` (made complete beside it, then renamed: never a half-written backup)."""
     path = Path(path)
     if not path.parent.is_dir():
         raise BackupError(f"The folder {path.parent} does not exist; create it or choose another path.")
     engine = _engine()
-    files = stored_files(storage)
+    files = {alias: stored_files(storages[alias]) for alias in STORED}
     applied = _applied()
     manifest = {
         "format": FORMAT,
@@ -142,14 +147,16 @@ def create_backup(path: Path, storage: Storage = default_storage) -> Summary:
         with tarfile.open(partial, "w:gz") as archive:
             _add_bytes(archive, "manifest.json", json.dumps(manifest, indent=1).encode())
             archive.add(dump, arcname=dump.name)
-            for name in files:
-                with storage.open(name, "rb") as handle:
-                    info = tarfile.TarInfo(f"files/{name}")
-                    info.size = storage.size(name)
-                    info.mtime = int(timezone.now().timestamp())
-                    archive.addfile(info, handle)
+            for alias, names in files.items():
+                storage = storages[alias]
+                for name in names:
+                    with storage.open(name, "rb") as handle:
+                        info = tarfile.TarInfo(f"files/{alias}/{name}")
+                        info.size = storage.size(name)
+                        info.mtime = int(timezone.now().timestamp())
+                        archive.addfile(info, handle)
     partial.replace(path)
-    return Summary(engine, len(files), len(applied))
+    return Summary(engine, sum(map(len, files.values())), len(applied))
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -175,8 +182,9 @@ def _read_manifest(archive: tarfile.TarFile, path: Path) -> dict:
     return manifest
 
 
-def restore_backup(path: Path, storage: Storage = default_storage) -> Summary:
-    """Restore the archive into the database of DATABASE_URL, which must be empty, and its files into the storage."""
+def restore_backup(path: Path) -> Summary:
+    """Restore the archive into the database of DATABASE_URL, which must be empty, and its files into the storages
+    of the same names."""
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"{path} does not exist; give the path of a backup made by `vicinato backup`.")
@@ -200,13 +208,16 @@ def restore_backup(path: Path, storage: Storage = default_storage) -> Summary:
         member = archive.getmember(DUMP_NAMES[engine])
         archive.extract(member, work, filter="data")
         _load_database(Path(work) / member.name)
-        for name in manifest["files"]:
-            handle = archive.extractfile(f"files/{name}")
-            if storage.exists(name):
-                storage.delete(name)
-            saved = storage.save(name, File(handle, name=name))
-            if saved != name:
-                raise BackupError(f"The storage saved {name} as {saved}; restore into an empty storage.")
+        for alias, names in manifest["files"].items():
+            storage = storages[alias]
+            for name in names:
+                handle = archive.extractfile(f"files/{alias}/{name}")
+                if storage.exists(name):
+                    storage.delete(name)
+                saved = storage.save(name, File(handle, name=name))
+                if saved != name:
+                    raise BackupError(f"The storage saved {name} as {saved}; restore into an empty storage.")
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    return Summary(engine, len(manifest["files"]), len(manifest["migrations"]), len(pending))
+    count = sum(map(len, manifest["files"].values()))
+    return Summary(engine, count, len(manifest["migrations"]), len(pending))
