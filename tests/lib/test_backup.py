@@ -92,7 +92,7 @@ def test_restore_into_an_empty_database_keeps_everything_and_migrates_an_older_b
     assert before["counts"]["booking.Reservation"] > 0 and before["counts"]["register.Place"] > 0
 
     archive = tmp_path / "backup.tar.gz"
-    assert "and 2 files" in source.vicinato("backup", str(archive))
+    assert f"and {len(before['files'])} files" in source.vicinato("backup", str(archive))
 
     restored = sites("restored")
     out = restored.vicinato("restore", str(archive))

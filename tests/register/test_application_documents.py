@@ -88,6 +88,9 @@ def test_the_reviewer_downloads_it_from_the_application_page_and_a_stranger_cann
     refused = client.post(f"{page}documenti/", {"requirement": papers.pk, "file": pdf("x.pdf", b"GIF89a")})
     assert "This file is not a PDF" in client.get(refused["Location"]).content.decode()
     client.force_login(people["reviewer"])
+    # Reviewers do not see drafts (issue 18, finding 11), nor their papers; once submitted, they do.
+    assert client.get(f"{page}documenti/{document.pk}/").status_code == 403
+    Application.objects.filter(pk=draft.pk).update(state=Application.State.SUBMITTED)
     download = client.get(f"{page}documenti/{document.pk}/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
     client.force_login(people["other_reviewer"])
