@@ -112,7 +112,7 @@ def test_restore_into_an_empty_database_keeps_everything_and_migrates_an_older_b
 
     # A backup made at an older migration (before geo's population of municipalities) is restored as it was and
     # migrated forward.
-    source.vicinato("migrate", "geo", "0001_initial", "--verbosity", "0")
+    source.vicinato("migrate", "geo", "0003_house_numbers", "--verbosity", "0")
     older = tmp_path / "older.tar.gz"
     source.vicinato("backup", str(older))
     migrated = sites("migrated")
