@@ -191,9 +191,13 @@ def sign_in(page, username: str, prefix: str = "/en", password: str = DEMO_PASSW
 
 
 def page_width(page) -> int:
-    """The page's scroll width once its web fonts are in: measured before, a fallback font can widen a line."""
+    """The page's scroll width once it has loaded (its styles and scripts applied) and its web fonts are in:
+    measured before, a page still being laid out can be a few pixels wider than it will be."""
+    page.wait_for_load_state("load")
     return page.evaluate(
-        "async () => { await document.fonts.ready; return document.documentElement.scrollWidth; }"
+        "async () => { await document.fonts.ready;"
+        " await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));"
+        " return document.documentElement.scrollWidth; }"
     )
 
 
