@@ -191,14 +191,20 @@ def sign_in(page, username: str, prefix: str = "/en", password: str = DEMO_PASSW
 
 
 def page_width(page) -> int:
-    """The page's scroll width once it has loaded (its styles and scripts applied) and its web fonts are in:
-    measured before, a page still being laid out can be a few pixels wider than it will be."""
+    """The page's scroll width once it has loaded (its styles and scripts applied), its web fonts are in and
+    two readings 100 ms apart agree: measured before, a page still being laid out can be a few pixels wider
+    than it will be. Nothing here waits on the page's own callbacks (requestAnimationFrame, promises), which
+    never run in a context with JavaScript off: each reading is a synchronous evaluation, and the waiting is
+    Playwright's."""
     page.wait_for_load_state("load")
-    return page.evaluate(
-        "async () => { await document.fonts.ready;"
-        " await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));"
-        " return document.documentElement.scrollWidth; }"
-    )
+    previous = None
+    for _ in range(50):  # five seconds at most
+        width, fonts = page.evaluate("[document.documentElement.scrollWidth, document.fonts.status]")
+        if fonts == "loaded" and width == previous:
+            break
+        previous = width
+        page.wait_for_timeout(100)
+    return width
 
 
 def submit_login(page, username: str, password: str = DEMO_PASSWORD) -> None:
