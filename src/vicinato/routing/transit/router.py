@@ -86,6 +86,21 @@ class TransitRouter(StopWalks):
         self.table([first], [last], noon, max_minutes=30)
         return (dt.datetime.now() - started).total_seconds()
 
+    def _on_the_clock(
+        self, search, origin, destination, when: dt.datetime, max_minutes, max_transfers
+    ) -> Journey:
+        """A search by seconds of the service day (depart_at_seconds, arrive_by_seconds) asked with points and a
+        date and time."""
+        day, seconds = self.clock_of(when)
+        return search(
+            self._snap(origin),
+            self._snap(destination),
+            day,
+            seconds,
+            max_minutes=max_minutes,
+            max_transfers=max_transfers,
+        )
+
     # ----- depart at ------------------------------------------------------------------------
 
     def depart_at(
@@ -98,14 +113,8 @@ class TransitRouter(StopWalks):
         max_transfers: int = DEFAULT_MAX_TRANSFERS,
     ) -> Journey:
         """The earliest arrival leaving `origin` at `when` (or later), within max_minutes."""
-        day, t0 = self.clock_of(when)
-        return self.depart_at_seconds(
-            self._snap(origin),
-            self._snap(destination),
-            day,
-            t0,
-            max_minutes=max_minutes,
-            max_transfers=max_transfers,
+        return self._on_the_clock(
+            self.depart_at_seconds, origin, destination, when, max_minutes, max_transfers
         )
 
     def depart_at_seconds(
@@ -179,14 +188,8 @@ class TransitRouter(StopWalks):
         max_transfers: int = DEFAULT_MAX_TRANSFERS,
     ) -> Journey:
         """The latest departure from `origin` that arrives by `when`, leaving at most max_minutes before."""
-        day, t1 = self.clock_of(when)
-        return self.arrive_by_seconds(
-            self._snap(origin),
-            self._snap(destination),
-            day,
-            t1,
-            max_minutes=max_minutes,
-            max_transfers=max_transfers,
+        return self._on_the_clock(
+            self.arrive_by_seconds, origin, destination, when, max_minutes, max_transfers
         )
 
     def arrive_by_seconds(
