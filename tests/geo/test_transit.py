@@ -3,17 +3,21 @@ reachable by walking and the metro, the trip itself, coverage, the timetable's d
 
 from __future__ import annotations
 
+import importlib
+import io
+import shutil
 import zipfile
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from vicinato.geo import networks, reach, transit, travel
-from vicinato.geo.models import MunicipalNetwork
+from vicinato.geo.models import MunicipalNetwork, StreetNetwork, TransitFeed
 from vicinato.geo.transit import When
 from vicinato.register.models import Place
 
@@ -159,3 +163,45 @@ def test_a_broken_feed_is_refused_in_one_line_and_changes_nothing(db, tmp_path, 
 def test_feed_ids_are_one_per_feed(db):
     with pytest.raises(CommandError, match="one --feed-id per feed"):
         call_command("import-gtfs", str(DEMO_FEED), str(DEMO_FEED), "--feed-id", "a", verbosity=0)
+
+
+def test_a_feed_is_kept_in_the_database_and_used_where_its_file_never_was(db, tmp_path):
+    """Another machine has neither the importer's file nor a copy in its data folder: it writes the feed from the
+    database and builds the same timetable."""
+    brought = tmp_path / "atm.zip"
+    shutil.copy(DEMO_FEED, brought)
+    call_command("import-gtfs", str(brought), "--feed-id", "atm", verbosity=0)
+    [entry] = chosen_feeds()
+    assert "path" not in entry
+    assert bytes(TransitFeed.objects.get(sha256=entry["sha256"]).content) == DEMO_FEED.read_bytes()
+    brought.unlink()
+    kept = networks.stored_feed_path(entry["sha256"], entry["name"])
+    kept.unlink()
+    transit.forget()
+    networks.expire()
+    assert [feed["feed_id"] for feed in transit.summary()["feeds"]] == ["atm"]
+    assert kept.read_bytes() == DEMO_FEED.read_bytes()
+    # A feed no network uses any more leaves the database.
+    call_command("import-gtfs", str(broken_feed(tmp_path)), verbosity=0)  # the same feed, zipped anew
+    assert not TransitFeed.objects.filter(sha256=entry["sha256"]).exists()
+
+
+def test_feeds_chosen_as_paths_before_move_into_the_database(db, tmp_path):
+    """Migration geo 0005: a feed chosen as a path is kept in the database if its file (or folder) is still
+    there, and dropped from its network if not."""
+    folder = tmp_path / "atm"
+    with zipfile.ZipFile(DEMO_FEED) as feed:
+        feed.extractall(folder)
+    network = networks.import_network(settings.ROUTING_OSM_FILE, []) and StreetNetwork.objects.get()
+    network.transit_feeds = [
+        {"path": str(folder), "feed_id": ""},
+        {"path": str(tmp_path / "gone.zip"), "feed_id": "gone"},
+    ]
+    network.save()
+    migration = importlib.import_module("vicinato.geo.migrations.0005_transit_feeds_in_the_database")
+    migration.feeds_into_the_database(apps, None)
+    network.refresh_from_db()
+    [entry] = network.transit_feeds
+    assert entry["name"] == "atm.zip" and entry["feed_id"] == ""
+    with zipfile.ZipFile(io.BytesIO(bytes(TransitFeed.objects.get().content))) as kept:
+        assert "stop_times.txt" in kept.namelist()

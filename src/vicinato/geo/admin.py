@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Area, Municipality, MunicipalNetwork, Stop, StreetNetwork
+from .models import Area, Municipality, MunicipalNetwork, Stop, StreetNetwork, TransitFeed
 
 admin.site.register(Municipality)
 
@@ -20,26 +20,28 @@ class StopAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
 
 
-@admin.register(StreetNetwork)
-class StreetNetworkAdmin(admin.ModelAdmin):
+class ImportedAdmin(admin.ModelAdmin):
     """Read only: networks come from `vicinato import-osm`, their feeds from `vicinato import-gtfs`."""
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StreetNetwork)
+class StreetNetworkAdmin(ImportedAdmin):
     list_display = ["source_name", "source_sha256", "build_version", "imported_at"]
     exclude = ["source_file"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(TransitFeed)
+class TransitFeedAdmin(ImportedAdmin):
+    list_display = ["name", "sha256", "imported_at"]
+    exclude = ["content"]
 
 
 @admin.register(MunicipalNetwork)
-class MunicipalNetworkAdmin(admin.ModelAdmin):
+class MunicipalNetworkAdmin(ImportedAdmin):
     list_display = ["istat_code", "network"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

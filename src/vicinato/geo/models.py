@@ -147,8 +147,8 @@ class StreetNetwork(models.Model):
     source_file = models.BinaryField(_("OpenStreetMap extract"), editable=False)
     settings_hash = models.CharField(_("hash of the routing settings"), max_length=64)
     build_version = models.PositiveIntegerField(_("version of the graph format"))
-    # GTFS feeds of the network's public transport: [{"path", "feed_id"}]; null for the configured default
-    # feeds (the site's own municipality only).
+    # GTFS feeds of the network's public transport: [{"sha256", "name", "feed_id"}], each a TransitFeed; null for
+    # the configured default feeds (the site's own municipality only).
     transit_feeds = models.JSONField(_("public transport feeds"), null=True, blank=True)
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
 
@@ -159,6 +159,25 @@ class StreetNetwork(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_name} ({self.source_sha256[:12]})"
+
+
+class TransitFeed(models.Model):
+    """A GTFS feed as `vicinato import-gtfs` took it (a folder of .txt files is kept zipped): like an extract, kept
+    in the database so that a server on another machine builds the same timetable without sharing a folder. Each
+    process writes it into its own data folder, named by its hash, when it first needs it."""
+
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, unique=True)
+    name = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("GTFS feed"), editable=False)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("public transport feed")
+        verbose_name_plural = _("public transport feeds")
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sha256[:12]})"
 
 
 class MunicipalNetwork(models.Model):

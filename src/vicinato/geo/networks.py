@@ -14,6 +14,8 @@ streets). A municipality with a code and no network has no travel times: `for_mu
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 import threading
 import time
@@ -21,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from django.conf import settings
 from django.db import OperationalError, transaction
@@ -30,7 +33,7 @@ from vicinato.routing import Network, RoutingSettings, StreetIndex
 from vicinato.routing.files import write_atomically
 from vicinato.routing.network import CACHE_FORMAT_VERSION
 
-from .models import Municipality, MunicipalNetwork, RoutingVersion, StreetNetwork
+from .models import Municipality, MunicipalNetwork, RoutingVersion, StreetNetwork, TransitFeed
 from .services import clear_location_cache
 
 CHECK_EVERY_S = 1.0
@@ -38,7 +41,8 @@ NETWORKS, PLACES = "networks", "places"
 CONFIGURED = "configured"
 ISTAT_CODE = re.compile(r"^\d{6}$")
 
-Feeds = tuple[tuple[str, str], ...]  # (path, feed id; "" for the file's name)
+# (path on this machine, feed id ("" for the file's name), SHA-256 of a stored TransitFeed ("" for a configured one))
+Feeds = tuple[tuple[str, str, str], ...]
 
 
 class NetworkError(Exception):
@@ -75,7 +79,7 @@ def routing_settings() -> RoutingSettings:
 
 
 def configured_feeds() -> Feeds:
-    return tuple((str(Path(path)), "") for path in settings.TRANSIT_FEEDS if Path(path).exists())
+    return tuple((str(Path(path)), "", "") for path in settings.TRANSIT_FEEDS if Path(path).exists())
 
 
 def configured_source() -> Source:
@@ -143,7 +147,9 @@ def _read_rows() -> dict[str, Source]:
             if feeds is None:
                 resolved = configured_feeds() if network.pk in serves_site else ()
             else:
-                resolved = tuple((f["path"], f["feed_id"]) for f in feeds)
+                resolved = tuple(
+                    (str(stored_feed_path(f["sha256"], f["name"])), f["feed_id"], f["sha256"]) for f in feeds
+                )
             sources[network.pk] = Source(
                 f"n{network.pk}-{network.source_sha256[:12]}",
                 network.source_name,
@@ -188,9 +194,9 @@ def source_file(source: Source) -> Path:
         return Path(settings.ROUTING_OSM_FILE)
     path = settings.ROUTING_CACHE_DIR / "sources" / f"{source.sha256[:16]}-{source.name}"
     if not path.exists():
-        content = StreetNetwork.objects.values_list("source_file", flat=True).get(pk=source.network_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, lambda handle: handle.write(bytes(content)))
+        _write(
+            path, bytes(StreetNetwork.objects.values_list("source_file", flat=True).get(pk=source.network_id))
+        )
     return path
 
 
@@ -290,9 +296,10 @@ def _without_network(code: str) -> NetworkError:
     )
 
 
-def set_feeds(codes: list[str], feeds: list[tuple[str, str]]) -> list[Source]:
-    """Make these feeds the public transport of these municipalities' networks (the site's when none is
-    given): the networks shared with other municipalities change for those too."""
+def set_feeds(codes: list[str], feeds: list) -> list[Source]:
+    """Make these feeds (GTFSSource) the public transport of these municipalities' networks (the site's when none
+    is given): the networks shared with other municipalities change for those too. The feeds are kept in the
+    database (TransitFeed), which every process reads them from."""
     codes = check_codes(codes or [settings.SITE_MUNICIPALITY])
     site = settings.SITE_MUNICIPALITY
     if site in codes and not MunicipalNetwork.objects.filter(istat_code=site).exists():
@@ -302,9 +309,62 @@ def set_feeds(codes: list[str], feeds: list[tuple[str, str]]) -> list[Source]:
         if code not in rows:
             raise _without_network(code)
     with transaction.atomic():
-        chosen = [{"path": path, "feed_id": feed_id} for path, feed_id in feeds]
+        chosen = [_store_feed(feed) for feed in feeds]
         StreetNetwork.objects.filter(pk__in=set(rows.values())).update(transit_feeds=chosen)
+        used = {
+            entry["sha256"]
+            for entries in StreetNetwork.objects.exclude(transit_feeds=None).values_list(
+                "transit_feeds", flat=True
+            )
+            for entry in entries or ()
+        }
+        TransitFeed.objects.exclude(sha256__in=used).delete()  # feeds no network uses any more
         bump(NETWORKS)
     expire()
     current = state()
     return [current.by_code[code] for code in codes]
+
+
+def stored_feed_path(sha256: str, name: str) -> Path:
+    """Where a stored feed is on this machine (written by feed_files() when missing)."""
+    return settings.ROUTING_CACHE_DIR / "feeds" / sha256[:16] / name
+
+
+def feed_files(source: Source) -> list[tuple[Path, str]]:
+    """The feeds of a network on this machine, as (file, feed id): a stored feed is written into the data folder
+    from the database when missing; a configured one that is not there is left out."""
+    found = []
+    for path, feed_id, sha256 in source.feeds:
+        path = Path(path)
+        if sha256 and not path.exists():
+            content = TransitFeed.objects.filter(sha256=sha256).values_list("content", flat=True).first()
+            if content is not None:
+                _write(path, bytes(content))
+        if path.exists():
+            found.append((path, feed_id))
+    return found
+
+
+def _store_feed(feed) -> dict:
+    """Keep a feed in the database (once per content) and in this machine's data folder; its entry in a network."""
+    if feed.path.is_dir():
+        buffer = io.BytesIO()
+        with ZipFile(buffer, "w", ZIP_DEFLATED) as archive:
+            for member in sorted(feed.path.glob("*.txt")):
+                archive.write(member, member.name)
+        content, name = buffer.getvalue(), f"{feed.path.name}.zip"
+    else:
+        content, name = feed.path.read_bytes(), feed.path.name
+    sha256 = hashlib.sha256(content).hexdigest()
+    name = name[-150:]
+    TransitFeed.objects.get_or_create(sha256=sha256, defaults={"name": name, "content": content})
+    name = TransitFeed.objects.values_list("name", flat=True).get(sha256=sha256)
+    path = stored_feed_path(sha256, name)
+    if not path.exists():
+        _write(path, content)
+    return {"sha256": sha256, "name": name, "feed_id": feed.feed_id}
+
+
+def _write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, lambda handle: handle.write(content))

@@ -72,7 +72,7 @@ class When:
 def sources(source: Source | None = None) -> list[GTFSSource]:
     """The feeds of a network (by default the site's): chosen by `vicinato import-gtfs`, or the configured ones."""
     source = source or networks.default()
-    return [GTFSSource(Path(path), feed_id) for path, feed_id in source.feeds if Path(path).exists()]
+    return [GTFSSource(path, feed_id) for path, feed_id in networks.feed_files(source)]
 
 
 def available(source: Source | None = None) -> bool:
@@ -93,7 +93,7 @@ def use_sources(feeds: list[GTFSSource], codes: list[str], progress=None) -> Tim
     timetable = None
     for target in targets:
         timetable = _build(feeds, target, progress)
-    networks.set_feeds(codes, [(str(f.path.resolve()), f.feed_id) for f in feeds])
+    networks.set_feeds(codes, feeds)
     forget()
     return timetable
 
