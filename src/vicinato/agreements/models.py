@@ -283,6 +283,10 @@ def cents_to_euros(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
 
 
+def euros_to_cents(euros: Decimal) -> int:
+    return int((euros / CENT).to_integral_value())
+
+
 class VoucherProgramme(models.Model):
     """A funder refunds a share of paid bookings at eligible places to the people it accepts."""
 

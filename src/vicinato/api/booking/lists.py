@@ -43,6 +43,7 @@ from .common import (
     paged,
     person_name,
     reservation_out,
+    reservations_detail_out,
     router,
     visible_place,
     visible_resource,
@@ -270,7 +271,7 @@ def get_series(request, pk: int):
     reservations = series.reservations.select_related("resource__place", "unit").order_by("start", "pk")
     return {
         **_series_summaries([series])[0],
-        "reservations": [reservation_out(request, r) for r in reservations],
+        "reservations": reservations_detail_out(request, list(reservations)),
     }
 
 

@@ -41,6 +41,7 @@ from .common import (
     refuse_unlisted,
     reservation_detail_out,
     reservation_out,
+    reservations_detail_out,
     resource_out,
     router,
     slot_units,
@@ -141,7 +142,10 @@ def create_reservation(
 
 
 @router.get(
-    "/reservations", auth=AUTH, response={200: list[ReservationOut], 422: ErrorOut}, summary="My reservations"
+    "/reservations",
+    auth=AUTH,
+    response={200: list[ReservationDetailOut], 422: ErrorOut},
+    summary="My reservations, with what a voucher covers of each",
 )
 def my_reservations(
     request,
@@ -156,7 +160,7 @@ def my_reservations(
     if state:
         reservations = reservations.filter(state=state)
     reservations = queries.when_filter(reservations, when, timezone.now())
-    return [reservation_out(request, r) for r in paged(response, reservations, limit, offset)]
+    return reservations_detail_out(request, paged(response, reservations, limit, offset))
 
 
 @router.get(

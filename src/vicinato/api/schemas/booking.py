@@ -96,9 +96,19 @@ class VoucherCoverOut(Schema):
     note: str = Field("", description="Why the subsidy is smaller than the share, or was released")
     valid_from: date | None = Field(None, description="When not covered: the programme's first day")
     valid_until: date | None = Field(None, description="When not covered: the programme's last day")
+    outside_period: bool = Field(
+        False,
+        description="true: not covered, because the booking's date falls outside the programme's period",
+    )
+    price_cents: int = Field(description="The booking's price, in cents of `currency`")
+    subsidy_cents: int = Field(description="What the programme pays of the price, in cents of `currency`")
+    pays_cents: int = Field(description="What is left for the person to pay, in cents of `currency`")
+    currency: str = Field("EUR", description="ISO 4217 code of the amounts")
 
 
 class ReservationDetailOut(ReservationOut):
+    """A reservation as its person's lists and its own page give it: with what a voucher covers."""
+
     voucher: VoucherCoverOut | None = Field(
         None, description="The share of a voucher programme of the person's; null when none has a say"
     )
@@ -328,7 +338,7 @@ class SeriesSummaryOut(Schema):
 
 
 class SeriesDetailOut(SeriesSummaryOut):
-    reservations: list[ReservationOut] = Field(description="Its dates, by start")
+    reservations: list[ReservationDetailOut] = Field(description="Its dates, by start")
 
 
 class OperatorSeriesOut(SeriesSummaryOut):
