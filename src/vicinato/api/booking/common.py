@@ -14,6 +14,7 @@ from vicinato.agreements.cover import Cover, booking_covers
 from vicinato.booking import queries, services
 from vicinato.booking.models import Reservation, Resource
 from vicinato.booking.permissions import Action, can, require
+from vicinato.impact import services as impact
 from vicinato.lib.prepared import Param, Prepared
 from vicinato.register.models import Place
 from vicinato.register.permissions import Action as RegisterAction
@@ -148,6 +149,21 @@ def voucher_out(cover: Cover | None) -> dict | None:
         "pays_cents": cover.pays_cents,
         "currency": "EUR",
     }
+
+
+def checked_trip_mode(mode: str | None) -> str | None:
+    """The trip mode of a booking request, checked before booking as the booking form does (422, field
+    trip_mode); None or empty: the person's usual mode."""
+    if mode:
+        impact.check_trip_mode(mode)
+    return mode or None
+
+
+def note_trip_mode(reservations: list[Reservation], mode: str | None) -> None:
+    """The way to the place chosen when booking, for the bookings' savings (impact), as the booking form."""
+    if mode:
+        for reservation in reservations:
+            impact.choose_trip_mode(reservation, mode)
 
 
 def slot_units(slot: services.Slot) -> list[int] | None:

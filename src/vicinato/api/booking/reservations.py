@@ -36,6 +36,8 @@ from .common import (
     PAGE_OFFSET,
     REFUSALS,
     WHEN,
+    checked_trip_mode,
+    note_trip_mode,
     paged,
     person_name,
     refuse_unlisted,
@@ -110,10 +112,12 @@ def resource_availability(request, pk: int, day: date, days: int = Query(1, ge=1
 def create_reservation(
     request, payload: ReservationIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")
 ):
-    """Refusals: 422 names the rule that refused in `errors` (per field), 409 when no unit is free.
+    """Refusals: 422 names the rule that refused in `errors` (per field, `trip_mode` for a mode that is not one
+    or cannot be routed in this city), 409 when no unit is free.
     Send an `Idempotency-Key` header to retry safely: the same key gives back the same reservation."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 100:
         raise ValidationError({"idempotency_key": [_("Send an Idempotency-Key of 1 to 100 characters.")]})
+    trip_mode = checked_trip_mode(payload.trip_mode)
 
     def visible(resource: Resource, listed: bool) -> None:
         # As `visible_resource`, on the row the booking locks: one read of the resource instead of two.
@@ -134,6 +138,7 @@ def create_reservation(
         )
     except Resource.DoesNotExist:
         raise Http404("No Resource matches the given query.") from None
+    note_trip_mode([reservation], trip_mode)
     # Written as the API writes a ReservationOut (tests/api/booking/test_booking_answer.py), without validating
     # the answer again: the hot path of the bookings.
     out = reservation_detail_out(request, reservation)

@@ -57,6 +57,15 @@ class SlotOut(Schema):
     )
 
 
+def trip_mode_field():
+    return Field(
+        None,
+        description="How you will come to the place, counted in the booking's savings once you have a commute "
+        "profile (impact): car_driver, car_passenger, motorbike, transit, bike, walk; null or empty: your usual "
+        "mode",
+    )
+
+
 class ReservationIn(Schema):
     resource: int
     start: datetime
@@ -65,6 +74,7 @@ class ReservationIn(Schema):
     unit: int | None = Field(
         None, description="Of a resource with named units: the id of the one to book; null: any free one"
     )
+    trip_mode: str | None = trip_mode_field()
 
 
 class ReservationOut(Schema):
@@ -300,6 +310,7 @@ class SeriesIn(Schema):
     end_time: time
     first_date: date
     until_date: date
+    trip_mode: str | None = trip_mode_field()
 
 
 class ConflictOut(Schema):
