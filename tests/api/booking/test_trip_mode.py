@@ -4,30 +4,22 @@ modes the city can route, checked before anything is booked; left out, null or e
 from __future__ import annotations
 
 import pytest
-import time_machine
 from django.test import Client
 
-from tests.booking.conftest import NOW, TUESDAY, at
+from tests.booking.conftest import TUESDAY, at
 from vicinato.booking.models import Reservation
 from vicinato.impact import trips
 from vicinato.impact.models import TripChoice
-from vicinato.register.models import ApiToken
 
-pytestmark = pytest.mark.django_db
+from ..bearer import client_for
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 URL = "/api/v1/booking/reservations"
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
 def api(person) -> Client:
-    return Client(
-        HTTP_AUTHORIZATION=f"Bearer {ApiToken.objects.create(user=person).key}", HTTP_ACCEPT_LANGUAGE="en"
-    )
+    return client_for(person)
 
 
 def book(api: Client, resource, **extra):

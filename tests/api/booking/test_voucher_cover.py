@@ -7,23 +7,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.agreements.conftest import NOW, TUESDAY, at, beneficiary, make_programme, make_resource
 from vicinato.booking.services import reserve
-from vicinato.register.models import ApiToken, Organisation
 
-pytestmark = pytest.mark.django_db
+from ..bearer import client_for as api_for
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 URL = "/api/v1/booking/reservations"
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
@@ -32,25 +25,18 @@ def paid(listed):
     return make_resource(listed, capacity=5, price_cents_per_slot=250, max_days_ahead=60)
 
 
-@pytest.fixture
-def funder(db):
-    return Organisation.objects.create(kind=Organisation.Kind.PUBLIC_BODY, legal_name="Comune di Milano")
-
-
 def holder(person, funder, place, **terms):
-    """`person` is a beneficiary of a programme covering `place` (all 2030 unless `terms` say otherwise)."""
+    """`person` is a beneficiary of `funder`'s programme covering `place` (all 2030 unless `terms` say
+    otherwise)."""
     programme = make_programme(funder, **terms)
     programme.places.add(place)
     beneficiary(programme, person)
-    return programme
 
 
-def api_for(person) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {ApiToken.objects.create(user=person).key}")
-
-
-def test_the_list_and_the_reservation_give_the_share_and_what_is_left_in_cents(person, funder, paid, listed):
-    holder(person, funder, listed)
+def test_the_list_and_the_reservation_give_the_share_and_what_is_left_in_cents(
+    person, city_hall, paid, listed
+):
+    holder(person, city_hall, listed)
     reservation = reserve(person, paid, at("09:00"), at("11:00"), now=NOW)  # 4 slots: 10.00 EUR
     api = api_for(person)
     listed_answer = api.get(URL)
@@ -66,8 +52,8 @@ def test_the_list_and_the_reservation_give_the_share_and_what_is_left_in_cents(p
     assert api.get(f"{URL}/{reservation.pk}").json()["voucher"] == voucher
 
 
-def test_a_date_outside_the_programme_is_said_not_covered(person, funder, paid, listed):
-    holder(person, funder, listed, valid_until=date(2030, 3, 4))  # ends the day before the booking
+def test_a_date_outside_the_programme_is_said_not_covered(person, city_hall, paid, listed):
+    holder(person, city_hall, listed, valid_until=date(2030, 3, 4))  # ends the day before the booking
     reserve(person, paid, at("09:00"), at("10:00"), now=NOW)
     [item] = api_for(person).get(URL).json()
     voucher = item["voucher"]
@@ -79,8 +65,8 @@ def test_a_date_outside_the_programme_is_said_not_covered(person, funder, paid, 
     assert (voucher["subsidy_cents"], voucher["pays_cents"], voucher["currency"]) == (0, 500, "EUR")
 
 
-def test_a_cancelled_booking_is_not_covered_but_not_outside_the_period(person, funder, paid, listed):
-    holder(person, funder, listed)
+def test_a_cancelled_booking_is_not_covered_but_not_outside_the_period(person, city_hall, paid, listed):
+    holder(person, city_hall, listed)
     reservation = reserve(person, paid, at("09:00"), at("10:00"), now=NOW)
     api = api_for(person)
     assert api.post(f"{URL}/{reservation.pk}/cancel", {}, content_type="application/json").status_code == 200
@@ -88,18 +74,18 @@ def test_a_cancelled_booking_is_not_covered_but_not_outside_the_period(person, f
     assert (voucher["covered"], voucher["outside_period"], voucher["pays_cents"]) == (False, False, 500)
 
 
-def test_without_a_programme_or_a_price_the_voucher_is_null(person, funder, paid, listed):
+def test_without_a_programme_or_a_price_the_voucher_is_null(person, city_hall, paid, listed):
     free = make_resource(listed, name_it="Gratis", name_en="Free", price_cents_per_slot=0)
     reserve(person, paid, at("09:00"), at("10:00"), now=NOW)
-    holder(person, funder, listed)
+    holder(person, city_hall, listed)
     reserve(person, free, at("09:00"), at("10:00"), now=NOW)
     answer = api_for(person).get(URL).json()
     assert [(item["price_cents"], item["voucher"]) for item in answer] == [(500, None), (0, None)]
 
 
-def test_the_list_reads_the_vouchers_together(person, funder, paid, listed):
+def test_the_list_reads_the_vouchers_together(person, city_hall, paid, listed):
     """Twice the bookings, the same number of queries: not two more a booking."""
-    holder(person, funder, listed)
+    holder(person, city_hall, listed)
     api = api_for(person)
 
     def queries_for(days: range) -> int:
@@ -113,8 +99,8 @@ def test_the_list_reads_the_vouchers_together(person, funder, paid, listed):
     assert queries_for(range(0, 2)) == queries_for(range(2, 4))  # 2 then 4 bookings, Tuesday to Friday
 
 
-def test_a_series_dates_carry_their_voucher(person, funder, paid, listed):
-    holder(person, funder, listed)
+def test_a_series_dates_carry_their_voucher(person, city_hall, paid, listed):
+    holder(person, city_hall, listed)
     api = api_for(person)
     series = {
         "resource": paid.pk,
