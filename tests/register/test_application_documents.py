@@ -1,14 +1,18 @@
-"""A register's check on papers takes a document from the applicant: uploaded through Django's default storage,
-checked by what it holds, needed before submitting and before the reviewer ticks the check, shown to the
-reviewer and to nobody else."""
+"""A register's check on papers takes a document from the applicant: kept in the private storage, apart from the
+public media (the files uploaded before are moved there), checked by what it holds, needed before submitting and
+before the reviewer ticks the check, shown to the reviewer and to nobody else."""
+
+import importlib
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from vicinato.register.documents import add_document
-from vicinato.register.models import Application, ApplicationCheck, Requirement
+from vicinato.register.models import Application, ApplicationCheck, ApplicationDocument, Requirement
 from vicinato.register.workflow import WorkflowError, start_application, tick_check, transition
 
 S = Application.State
@@ -38,7 +42,8 @@ def test_submitting_waits_for_the_document(draft, papers, people):
     with pytest.raises(WorkflowError, match="Upload the documents for these checks first: Documents."):
         transition(draft, "submit", people["org_admin"])
     document = add_document(draft, papers, people["org_staff"], pdf())
-    assert default_storage.exists(document.file.name) and document.file.name.startswith("registers/")
+    assert document.file.name.startswith("registers/")
+    assert storages["private"].exists(document.file.name) and not default_storage.exists(document.file.name)
     assert transition(draft, "submit", people["org_admin"]).state == S.SUBMITTED
 
 
@@ -95,3 +100,20 @@ def test_the_reviewer_downloads_it_from_the_application_page_and_a_stranger_cann
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
     client.force_login(people["other_reviewer"])
     assert client.get(f"{page}documenti/{document.pk}/").status_code == 403
+
+
+def test_the_migration_moves_the_documents_uploaded_before_to_the_private_storage(draft, papers, people):
+    """register 0009: a document kept in the public media before moves to the private storage, same name."""
+    name = default_storage.save("registers/0123abcd/visura.pdf", ContentFile(PDF))
+    document = ApplicationDocument.objects.create(
+        application=draft, requirement=papers, file=name, uploaded_by=people["org_admin"]
+    )
+    migration = importlib.import_module(
+        "vicinato.register.migrations.0009_register_documents_in_private_storage"
+    )
+    migration.move_to_private_storage(apps, None)
+    assert not default_storage.exists(name) and storages["private"].open(name).read() == PDF
+    document.refresh_from_db()
+    assert document.file.name == name and document.file.read() == PDF
+    migration.move_to_private_storage(apps, None)  # run again: nothing to move, nothing lost
+    assert storages["private"].exists(name)

@@ -3,14 +3,11 @@ people, and the voucher programmes that refund part of a paid booking, with thei
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
-from pathlib import PurePath
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.storage import storages
-from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -18,7 +15,16 @@ from django.utils.translation import gettext_lazy as _
 
 from vicinato.booking.models import Reservation, Resource, StateEvent
 from vicinato.lib.constraints import ends_after
-from vicinato.register.models import Audience, InvitationBase, Organisation, Place, Register
+from vicinato.register.models import (
+    Audience,
+    InvitationBase,
+    Organisation,
+    Place,
+    Register,
+    UploadedDocument,
+    document_path,
+    private_storage,  # noqa: F401 (named by migration 0003)
+)
 from vicinato.register.translation import Translated
 
 INVITATION_SALT = "vicinato.agreements.invitation"
@@ -283,6 +289,10 @@ def cents_to_euros(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
 
 
+def euros_to_cents(euros: Decimal) -> int:
+    return int((euros / CENT).to_integral_value())
+
+
 class VoucherProgramme(models.Model):
     """A funder refunds a share of paid bookings at eligible places to the people it accepts."""
 
@@ -421,24 +431,13 @@ class VoucherApplication(models.Model):
         return f"{self.person} → {self.programme} ({self.get_state_display()})"
 
 
-def _document_path(instance: VoucherDocument, filename: str) -> str:
-    # An unguessable folder: the files are served only through a view that checks permissions.
-    return f"vouchers/{uuid.uuid4().hex}/{PurePath(filename).name}"
+_document_path = document_path  # as named by migrations 0001 and 0003
 
 
-def private_storage():
-    """Where identity documents go: the "private" storage, apart from the public media (settings.STORAGES)."""
-    return storages["private"]
+class VoucherDocument(UploadedDocument):
+    FOLDER = "vouchers"
 
-
-class VoucherDocument(models.Model):
     application = models.ForeignKey(VoucherApplication, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField(
-        _("file"),
-        upload_to=_document_path,
-        storage=private_storage,
-        validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png"])],
-    )
     requirement = models.ForeignKey(
         RequiredDocument,
         on_delete=models.SET_NULL,
@@ -448,15 +447,10 @@ class VoucherDocument(models.Model):
         verbose_name=_("required document"),
     )
     description = models.CharField(_("what it is"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(UploadedDocument.Meta):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
-        ordering = ["uploaded_at", "pk"]
 
     def __str__(self) -> str:
         return self.title
@@ -468,10 +462,6 @@ class VoucherDocument(models.Model):
         if self.description:
             return self.description
         return self.requirement.label if self.requirement_id else self.filename
-
-    @property
-    def filename(self) -> str:
-        return PurePath(self.file.name).name
 
 
 class DocumentCheck(models.Model):

@@ -66,7 +66,7 @@ def _agreement(city: Organisation, users: dict) -> bool:
     community, _created = Community.objects.get_or_create(
         name=COMMUNITY_NAME,
         defaults={
-            "description": "Aziende dell'associazione e Comune di Milano / The association's companies and the City",
+            "description": "Aziende dell'associazione e Comune di Milano",
             "is_demo": True,
         },
     )
@@ -76,7 +76,7 @@ def _agreement(city: Organisation, users: dict) -> bool:
         host=host,
         name=AGREEMENT_NAME,
         description="Postazioni aperte ai dipendenti comunali e delle aziende aderenti, vicino a casa, senza "
-        "costi per il Comune. / Desks open to municipal employees and to member companies' staff.",
+        "costi per il Comune.",
         desks_per_day=4,
         weekdays=[0, 1, 2, 3, 4],
         opens_at=time(8, 30),
@@ -128,7 +128,7 @@ def _programme(city: Organisation, users: dict) -> bool:
             person=worker,
             birth_date=date(year - 31, 4, 12),
             audience="freelancers",
-            statement="Grafica freelance / Freelance designer",
+            statement="Grafica freelance",
             state=VoucherApplication.State.APPROVED,
             submitted_at=timezone.now(),
             decided_at=timezone.now(),

@@ -546,7 +546,7 @@ def _register_for(place: Place, registers: dict) -> Register:
 def approve(application: Application, reviewer) -> Application:
     for requirement in application.register.requirements.filter(kind=Requirement.Kind.REVIEWER_CHECK):
         tick_check(application, requirement, reviewer)
-    return transition(application, "approve", reviewer, "Requisiti verificati / Requirements verified")
+    return transition(application, "approve", reviewer, "Requisiti verificati")
 
 
 # A one-page PDF standing for the papers a demo applicant uploads (checked by content as any upload).
@@ -590,13 +590,11 @@ def _create_applications(places: list[Place], registers: dict, users: dict) -> N
                 application,
                 "request_changes",
                 reviewer,
-                "Caricate la planimetria aggiornata / Upload the updated floor plan",
+                "Caricate la planimetria aggiornata",
             )
             continue
         if scenario == 9:
-            transition(
-                application, "reject", reviewer, "Documentazione non conforme / Documents do not comply"
-            )
+            transition(application, "reject", reviewer, "Documentazione non conforme")
             continue
         application = approve(application, reviewer)
         if scenario == 10:
@@ -604,10 +602,10 @@ def _create_applications(places: list[Place], registers: dict, users: dict) -> N
                 application,
                 "suspend",
                 reviewer,
-                "Segnalazione di chiusura temporanea / Reported temporarily closed",
+                "Segnalazione di chiusura temporanea",
             )
         elif scenario == 11:
-            transition(application, "withdraw", actor, "Spazio in ristrutturazione / Space being renovated")
+            transition(application, "withdraw", actor, "Spazio in ristrutturazione")
         elif scenario == 13:
             Application.objects.filter(pk=application.pk).update(
                 expires_at=timezone.now() - timedelta(days=3)

@@ -94,44 +94,41 @@ def load_demo(rng: random.Random | None = None) -> dict[str, int]:
     survey = surveys.create_survey(
         manager,
         community,
-        "Lavorare vicino a casa / Working near home",
-        description="Ci aiuta a capire dove aprire nuovi spazi di lavoro di prossimità. "
-        "/ It helps us see where new places to work near home should open.",
+        "Lavorare vicino a casa",
+        description="Ci aiuta a capire dove aprire nuovi spazi di lavoro di prossimità.",
         counts_as_demand=True,
         questions=[
             {
                 "kind": "choice",
-                "text": "Lavoreresti in uno spazio vicino a casa? / Would you work at a place near home?",
-                "options": ["sì / yes", "forse / maybe", "no"],
+                "text": "Lavoreresti in uno spazio vicino a casa?",
+                "options": ["sì", "forse", "no"],
                 "required": True,
             },
             {
                 "kind": "multiple",
-                "text": "Che cosa ti servirebbe? / What would you need?",
+                "text": "Che cosa ti servirebbe?",
                 "options": [
-                    "scrivania / desk",
-                    "sala riunioni / meeting room",
-                    "custodia bambini / childcare",
+                    "scrivania",
+                    "sala riunioni",
+                    "custodia bambini",
                 ],
             },
-            {"kind": "scale", "text": "Quanto ti interessa? (1–5) / How interested are you? (1–5)"},
-            {"kind": "number", "text": "Quanti giorni a settimana? / How many days a week?"},
-            {"kind": "text", "text": "Altro? / Anything else?"},
+            {"kind": "scale", "text": "Quanto ti interessa? (1–5)"},
+            {"kind": "number", "text": "Quanti giorni a settimana?"},
+            {"kind": "text", "text": "Altro?"},
         ],
     )
     surveys.set_state(manager, survey, Survey.State.OPEN)
     questions = [str(q.pk) for q in survey.questions.all()]
     for code, count in ANSWERS.items():
         for _index in range(count if code in nils else 0):
-            needs = rng.sample(
-                ["scrivania / desk", "sala riunioni / meeting room", "custodia bambini / childcare"], 2
-            )
+            needs = rng.sample(["scrivania", "sala riunioni", "custodia bambini"], 2)
             surveys.answer(
                 None,
                 survey,
                 nils[code],
                 {
-                    questions[0]: rng.choice(["sì / yes", "sì / yes", "forse / maybe", "no"]),
+                    questions[0]: rng.choice(["sì", "sì", "forse", "no"]),
                     questions[1]: needs,
                     questions[2]: rng.randint(2, 5),
                     questions[3]: rng.randint(1, 4),

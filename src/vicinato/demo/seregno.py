@@ -34,8 +34,8 @@ PLACES = [
     ("Postazioni Cavour (demo)", "Via Cavour 12, Seregno", 45.6497, 9.2062, "draft"),
 ]
 NOTES = {
-    "changes_requested": "Indicate gli orari di apertura del sabato / Give the Saturday opening hours",
-    "rejected": "Lo spazio è un magazzino, non un coworking / The space is a warehouse, not a coworking",
+    "changes_requested": "Indicate gli orari di apertura del sabato",
+    "rejected": "Lo spazio è un magazzino, non un coworking",
 }
 
 

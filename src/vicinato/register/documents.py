@@ -1,5 +1,6 @@
 """The documents an applicant uploads for the reviewer's checks that need one (a self-declaration, a chamber of
-commerce record): each checked by what it holds (vicinato.lib.uploads) and kept in Django's default storage."""
+commerce record): each checked by what it holds (vicinato.lib.uploads) and kept in the private storage, served
+only by the application's document view, which checks who asks."""
 
 from __future__ import annotations
 

@@ -7,8 +7,10 @@ import secrets
 import uuid
 from datetime import datetime
 from pathlib import PurePath
+from typing import ClassVar
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -445,21 +447,30 @@ class ApplicationCheck(models.Model):
         return f"{self.requirement} ✔"
 
 
-def _document_path(instance: ApplicationDocument, filename: str) -> str:
-    # An unguessable folder: the files are served only through a view that checks permissions.
-    return f"registers/{uuid.uuid4().hex}/{PurePath(filename).name}"
+def private_storage():
+    """Where the documents people upload for a review go: the "private" storage, apart from the public media
+    (settings.STORAGES), with no address of its own."""
+    return storages["private"]
 
 
-class ApplicationDocument(models.Model):
-    """A file the applicant uploads for a reviewer's check that needs one (`Requirement.needs_document`)."""
+def document_path(instance: UploadedDocument, filename: str) -> str:
+    # An unguessable folder: the files are served only through views that check permissions.
+    return f"{instance.FOLDER}/{uuid.uuid4().hex}/{PurePath(filename).name}"
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
-    requirement = models.ForeignKey(
-        Requirement, on_delete=models.CASCADE, related_name="documents", verbose_name=_("requirement")
-    )
+
+_document_path = document_path  # as named by migration 0007
+
+
+class UploadedDocument(models.Model):
+    """A file uploaded for a reviewer to check, kept in the private storage under the subclass's FOLDER: the
+    papers of a register application here, of a voucher application in agreements (abstract: no table)."""
+
+    FOLDER: ClassVar[str]
+
     file = models.FileField(
         _("file"),
-        upload_to=_document_path,
+        upload_to=document_path,
+        storage=private_storage,
         validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png"])],
     )
     uploaded_by = models.ForeignKey(
@@ -468,16 +479,30 @@ class ApplicationDocument(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("application document")
-        verbose_name_plural = _("application documents")
+        abstract = True
         ordering = ["uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.filename
 
     @property
     def filename(self) -> str:
         return PurePath(self.file.name).name
+
+
+class ApplicationDocument(UploadedDocument):
+    """A file the applicant uploads for a reviewer's check that needs one (`Requirement.needs_document`)."""
+
+    FOLDER = "registers"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.CASCADE, related_name="documents", verbose_name=_("requirement")
+    )
+
+    class Meta(UploadedDocument.Meta):
+        verbose_name = _("application document")
+        verbose_name_plural = _("application documents")
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class ApplicationEvent(models.Model):

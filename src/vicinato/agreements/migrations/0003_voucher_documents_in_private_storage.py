@@ -2,18 +2,14 @@
 
 import django.core.validators
 import vicinato.agreements.models
-from django.core.files.storage import storages
 from django.db import migrations, models
+
+from vicinato.lib.storages import move_files
 
 
 def move_to_private_storage(apps, schema_editor):
     """Documents uploaded before this change sit in the public media: move them to the private storage."""
-    public, private = storages["default"], storages["private"]
-    for name in apps.get_model("agreements", "VoucherDocument").objects.values_list("file", flat=True):
-        if name and public.exists(name) and not private.exists(name):
-            with public.open(name, "rb") as content:
-                private.save(name, content)
-            public.delete(name)
+    move_files(apps.get_model("agreements", "VoucherDocument").objects.values_list("file", flat=True))
 
 
 class Migration(migrations.Migration):

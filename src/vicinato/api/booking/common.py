@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from vicinato.agreements.cover import booking_cover
+from vicinato.agreements.cover import Cover, booking_covers
 from vicinato.booking import queries, services
 from vicinato.booking.models import Reservation, Resource
 from vicinato.booking.permissions import Action, can, require
+from vicinato.impact import services as impact
 from vicinato.lib.prepared import Param, Prepared
 from vicinato.register.models import Place
 from vicinato.register.permissions import Action as RegisterAction
@@ -120,21 +121,49 @@ def reservation_out(request, reservation: Reservation) -> dict:
 
 def reservation_detail_out(request, reservation: Reservation) -> dict:
     """A reservation with what a voucher of the person's covers of its price (a query or two more)."""
-    cover = booking_cover(reservation)
-    voucher = None
-    if cover is not None:
-        voucher = {
-            "programme": cover.programme.pk,
-            "programme_name": cover.programme.name,
-            "covered": cover.covered,
-            "price": cover.price,
-            "subsidy": cover.subsidy,
-            "pays": cover.pays,
-            "note": cover.note,
-            "valid_from": cover.valid_from,
-            "valid_until": cover.valid_until,
-        }
-    return {**reservation_out(request, reservation), "voucher": voucher}
+    return reservations_detail_out(request, [reservation])[0]
+
+
+def reservations_detail_out(request, reservations: list[Reservation]) -> list[dict]:
+    """`reservation_detail_out` of each, the vouchers read together (`booking_covers`)."""
+    covers = booking_covers(reservations)
+    return [{**reservation_out(request, r), "voucher": voucher_out(covers[r.pk])} for r in reservations]
+
+
+def voucher_out(cover: Cover | None) -> dict | None:
+    if cover is None:
+        return None
+    return {
+        "programme": cover.programme.pk,
+        "programme_name": cover.programme.name,
+        "covered": cover.covered,
+        "price": cover.price,
+        "subsidy": cover.subsidy,
+        "pays": cover.pays,
+        "note": cover.note,
+        "valid_from": cover.valid_from,
+        "valid_until": cover.valid_until,
+        "outside_period": cover.outside_period,
+        "price_cents": cover.price_cents,
+        "subsidy_cents": cover.subsidy_cents,
+        "pays_cents": cover.pays_cents,
+        "currency": "EUR",
+    }
+
+
+def checked_trip_mode(mode: str | None) -> str | None:
+    """The trip mode of a booking request, checked before booking as the booking form does (422, field
+    trip_mode); None or empty: the person's usual mode."""
+    if mode:
+        impact.check_trip_mode(mode)
+    return mode or None
+
+
+def note_trip_mode(reservations: list[Reservation], mode: str | None) -> None:
+    """The way to the place chosen when booking, for the bookings' savings (impact), as the booking form."""
+    if mode:
+        for reservation in reservations:
+            impact.choose_trip_mode(reservation, mode)
 
 
 def slot_units(slot: services.Slot) -> list[int] | None:

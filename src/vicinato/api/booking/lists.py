@@ -39,10 +39,13 @@ from .common import (
     REFUSALS,
     WHEN,
     cancelled_out,
+    checked_trip_mode,
+    note_trip_mode,
     operated_place,
     paged,
     person_name,
     reservation_out,
+    reservations_detail_out,
     router,
     visible_place,
     visible_resource,
@@ -207,7 +210,9 @@ def _series_summaries(series_list: list[ReservationSeries]) -> list[dict]:
 )
 def create_series(request, payload: SeriesIn):
     """Each date is booked on its own: the dates that cannot be are answered in `conflicts` with the reason,
-    instead of failing the whole series. Cancel one date with /reservations/{id}/cancel."""
+    instead of failing the whole series. Cancel one date with /reservations/{id}/cancel. `trip_mode` applies to
+    every date booked."""
+    trip_mode = checked_trip_mode(payload.trip_mode)
     resource = visible_resource(request, payload.resource)
     result = services.create_series(
         request.user,
@@ -218,6 +223,7 @@ def create_series(request, payload: SeriesIn):
         payload.first_date,
         payload.until_date,
     )
+    note_trip_mode(result.reservations, trip_mode)
     series = result.series
     return 201, {
         **{f: getattr(series, f) for f in _SERIES_FIELDS},
@@ -270,7 +276,7 @@ def get_series(request, pk: int):
     reservations = series.reservations.select_related("resource__place", "unit").order_by("start", "pk")
     return {
         **_series_summaries([series])[0],
-        "reservations": [reservation_out(request, r) for r in reservations],
+        "reservations": reservations_detail_out(request, list(reservations)),
     }
 
 

@@ -36,11 +36,14 @@ from .common import (
     PAGE_OFFSET,
     REFUSALS,
     WHEN,
+    checked_trip_mode,
+    note_trip_mode,
     paged,
     person_name,
     refuse_unlisted,
     reservation_detail_out,
     reservation_out,
+    reservations_detail_out,
     resource_out,
     router,
     slot_units,
@@ -109,10 +112,12 @@ def resource_availability(request, pk: int, day: date, days: int = Query(1, ge=1
 def create_reservation(
     request, payload: ReservationIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")
 ):
-    """Refusals: 422 names the rule that refused in `errors` (per field), 409 when no unit is free.
+    """Refusals: 422 names the rule that refused in `errors` (per field, `trip_mode` for a mode that is not one
+    or cannot be routed in this city), 409 when no unit is free.
     Send an `Idempotency-Key` header to retry safely: the same key gives back the same reservation."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 100:
         raise ValidationError({"idempotency_key": [_("Send an Idempotency-Key of 1 to 100 characters.")]})
+    trip_mode = checked_trip_mode(payload.trip_mode)
 
     def visible(resource: Resource, listed: bool) -> None:
         # As `visible_resource`, on the row the booking locks: one read of the resource instead of two.
@@ -133,6 +138,7 @@ def create_reservation(
         )
     except Resource.DoesNotExist:
         raise Http404("No Resource matches the given query.") from None
+    note_trip_mode([reservation], trip_mode)
     # Written as the API writes a ReservationOut (tests/api/booking/test_booking_answer.py), without validating
     # the answer again: the hot path of the bookings.
     out = reservation_detail_out(request, reservation)
@@ -141,7 +147,10 @@ def create_reservation(
 
 
 @router.get(
-    "/reservations", auth=AUTH, response={200: list[ReservationOut], 422: ErrorOut}, summary="My reservations"
+    "/reservations",
+    auth=AUTH,
+    response={200: list[ReservationDetailOut], 422: ErrorOut},
+    summary="My reservations, with what a voucher covers of each",
 )
 def my_reservations(
     request,
@@ -156,7 +165,7 @@ def my_reservations(
     if state:
         reservations = reservations.filter(state=state)
     reservations = queries.when_filter(reservations, when, timezone.now())
-    return [reservation_out(request, r) for r in paged(response, reservations, limit, offset)]
+    return reservations_detail_out(request, paged(response, reservations, limit, offset))
 
 
 @router.get(

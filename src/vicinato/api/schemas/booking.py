@@ -57,6 +57,15 @@ class SlotOut(Schema):
     )
 
 
+def trip_mode_field():
+    return Field(
+        None,
+        description="How you will come to the place, counted in the booking's savings once you have a commute "
+        "profile (impact): car_driver, car_passenger, motorbike, transit, bike, walk; null or empty: your usual "
+        "mode",
+    )
+
+
 class ReservationIn(Schema):
     resource: int
     start: datetime
@@ -65,6 +74,7 @@ class ReservationIn(Schema):
     unit: int | None = Field(
         None, description="Of a resource with named units: the id of the one to book; null: any free one"
     )
+    trip_mode: str | None = trip_mode_field()
 
 
 class ReservationOut(Schema):
@@ -96,9 +106,19 @@ class VoucherCoverOut(Schema):
     note: str = Field("", description="Why the subsidy is smaller than the share, or was released")
     valid_from: date | None = Field(None, description="When not covered: the programme's first day")
     valid_until: date | None = Field(None, description="When not covered: the programme's last day")
+    outside_period: bool = Field(
+        False,
+        description="true: not covered, because the booking's date falls outside the programme's period",
+    )
+    price_cents: int = Field(description="The booking's price, in cents of `currency`")
+    subsidy_cents: int = Field(description="What the programme pays of the price, in cents of `currency`")
+    pays_cents: int = Field(description="What is left for the person to pay, in cents of `currency`")
+    currency: str = Field("EUR", description="ISO 4217 code of the amounts")
 
 
 class ReservationDetailOut(ReservationOut):
+    """A reservation as its person's lists and its own page give it: with what a voucher covers."""
+
     voucher: VoucherCoverOut | None = Field(
         None, description="The share of a voucher programme of the person's; null when none has a say"
     )
@@ -290,6 +310,7 @@ class SeriesIn(Schema):
     end_time: time
     first_date: date
     until_date: date
+    trip_mode: str | None = trip_mode_field()
 
 
 class ConflictOut(Schema):
@@ -328,7 +349,7 @@ class SeriesSummaryOut(Schema):
 
 
 class SeriesDetailOut(SeriesSummaryOut):
-    reservations: list[ReservationOut] = Field(description="Its dates, by start")
+    reservations: list[ReservationDetailOut] = Field(description="Its dates, by start")
 
 
 class OperatorSeriesOut(SeriesSummaryOut):
