@@ -23,6 +23,7 @@ ORGANISATION_PAGES = [
     ("programmi/nuovo/", vouchers.programme_create, "programme_create"),
     ("comunita/", communities.organisation_communities, "organisation_communities"),
     ("comunita/nuova/", communities.community_create, "community_create"),
+    ("inviti/", communities.guest_invitations, "guest_invitations"),
 ]
 
 urlpatterns = [
