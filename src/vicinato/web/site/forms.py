@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from confusable_homoglyphs import confusables
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.utils.translation import gettext_lazy
 
@@ -63,3 +64,10 @@ class SignInForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = gettext_lazy("E-mail or username")
+
+    def clean_username(self) -> str:
+        """An address signs in whatever its case: accounts made by sign-up hold it in lower case."""
+        name = self.cleaned_data["username"]
+        if "@" in name and not get_user_model().objects.filter(username=name).exists():
+            return name.lower()
+        return name
