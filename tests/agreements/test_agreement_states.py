@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from vicinato.agreements import services
+from vicinato.agreements import consent, services
 from vicinato.agreements.errors import ConflictError
 from vicinato.agreements.models import Agreement
 from vicinato.booking.models import Reservation, Resource
@@ -35,8 +35,10 @@ def terms(resources, guests, **extra) -> dict:
     }
 
 
-def test_the_host_drafts_and_activates_an_agreement(host, host_admin, desks, company):
+def test_the_host_drafts_and_activates_an_agreement(host, host_admin, desks, company, company_admin):
     agreement = services.save_agreement(host_admin, host, terms([desks], [company]))
+    # The guest named is invited: a guest once its administrator accepts (tests/agreements/test_guest_invitations.py).
+    consent.answer(company_admin, consent.pending(agreement=agreement).get(), accept=True)
     assert (agreement.state, agreement.weekdays, agreement.desks_per_day) == (A.DRAFT, [0, 2, 4], 3)
     change = services.change_agreement_state(agreement, "activate", host_admin, now=NOW)
     assert change.agreement.state == A.ACTIVE

@@ -1,12 +1,14 @@
 """Communities (e.g. all members of a business association plus the municipality) are set up by the
-organisation that runs them (through the API here; the pages: tests/web/agreements/test_community_pages.py);
-an agreement that names a community is open to the people of every organisation in it."""
+organisation that runs them (through the API here; the pages: tests/web/agreements/test_community_pages.py),
+whose invitations the other organisations accept (tests/agreements/test_guest_invitations.py); an agreement
+that names a community is open to the people of every organisation in it."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.api.agreements.test_api import client_for
+from vicinato.agreements import consent
 from vicinato.agreements.models import Community
 from vicinato.agreements.permissions import Action, can
 from vicinato.agreements.services import bookable_agreements
@@ -18,8 +20,23 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/agreements/communities"
 
 
+def accept_all(community: Community, *admins) -> None:
+    for admin in admins:
+        for invitation in consent.pending(community=community, organisation__memberships__user=admin):
+            consent.answer(admin, invitation, accept=True)
+
+
 def test_an_association_forms_a_community_whose_people_book_under_an_agreement(
-    association, association_admin, company, city_hall, agreement, user_factory, other_organisation
+    association,
+    association_admin,
+    company,
+    company_admin,
+    city_hall,
+    city_admin,
+    agreement,
+    user_factory,
+    member_factory,
+    other_organisation,
 ):
     api = client_for(association_admin)
     created = api.post(
@@ -33,16 +50,28 @@ def test_an_association_forms_a_community_whose_people_book_under_an_agreement(
     )
     assert created.status_code == 201
     body = created.json()
-    assert (body["owner_name"], body["can_edit"], [o["name"] for o in body["organisations"]]) == (
+    # The organisations ticked are invited: members once their administrators accept.
+    assert (
+        body["owner_name"],
+        body["can_edit"],
+        body["organisations"],
+        [o["name"] for o in body["invited"]],
+    ) == (
         "Assolombarda Smart",
         True,
+        [],
         ["Comune di Milano", "Lombarda Software S.p.A."],
     )
     pk = body["id"]
+    accept_all(Community.objects.get(pk=pk), company_admin, city_admin)
     added = api.post(
         f"{URL}/{pk}/organisations", {"organisation": other_organisation.pk}, content_type="application/json"
     )
-    assert [o["id"] for o in added.json()["organisations"]] == [
+    assert added.status_code == 202 and [o["id"] for o in added.json()["invited"]] == [other_organisation.pk]
+    accept_all(
+        Community.objects.get(pk=pk), member_factory("unionadmin", other_organisation, Membership.Role.ADMIN)
+    )
+    assert [o["id"] for o in api.get(f"{URL}/{pk}").json()["organisations"]] == [
         other_organisation.pk,
         city_hall.pk,
         company.pk,
@@ -135,7 +164,7 @@ def test_refusals_of_communities_say_what_to_fix(association, association_admin,
     assert api.get(f"{URL}/{2**64}").status_code == 404
 
 
-def test_the_administrators_of_an_organisation_put_in_or_taken_out_are_told(
+def test_the_administrators_of_an_organisation_invited_or_taken_out_are_told(
     association,
     association_admin,
     company,
@@ -153,20 +182,24 @@ def test_the_administrators_of_an_organisation_put_in_or_taken_out_are_told(
             content_type="application/json",
         ).json()["id"]
     agreement.communities.add(Community.objects.get(pk=pk))
-    [joined] = mailoutbox
-    italian, english = joined.body.split("----------")
-    assert joined.to == ["companyadmin@example.org"]
-    assert joined.subject == (
-        "Lombarda Software S.p.A. è entrata nella comunità Associati / "
-        "Lombarda Software S.p.A. has joined the community Associati"
+    [invited] = mailoutbox
+    italian, english = invited.body.split("----------")
+    assert invited.to == ["companyadmin@example.org"]
+    assert invited.subject == (
+        "Lombarda Software S.p.A. è invitata a entrare nella comunità Associati / "
+        "Lombarda Software S.p.A. is invited to join the community Associati"
     )
-    assert "Assolombarda Smart ha aggiunto Lombarda Software S.p.A." in italian
-    assert "Assolombarda Smart added Lombarda Software S.p.A. to the community Associati" in english
-    # Adding a member again, or saving without changing the members, tells nobody.
+    assert f"/gestione/organizzazioni/{company.pk}/inviti/" in english
+    assert "Nothing changes unless one of your administrators accepts" in english
+    assert "Non cambia nulla finché uno dei vostri amministratori non accetta" in italian
+    # Inviting it again while it has not answered, or saving without changing the members, tells nobody.
     with django_capture_on_commit_callbacks(execute=True):
-        api.post(f"{URL}/{pk}/organisations", {"organisation": company.pk}, content_type="application/json")
+        again = api.post(
+            f"{URL}/{pk}/organisations", {"organisation": company.pk}, content_type="application/json"
+        )
         api.patch(f"{URL}/{pk}", {"name": "Associati Smart"}, content_type="application/json")
-    assert len(mailoutbox) == 1
+    assert again.status_code == 202 and len(mailoutbox) == 1
+    accept_all(Community.objects.get(pk=pk), company_admin)
     with django_capture_on_commit_callbacks(execute=True):
         api.delete(f"{URL}/{pk}/organisations/{company.pk}")
     left = mailoutbox[-1]

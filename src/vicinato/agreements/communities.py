@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from vicinato.lib import mail
 from vicinato.register.models import Organisation
 
+from . import consent
 from .forms import CommunityForm
-from .memberships import admin_emails
-from .models import Agreement, Community
-from .permissions import Action, require
+from .models import Community, GuestInvitation
+from .permissions import Action, admin_emails, require
 
 
 def _errors(form) -> ValidationError:
@@ -23,7 +23,8 @@ def _errors(form) -> ValidationError:
 
 
 def save_community(actor, owner: Organisation | None, data, community: Community | None = None) -> Community:
-    """Create a community run by `owner`, or change one's name, description and member organisations."""
+    """Create a community run by `owner`, or change one's name, description and member organisations: an
+    organisation ticked that is not a member yet is invited (`consent.invite`), one unticked leaves."""
     if community is None:
         if owner is None:
             raise ValidationError({"owner": [_("Give the id of the organisation that runs the community.")]})
@@ -37,25 +38,28 @@ def save_community(actor, owner: Organisation | None, data, community: Community
     with transaction.atomic():
         saved = form.save()
         after = set(saved.organisations.all())
-        for organisation in after - before:
-            _tell_admins(saved, organisation, joined=True)
+        saved.organisations.remove(*(after - before))
+        consent.invite(actor, saved, sorted(after - before, key=lambda o: o.pk))
         for organisation in before - after:
-            _tell_admins(saved, organisation, joined=False)
+            _tell_admins(saved, organisation)
         return saved
 
 
-def add_member(actor, community: Community, organisation: Organisation) -> Community:
+def add_member(actor, community: Community, organisation: Organisation) -> GuestInvitation | None:
+    """Invite an organisation into the community; None when it is a member (already, or at once because the
+    actor is one of its administrators)."""
     require(actor, Action.EDIT_COMMUNITY, community)
-    if not community.organisations.filter(pk=organisation.pk).exists():
-        community.organisations.add(organisation)
-        _tell_admins(community, organisation, joined=True)
-    return community
+    with transaction.atomic():
+        sent = consent.invite(actor, community, [organisation])
+    return sent[0] if sent else None
 
 
 def remove_member(actor, community: Community, organisation: Organisation) -> Community:
     """Take an organisation out: its people no longer book under the community's agreements (bookings already
-    made stay)."""
+    made stay). One only invited has its invitation taken back."""
     require(actor, Action.EDIT_COMMUNITY, community)
+    if consent.withdraw(community, organisation):
+        return community
     if not community.organisations.filter(pk=organisation.pk).exists():
         raise ValidationError(
             {
@@ -66,37 +70,22 @@ def remove_member(actor, community: Community, organisation: Organisation) -> Co
             }
         )
     community.organisations.remove(organisation)
-    _tell_admins(community, organisation, joined=False)
+    _tell_admins(community, organisation)
     return community
 
 
-def _tell_admins(community: Community, organisation: Organisation, joined: bool) -> None:
-    """Tell the organisation's administrators that it was put into, or taken out of, a community: their
-    people gain or lose the community's agreements, and they did not make the change themselves."""
+def _tell_admins(community: Community, organisation: Organisation) -> None:
+    """Tell the organisation's administrators that it was taken out of a community: their people lose the
+    community's agreements, and they did not make the change themselves."""
 
     def render():
         names = {"organisation": organisation.legal_name, "community": community.name}
         runner = community.owner.legal_name if community.owner else _("the site's administrators")
-        if joined:
-            subject = _("%(organisation)s has joined the community %(community)s") % names
-            body = _(
-                "%(runner)s added %(organisation)s to the community %(community)s. Its employees and members "
-                "may book under the agreements open to the community: %(agreements)s. If this is a mistake, "
-                "write to %(runner)s."
-            ) % {
-                **names,
-                "runner": runner,
-                "agreements": ", ".join(
-                    a.name for a in community.agreements.filter(state=Agreement.State.ACTIVE)
-                )
-                or _("none active yet"),
-            }
-        else:
-            subject = _("%(organisation)s has left the community %(community)s") % names
-            body = _(
-                "%(runner)s took %(organisation)s out of the community %(community)s. Its people no longer "
-                "book under the community's agreements; bookings already made stay."
-            ) % {**names, "runner": runner}
+        subject = _("%(organisation)s has left the community %(community)s") % names
+        body = _(
+            "%(runner)s took %(organisation)s out of the community %(community)s. Its people no longer "
+            "book under the community's agreements; bookings already made stay."
+        ) % {**names, "runner": runner}
         return subject, body
 
     mail.send(admin_emails(organisation), render)

@@ -20,6 +20,7 @@ from vicinato.booking.models import Resource
 from vicinato.lib.forms import short_texts
 from vicinato.register.models import Audience, OpeningHours, Organisation, Place, Register
 
+from . import consent
 from .models import (
     Agreement,
     Community,
@@ -115,6 +116,7 @@ class AgreementForm(forms.ModelForm):
         )
         self.fields["resources"].label_from_instance = lambda r: f"{r.place.name} — {r.name}"
         self.fields["guests"].queryset = Organisation.objects.exclude(pk=host.pk)
+        self.initial["guests"] = consent.named(self.instance)
         self.fields["price"].initial = self.instance.price
 
     def clean(self):
@@ -133,8 +135,9 @@ class AgreementForm(forms.ModelForm):
 def agreement_data(agreement: Agreement) -> dict:
     """The agreement's current terms as form data, to which a partial update adds its changes."""
     data = model_to_dict(agreement, fields=AgreementForm.Meta.fields)
-    for name in ("guests", "communities", "resources"):
+    for name in ("communities", "resources"):
         data[name] = [obj.pk for obj in data[name]]
+    data["guests"] = consent.named(agreement)  # an invitation not answered yet stays
     data["price"] = agreement.price
     return {name: value for name, value in data.items() if value is not None}
 
@@ -308,11 +311,12 @@ class CommunityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["organisations"].queryset = Organisation.objects.order_by("legal_name")
         self.fields["organisations"].label_from_instance = lambda o: o.legal_name
+        self.initial["organisations"] = consent.named(self.instance)
 
 
 def community_data(community: Community) -> dict:
     return {
         "name": community.name,
         "description": community.description,
-        "organisations": [o.pk for o in community.organisations.all()],
+        "organisations": consent.named(community),  # an invitation not answered yet stays
     }

@@ -20,11 +20,11 @@ from vicinato.booking.models import Reservation, Resource
 from vicinato.booking.services import cancel, cancellation_deadline
 from vicinato.lib import mail, ratelimit
 from vicinato.lib.errors import Conflict
-from vicinato.register.models import Membership, Organisation
+from vicinato.register.models import Organisation
 
 from .errors import ConflictError
 from .models import INVITATION_SALT, Affiliation, AgreementBooking, AllowedDomain, Invitation
-from .permissions import Action, can, require
+from .permissions import Action, admin_emails, can, require
 from .services import eligible_guests
 
 AS = Affiliation.State
@@ -53,12 +53,6 @@ def _already(affiliation: Affiliation) -> ConflictError:
     return ConflictError(
         _("Your request to join %(organisation)s is waiting for verification.")
         % {"organisation": affiliation.organisation}
-    )
-
-
-def admin_emails(organisation: Organisation) -> list[str]:
-    return list(
-        organisation.memberships.filter(role=Membership.Role.ADMIN).values_list("user__email", flat=True)
     )
 
 

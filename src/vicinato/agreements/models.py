@@ -258,6 +258,45 @@ class Agreement(models.Model):
         return cents_to_euros(self.price_cents_per_day)
 
 
+class GuestInvitation(InvitationBase):
+    """An invitation to an organisation, answered by its administrators, to join a community or to be a guest of
+    an agreement: nobody puts an organisation into either without its consent (`consent.answer`)."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="guest_invitations",
+        verbose_name=_("organisation"),
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    declined_at = models.DateTimeField(null=True, blank=True)
+    # Addressed to the organisation's administrators, not to one e-mail address (InvitationBase.refusal).
+    email = ""
+
+    class Meta(InvitationBase.Meta):
+        verbose_name = _("guest invitation")
+        verbose_name_plural = _("guest invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(community__isnull=True, agreement__isnull=False)
+                | models.Q(community__isnull=False, agreement__isnull=True),
+                name="guest_invitation_to_one_thing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.community or self.agreement}"
+
+    @property
+    def target(self) -> Community | Agreement:
+        return self.community or self.agreement
+
+
 class AgreementEvent(StateEvent):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")
 

@@ -173,6 +173,13 @@ def require(user, action: Action, obj: Subject) -> None:
         )
 
 
+def admin_emails(organisation: Organisation) -> list[str]:
+    """Where to tell an organisation something: its administrators' addresses."""
+    return list(
+        organisation.memberships.filter(role=Membership.Role.ADMIN).values_list("user__email", flat=True)
+    )
+
+
 def operated_organisations(user) -> QuerySet[Organisation]:
     """Organisations the user runs (administrator or staff)."""
     if user.is_superuser:

@@ -24,6 +24,7 @@ from vicinato.lib.errors import Conflict
 from vicinato.lib.transitions import StateMachine, Transition, record_step
 from vicinato.register.models import OpeningHours, Organisation
 
+from . import consent
 from .errors import ConflictError
 from .forms import AgreementForm
 from .models import Affiliation, Agreement, AgreementBooking, AgreementEvent, cents_to_euros
@@ -281,8 +282,15 @@ def save_agreement(actor, host: Organisation, data, agreement: Agreement | None 
         raise ValidationError(
             {name: [e["message"] for e in errors] for name, errors in form.errors.get_json_data().items()}
         )
+    before = set(agreement.guests.all()) if agreement is not None else set()
     with transaction.atomic():
-        return form.save()
+        saved = form.save()
+        # A guest organisation named for the first time is invited (`consent.invite`): it is no guest until
+        # its administrators accept.
+        new = set(saved.guests.all()) - before
+        saved.guests.remove(*new)
+        consent.invite(actor, saved, sorted(new, key=lambda o: o.pk))
+        return saved
 
 
 def _activation_problems(agreement: Agreement, today: date) -> dict[str, list[str]]:

@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy, ngettext
 
 from vicinato.lib import personal_data
@@ -92,8 +94,18 @@ def forget_people(modeladmin, request, queryset):
 admin.site.unregister(User)
 
 
+class PersonChangeForm(UserChangeForm):
+    def clean_email(self) -> str:
+        """One account per address, whatever its case (the database refuses a second one too)."""
+        email = self.cleaned_data["email"].strip()
+        if email and User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(gettext_lazy("Another account has this e-mail address; each has its own."))
+        return email
+
+
 @admin.register(User)
 class PersonAdmin(UserAdmin):
+    form = PersonChangeForm
     actions = [forget_people]
 
 

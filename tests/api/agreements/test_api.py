@@ -14,7 +14,7 @@ from django.test import Client
 
 from tests.agreements.conftest import NOW, at, beneficiary, make_programme, make_resource
 from tests.api.bearer import client_for
-from vicinato.agreements import memberships
+from vicinato.agreements import consent, memberships
 from vicinato.agreements.models import Affiliation
 from vicinato.booking.services import check_in, reserve
 
@@ -52,13 +52,17 @@ def test_draft_change_and_activate_an_agreement(host, host_admin, company_admin,
     created = api.post(URL, {"host": host.pk, **terms(desks, company)}, content_type="application/json")
     assert created.status_code == 201
     body = created.json()
-    assert (body["state"], body["price_per_day"], body["guests"], body["allowed_actions"]) == (
+    # The guest named is invited: a guest once its administrator accepts.
+    assert (body["state"], body["price_per_day"], body["guests"], body["invited_guests"]) == (
         "draft",
         "7.50",
+        [],
         ["Lombarda Software S.p.A."],
-        ["activate", "end"],
     )
+    assert body["allowed_actions"] == ["activate", "end"]
     pk = body["id"]
+    consent.answer(company_admin, consent.pending(agreement=pk).get(), accept=True)
+    assert api.get(f"{URL}/{pk}").json()["guests"] == ["Lombarda Software S.p.A."]
     changed = api.patch(
         f"{URL}/{pk}", {"desks_per_day": 4, "closes_at": "18:00"}, content_type="application/json"
     )

@@ -29,7 +29,12 @@ def test_the_community_pages(client, association, association_admin, company, ci
     )
     community = Community.objects.get()
     assert answer.status_code == 302 and community.owner == association
-    assert set(community.organisations.all()) == {company, city_hall}
+    # Invited, not members, until their administrators accept (tests/web/agreements/test_guest_invitations.py).
+    assert not community.organisations.exists()
+    assert set(community.invitations.values_list("organisation", flat=True)) == {company.pk, city_hall.pk}
+    listing = client.get(f"/en/gestione/organizzazioni/{association.pk}/comunita/").content.decode()
+    assert "Invited, waiting for their answer: Comune di Milano, Lombarda Software S.p.A." in listing
+    community.organisations.add(company, city_hall)  # as if both had accepted
     client.post(
         f"/en/comunita/{community.pk}/modifica/", {"name": "Associati", "organisations": [company.pk]}
     )

@@ -64,39 +64,77 @@ def test_management_needs_login(client, db):
 SIGNUP = {
     "first_name": " Nina ",
     "last_name": "Ferri",
-    "username": "nuova",
     "email": "n@example.org",
     "password1": "una-Password-lunga-42",
     "password2": "una-Password-lunga-42",
 }
 
 
-def test_signup_asks_for_a_name_and_lands_on_ones_bookings(client, db):
-    response = client.post("/en/registrati/", SIGNUP)
-    assert response.status_code == 302 and response["Location"] == "/en/prenotazioni/"
-    user = User.objects.get(username="nuova")
-    assert (user.first_name, user.last_name, user.email) == ("Nina", "Ferri", "n@example.org")
+def confirmation_link(mailoutbox) -> str:
+    """The link of the last mail, without the site's address."""
+    return re.search(r"http://[^/\s]+(/registrati/\S+)", mailoutbox[-1].body).group(1)
+
+
+def test_signup_asks_for_a_name_confirms_the_address_and_lands_on_ones_bookings(
+    client, db, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/en/registrati/", SIGNUP)
+    assert response.status_code == 302 and response["Location"] == "/en/registrati/inviata/"
+    assert "Check your mail" in client.get(response["Location"]).content.decode()
+    user = User.objects.get(email="n@example.org")
+    # The address is the name to sign in with; the account waits for the link.
+    assert (user.first_name, user.last_name, user.username, user.is_active) == (
+        "Nina",
+        "Ferri",
+        "n@example.org",
+        False,
+    )
+    assert client.get("/en/prenotazioni/").status_code == 302
+    link = confirmation_link(mailoutbox)
+    assert mailoutbox[-1].to == ["n@example.org"]
+    shown = client.get(link).content.decode()
+    assert "Conferma n@example.org" in shown and User.objects.get(pk=user.pk).is_active is False
+    confirmed = client.post(link)  # the mail's link is in the site's language
+    assert confirmed.status_code == 302 and confirmed["Location"] == "/prenotazioni/"
     assert client.get("/en/prenotazioni/").status_code == 200
+    # The link works once.
+    client.logout()
+    assert client.post(link).status_code == 400
+    # The address signs in, whatever its case.
+    assert (
+        client.post("/en/accedi/", {"username": "N@Example.org", "password": SIGNUP["password1"]}).status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize("field", ["first_name", "last_name"])
 def test_signup_without_a_name_says_so_and_keeps_the_rest(client, db, field):
     page = client.post("/en/registrati/", {**SIGNUP, field: "   "}).content.decode()
     assert f'id="id_{field}-error">This field is required.<' in page
-    assert 'value="n@example.org"' in page and not User.objects.filter(username="nuova").exists()
+    assert 'value="n@example.org"' in page and not User.objects.exists()
 
 
-def test_signup_from_a_booking_page_returns_to_it(client, db):
+def test_signup_from_a_booking_page_returns_to_it(client, db, mailoutbox, django_capture_on_commit_callbacks):
     booking = "/en/luoghi/abc123/prenota/?giorno=2027-01-12"
     form = client.get("/en/registrati/", {"next": booking}).content.decode()
     assert f'name="next" value="{booking}"' in form.replace("&amp;", "&")
-    response = client.post("/en/registrati/", {**SIGNUP, "next": booking})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/en/registrati/", {**SIGNUP, "next": booking})
+    response = client.post(confirmation_link(mailoutbox))
     assert response["Location"] == booking
 
 
-def test_signup_never_sends_a_person_to_another_site(client, db):
-    response = client.post("/en/registrati/", {**SIGNUP, "next": "https://evil.example/"})
-    assert response["Location"] == "/en/prenotazioni/"
+def test_signup_never_sends_a_person_to_another_site(
+    client, db, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/en/registrati/", {**SIGNUP, "next": "https://evil.example/"})
+    assert response["Location"] == "/en/registrati/inviata/" and "evil" not in mailoutbox[-1].body
+    assert (
+        client.post(confirmation_link(mailoutbox) + "?next=https://evil.example/")["Location"]
+        == "/prenotazioni/"
+    )
 
 
 @pytest.mark.parametrize(

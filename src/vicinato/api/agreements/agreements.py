@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
 
-from vicinato.agreements import exports, services
+from vicinato.agreements import consent, exports, services
 from vicinato.agreements.forms import agreement_data
 from vicinato.agreements.models import Agreement
 from vicinato.agreements.permissions import Action, can, guest_organisations, operated_organisations, require
@@ -42,6 +42,7 @@ def _agreement_out(request, a: Agreement) -> dict:
         "description": a.description,
         "state": a.state,
         "guests": [o.legal_name for o in guest_organisations(a).order_by("legal_name")],
+        "invited_guests": [o.legal_name for o in consent.invited(a)],
         "communities": [c.name for c in a.communities.all()],
         "resources": [
             {"id": r.pk, "name": r.name, "place": r.place.public_id, "place_name": r.place.name}
@@ -95,7 +96,11 @@ def bookable(request):
     return [_agreement_out(request, a) for a in services.bookable_agreements(request.user)]
 
 
-@router.post("", response={201: AgreementOut, **REFUSALS}, summary="Draft an agreement as its host")
+@router.post(
+    "",
+    response={201: AgreementOut, **REFUSALS, 429: ErrorOut},
+    summary="Draft an agreement as its host (guest organisations are invited: see `invited_guests`)",
+)
 def create_agreement(request, payload: AgreementIn):
     host = Organisation.objects.filter(pk=payload.host).first() if payload.host else None
     if host is None:
@@ -111,7 +116,11 @@ def get_agreement(request, pk: int):
     return _agreement_out(request, _agreement(request, pk))
 
 
-@router.patch("/{pk}", response={200: AgreementOut, **REFUSALS}, summary="Change an agreement's terms")
+@router.patch(
+    "/{pk}",
+    response={200: AgreementOut, **REFUSALS, 429: ErrorOut},
+    summary="Change an agreement's terms (new guest organisations are invited: see `invited_guests`)",
+)
 def update_agreement(request, pk: int, payload: AgreementIn):
     agreement = _agreement(request, pk)
     saved = services.save_agreement(

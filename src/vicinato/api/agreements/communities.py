@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from vicinato.agreements import communities
+from vicinato.agreements import communities, consent
 from vicinato.agreements.forms import community_data
 from vicinato.agreements.models import Community
 from vicinato.agreements.permissions import Action, can
@@ -25,6 +25,7 @@ def _community_out(request, c: Community) -> dict:
         "owner": c.owner_id,
         "owner_name": c.owner.legal_name if c.owner else None,
         "organisations": [{"id": o.pk, "name": o.legal_name} for o in c.organisations.order_by("legal_name")],
+        "invited": [{"id": o.pk, "name": o.legal_name} for o in consent.invited(c)],
         "can_edit": can(request.user, Action.EDIT_COMMUNITY, c),
     }
 
@@ -45,8 +46,8 @@ def list_communities(request, owner: int | None = None):
 
 @router.post(
     "/communities",
-    response={201: CommunityOut, **REFUSALS},
-    summary="Create a community run by one of your organisations",
+    response={201: CommunityOut, **REFUSALS, 429: ErrorOut},
+    summary="Create a community run by one of your organisations (the others ticked are invited)",
 )
 def create_community(request, payload: CommunityIn):
     owner = Organisation.objects.filter(pk=payload.owner).first() if payload.owner else None
@@ -61,8 +62,8 @@ def get_community(request, pk: int):
 
 @router.patch(
     "/communities/{pk}",
-    response={200: CommunityOut, **REFUSALS},
-    summary="Change a community's name, description or member organisations",
+    response={200: CommunityOut, **REFUSALS, 429: ErrorOut},
+    summary="Change a community's name, description or member organisations (new ones are invited)",
 )
 def update_community(request, pk: int, payload: CommunityIn):
     community = _community(pk)
@@ -72,21 +73,24 @@ def update_community(request, pk: int, payload: CommunityIn):
 
 @router.post(
     "/communities/{pk}/organisations",
-    response={200: CommunityOut, **REFUSALS},
-    summary="Add an organisation to a community",
+    response={200: CommunityOut, 202: CommunityOut, **REFUSALS, 429: ErrorOut},
+    summary="Invite an organisation into a community",
+    description="202: an invitation was sent to the organisation's administrators (it is listed in `invited` "
+    "until they answer); 200: it is a member (already, or at once because you are one of its administrators).",
 )
 def add_community_member(request, pk: int, payload: CommunityMemberIn):
     community = _community(pk)
     organisation = Organisation.objects.filter(pk=payload.organisation).first()
     if organisation is None:
         raise ValidationError({"organisation": [_("No organisation has this id.")]})
-    return _community_out(request, communities.add_member(request.user, community, organisation))
+    invitation = communities.add_member(request.user, community, organisation)
+    return (202 if invitation else 200), _community_out(request, community)
 
 
 @router.delete(
     "/communities/{pk}/organisations/{organisation}",
     response={200: CommunityOut, **REFUSALS},
-    summary="Take an organisation out of a community",
+    summary="Take an organisation out of a community (or take back its invitation)",
 )
 def remove_community_member(request, pk: int, organisation: int):
     community = _community(pk)

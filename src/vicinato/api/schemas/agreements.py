@@ -105,6 +105,8 @@ class CommunityOut(Schema):
     owner: int | None
     owner_name: str | None
     organisations: list[OrganisationRef]
+    # Organisations invited that have not answered yet: they join when one of their administrators accepts.
+    invited: list[OrganisationRef] = []
     can_edit: bool
 
 
@@ -157,6 +159,8 @@ class AgreementOut(Schema):
     description: str
     state: str
     guests: list[str]
+    # Guest organisations invited that have not answered yet: guests once one of their administrators accepts.
+    invited_guests: list[str] = []
     communities: list[str]
     resources: list[ResourceRef]
     desks_per_day: int

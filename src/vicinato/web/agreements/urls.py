@@ -32,6 +32,8 @@ urlpatterns = [
     path("conferma-email/<str:token>/", members.confirm_email, name="confirm_email"),
     path("conferma-dominio/<str:token>/", members.confirm_domain, name="confirm_domain"),
     *[path(f"{ORGANISATION}{route}", view, name=name) for route, view, name in ORGANISATION_PAGES],
+    # Newer than the move: no old address to redirect from.
+    path(f"{ORGANISATION}inviti/", communities.guest_invitations, name="guest_invitations"),
     path("comunita/<int:pk>/modifica/", communities.community_edit, name="community_edit"),
     path("convenzioni/<int:pk>/", agreements.agreement, name="agreement"),
     path("convenzioni/<int:pk>/modifica/", agreements.agreement_edit, name="agreement_edit"),

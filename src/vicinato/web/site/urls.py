@@ -4,7 +4,7 @@ legal pages (privacy notice, accessibility statement, legal notes) and a person'
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import account, legal, passwords, second_factor, views
+from . import account, legal, passwords, second_factor, signup, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,7 +15,9 @@ urlpatterns = [
     path("note-legali/", legal.legal_notes, name="legal_notes"),
     path("accedi/", views.SignInView.as_view(), name="login"),
     path("esci/", auth_views.LogoutView.as_view(), name="logout"),
-    path("registrati/", views.signup, name="signup"),
+    path("registrati/", signup.signup, name="signup"),
+    path("registrati/inviata/", signup.signup_sent, name="signup_sent"),
+    path("registrati/<uidb64>/<token>/", signup.signup_confirm, name="signup_confirm"),
     path("gestione/", views.dashboard, name="dashboard"),
     path("account/", account.account, name="account"),
     path("account/dati.json", account.export_json, name="account_json"),

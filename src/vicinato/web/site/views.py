@@ -1,34 +1,27 @@
-"""The site's own pages: home, sign-up, a person's dashboard, the open data and credits pages."""
+"""The site's own pages: home, signing in, a person's dashboard, the open data and credits pages."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from vicinato.geo import transit
 from vicinato.impact.reports import scope as impact_reports
-from vicinato.lib import ratelimit
-from vicinato.lib.forms import add_errors
 from vicinato.register import opendata
 from vicinato.register.models import Application, Place, Register
 from vicinato.register.permissions import Action, can, managed_organisations, reviewed_registers
 from vicinato.register.services import registers_to_apply
 
 from ..context_processors import person_roles
-from .forms import SignupForm
+from .forms import SignInForm
 
 
 def home(request):
@@ -86,38 +79,10 @@ def home_for(user) -> str:
 
 class SignInView(auth_views.LoginView):
     template_name = "web/login.html"
+    form_class = SignInForm
 
     def get_default_redirect_url(self):
         return reverse(home_for(self.request.user))
-
-
-# Sign-ups from one network address: at most this many an hour (in the shared cache).
-SIGNUPS_PER_ADDRESS = ratelimit.Limit("signup-address", 10, 3600)
-
-
-def signup(request):
-    form = SignupForm(request.POST or None)
-    next_page = _next_page(request)
-    if request.method == "POST":
-        try:
-            ratelimit.hit(SIGNUPS_PER_ADDRESS, request.META.get("REMOTE_ADDR", ""))
-        except ratelimit.RateLimited as refused:
-            messages.error(request, str(refused))
-            response = render(
-                request, "web/signup.html", {"form": SignupForm(), "next": next_page}, status=429
-            )
-            response["Retry-After"] = str(refused.retry_after)
-            return response
-        if form.is_valid():
-            try:
-                user = form.save()
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, _("Welcome to Vicinato: your account is ready."))
-                return redirect(next_page or "web:my_bookings")
-    return render(request, "web/signup.html", {"form": form, "next": next_page})
 
 
 def locked_out(request, response=None, credentials=None):
@@ -130,7 +95,7 @@ def locked_out(request, response=None, credentials=None):
         "Try again later.",
         minutes,
     ) % {"n": minutes}
-    form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
+    form = SignInForm(request, initial={"username": (credentials or {}).get("username", "")})
     context = {"form": form, "next": request.POST.get("next", ""), "locked": locked}
     answer = render(request, "web/login.html", context, status=429)
     answer["Retry-After"] = str(minutes * 60)

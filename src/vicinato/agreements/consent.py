@@ -1,0 +1,149 @@
+"""Consent of organisations: nobody makes an organisation a member of a community or a guest of an agreement;
+its administrators are invited and accept (or decline) on its invitations page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vicinato.lib import mail, ratelimit
+from vicinato.lib.errors import Conflict
+from vicinato.register.models import Organisation
+
+from .models import Agreement, Community, GuestInvitation
+from .permissions import Role, admin_emails, roles
+
+INVITATION_DAYS = 30
+# Invitations one community or agreement sends, and those one organisation receives: at most these many a day.
+INVITATIONS_BY_SENDER = ratelimit.Limit("guest-invitations-sender", 30, 86400)
+INVITATIONS_TO_ORGANISATION = ratelimit.Limit("guest-invitations-organisation", 5, 86400)
+
+
+def answers_for(person, organisation: Organisation) -> bool:
+    """Whether `person` answers the organisation's invitations: one of its own administrators (a site
+    administrator does not consent in its name)."""
+    return person.is_authenticated and Role.ORG_ADMIN in roles(person, organisation)
+
+
+def _target(target: Community | Agreement) -> dict:
+    return {"agreement": target} if isinstance(target, Agreement) else {"community": target}
+
+
+def _members(target: Community | Agreement):
+    return target.guests if isinstance(target, Agreement) else target.organisations
+
+
+def pending(**where) -> QuerySet[GuestInvitation]:
+    """Invitations still waiting for an answer (expired ones included: the page says so)."""
+    return GuestInvitation.objects.filter(accepted_at__isnull=True, declined_at__isnull=True, **where)
+
+
+def invited(target: Community | Agreement) -> QuerySet[Organisation]:
+    """The organisations invited into `target` that have not answered yet."""
+    return Organisation.objects.filter(guest_invitations__in=pending(**_target(target))).order_by(
+        "legal_name"
+    )
+
+
+def named(target: Community | Agreement) -> list[int]:
+    """The ids of the organisations in `target` and of those invited into it: what its form shows ticked."""
+    if target.pk is None:
+        return []
+    return [o.pk for o in _members(target).all()] + [o.pk for o in invited(target)]
+
+
+def withdraw(target: Community | Agreement, organisation: Organisation) -> bool:
+    """Take back an invitation not answered yet; whether there was one."""
+    deleted, _by_model = pending(organisation=organisation, **_target(target)).delete()
+    return bool(deleted)
+
+
+def invite(
+    actor, target: Community | Agreement, organisations: Iterable[Organisation], now: datetime | None = None
+) -> list[GuestInvitation]:
+    """Ask each organisation that is not in `target` yet to join it. One the actor runs as administrator joins
+    at once (they consent themselves); every other one gets an invitation mailed to its administrators."""
+    now = now or timezone.now()
+    sent = []
+    for organisation in organisations:
+        if _members(target).filter(pk=organisation.pk).exists():
+            continue
+        if answers_for(actor, organisation):
+            _members(target).add(organisation)
+            continue
+        waiting = pending(organisation=organisation, **_target(target)).filter(expires_at__gt=now).first()
+        if waiting is not None:
+            sent.append(waiting)
+            continue
+        ratelimit.hit_all(
+            (INVITATIONS_BY_SENDER, f"{type(target).__name__}:{target.pk}"),
+            (INVITATIONS_TO_ORGANISATION, organisation.pk),
+        )
+        invitation = GuestInvitation.objects.create(
+            organisation=organisation,
+            created_by=actor,
+            expires_at=now + timedelta(days=INVITATION_DAYS),
+            **_target(target),
+        )
+        _mail(invitation)
+        sent.append(invitation)
+    return sent
+
+
+def _mail(invitation: GuestInvitation) -> None:
+    def render():
+        names = {"organisation": invitation.organisation.legal_name, "name": invitation.target.name}
+        if invitation.agreement_id:
+            subject = _("%(organisation)s is invited to be a guest of the agreement %(name)s") % names
+            what = _(
+                "%(host)s invites %(organisation)s to be a guest of its agreement %(name)s: your verified "
+                "employees and members could book its desks, and the host may charge the price it sets."
+            ) % {**names, "host": invitation.agreement.host.legal_name}
+        else:
+            subject = _("%(organisation)s is invited to join the community %(name)s") % names
+            what = (
+                _(
+                    "%(organisation)s is invited to join the community %(name)s: your verified employees and "
+                    "members could book under the agreements that name the community."
+                )
+                % names
+            )
+        return subject, _(
+            "%(what)s\n\nNothing changes unless one of your administrators accepts, signed in, on this page "
+            "(until %(date)s): %(url)s\n\nIf you do not know this invitation, ignore this message."
+        ) % {
+            "what": what,
+            "date": timezone.localtime(invitation.expires_at).date().isoformat(),
+            "url": mail.link("agreements:guest_invitations", pk=invitation.organisation_id),
+        }
+
+    mail.send(admin_emails(invitation.organisation), render)
+
+
+def answer(person, invitation: GuestInvitation, accept: bool, now: datetime | None = None) -> GuestInvitation:
+    """Accept (the organisation joins) or decline an invitation, as one of the organisation's administrators."""
+    now = now or timezone.now()
+    if not answers_for(person, invitation.organisation):
+        raise PermissionDenied(_("Only the organisation's administrators answer its invitations."))
+    with transaction.atomic():
+        found = GuestInvitation.objects.select_for_update().filter(pk=invitation.pk).first()
+        if found is None:
+            raise Conflict(_("This invitation has been taken back; ask for a new one."))
+        if found.declined_at:
+            raise Conflict(_("This invitation has already been declined; ask for a new one."))
+        refusal = found.refusal(person, now)
+        if refusal:
+            raise Conflict(refusal)
+        if accept:
+            _members(found.target).add(found.organisation)
+            found.accepted_by, found.accepted_at = person, now
+        else:
+            found.declined_at = now
+        found.save(update_fields=["accepted_by", "accepted_at", "declined_at"])
+    return found
