@@ -6,7 +6,7 @@ from django.db import migrations
 from django.db.models import Count
 from django.db.models.functions import Lower
 
-INDEX = "web_user_email_unique_ci"
+INDEX = "register_user_email_unique_ci"
 
 
 def refuse_duplicates(apps, schema_editor):
@@ -31,7 +31,10 @@ def refuse_duplicates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("auth", "0012_alter_user_first_name_max_length")]
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("register", "0009_register_documents_in_private_storage"),
+    ]
 
     operations = [
         migrations.RunPython(refuse_duplicates, migrations.RunPython.noop),
