@@ -31,6 +31,14 @@
     el._vicinatoPicker = true;
     var marker = null;
 
+    // The point in the fields, or null (empty, not numbers, out of range: L.latLng would throw).
+    function given() {
+      var y = parseFloat(lat.value);
+      var x = parseFloat(lon.value);
+      if (!isFinite(y) || !isFinite(x) || Math.abs(y) > 90 || Math.abs(x) > 180) return null;
+      return L.latLng(y, x);
+    }
+
     function announce(point) {
       if (!status) return;
       var text = (el.dataset.chosen || "{lat}, {lon}")
@@ -88,8 +96,8 @@
     }
 
     // The point the form already has (a search made, a place being edited).
-    var start = L.latLng(parseFloat(lat.value), parseFloat(lon.value));
-    if (isFinite(start.lat) && isFinite(start.lng) && lat.value !== "" && lon.value !== "") {
+    var start = given();
+    if (start) {
       place(start, false);
       map.setView(start, Math.max(map.getZoom(), 15));
     }
@@ -100,9 +108,8 @@
     });
 
     function typed() {
-      var point = L.latLng(parseFloat(lat.value), parseFloat(lon.value));
-      if (lat.value === "" || lon.value === "" || !isFinite(point.lat) || !isFinite(point.lng)) return;
-      if (Math.abs(point.lat) > 90 || Math.abs(point.lng) > 180) return;
+      var point = given();
+      if (!point) return;
       place(point, false);
       map.panTo(point);
     }
