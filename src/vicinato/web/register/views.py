@@ -261,8 +261,10 @@ def place_edit(request, public_id: str | None = None, organisation_id: int | Non
         # The coordinates found from the address (when none were given) are saved like typed ones.
         data = request.POST.copy()
         data["lat"], data["lon"] = str(form.cleaned_data["lat"]), str(form.cleaned_data["lon"])
+        # The form has changed `place` in memory (its photo too): the service starts from the stored one.
+        stored = Place.objects.get(pk=place.pk) if place else None
         try:
-            saved = save_place(request.user, organisation, data, request.FILES, place)
+            saved = save_place(request.user, organisation, data, request.FILES, stored)
         except ValidationError as error:
             add_errors(form, error)
         else:
