@@ -60,8 +60,11 @@ def test_rider_on_a_phone_picks_her_point_on_the_map_and_books_a_shower(browsing
     assert count >= 1
     results = page.locator("main ol > li.card")
     expect(results).to_have_count(count)
-    # The picker, drawn again with the results, keeps the point.
-    expect(page.locator(".vicinato-map-picker .vicinato-pick-marker")).to_have_count(1)
+    # One map on the page: the map of the results, which shows the point and picks the next one.
+    wait_for_map(page, vector_layers=2)
+    expect(page.locator(".vicinato-map")).to_have_count(1)
+    expect(page.locator(".vicinato-map .vicinato-pick-marker")).to_have_count(1)
+    expect(page.locator(".vicinato-map .vicinato-marker")).to_have_count(count)
     b.audit("results")
     b.shot("results")
     assert page_width(page) <= 320

@@ -2,7 +2,8 @@
  * A map picker for a form's point (Leaflet, drawn by map.js): clicking or tapping the map, or dragging the
  * marker, fills the form's latitude and longitude fields and says so in a live region.
  *
- * Contract with the templates (includes/map_picker.html):
+ * Contract with the templates (includes/map_picker.html, or includes/map.html with picker=True: a map of
+ * results that also picks the next search's point; both take their attributes from includes/picker_attrs.html):
  *
  *   <div class="vicinato-map" data-picker data-lat-field="id_lat" data-lon-field="id_lon"
  *        data-status="id of a role=status element" data-marker-label="..." data-chosen="Point: {lat}, {lon}."
@@ -99,7 +100,8 @@
     var start = given();
     if (start) {
       place(start, false);
-      map.setView(start, Math.max(map.getZoom(), 15));
+      // A map of results keeps its view of the places; a map only for picking goes to the point.
+      if (!el.dataset.places) map.setView(start, Math.max(map.getZoom(), 15));
     }
 
     map.on("click", function (event) {
