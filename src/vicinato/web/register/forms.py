@@ -7,9 +7,97 @@ from datetime import time
 
 from django import forms
 from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from vicinato.geo import addresses, travel
+from vicinato.register.forms import PlaceForm
 from vicinato.register.models import Membership, OpeningHours
+
+
+def point_value(match: addresses.Match) -> str:
+    return f"{match.lat:.6f},{match.lon:.6f}"
+
+
+class PlacePageForm(PlaceForm):
+    """The place form of the pages: latitude and longitude may be left empty, and are then found from the
+    address with the project's geocoder. Several same-named streets are never chosen silently: they are
+    offered in `point_choices` (the field `point`), and nothing is saved until one is chosen or the point is given."""
+
+    point = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lat"].required = False
+        self.fields["lon"].required = False
+        self.fields["lat"].help_text = gettext_lazy(
+            "Leave latitude and longitude empty to find them from the address, or pick the point on the map."
+        )
+        self.point_choices: list[tuple[str, str]] = []  # same-named streets: (value of `point`, label)
+        self.number_note: str | None = None  # the house number is not known: the point is on the street
+
+    def clean(self):
+        cleaned = self.cleaned_data
+        lat, lon = cleaned.get("lat"), cleaned.get("lon")
+        if (lat is None) != (lon is None) and not self.has_error("lat") and not self.has_error("lon"):
+            self.add_error("lon" if lon is None else "lat", _("Give both coordinates, or neither."))
+        elif lat is None and lon is None and not self.has_error("lat") and not self.has_error("lon"):
+            self._geocode(cleaned)
+        return super().clean()
+
+    def _geocode(self, cleaned: dict) -> None:
+        address = cleaned.get("address")
+        if not address:
+            if not self.has_error("address"):
+                self.add_error(
+                    "lat", _("Give the address, or the coordinates, or pick the point on the map.")
+                )
+            return
+        municipality = self.instance.municipality if self.instance.municipality_id else None
+        try:
+            found = addresses.geocode(address, municipality)
+        except travel.NoNetworkError as error:
+            self.add_error(
+                "address",
+                _(
+                    "%(name)s has no street map yet, so the address cannot be found; give the coordinates or "
+                    "pick the point on the map."
+                )
+                % {"name": error.municipality.name},
+            )
+            return
+        if not found:
+            self.add_error(
+                "address",
+                _(
+                    "No street of the map matches “%(q)s”: check the address (street and number), or pick the "
+                    "point on the map."
+                )
+                % {"q": address},
+            )
+            return
+        alike = addresses.same_name(found)
+        if alike:
+            chosen = [m for m in alike if point_value(m) == cleaned.get("point")]
+            if not chosen:
+                self.point_choices = [
+                    (point_value(m), f"{m.label} ({m.area or _('outside the areas')})") for m in alike
+                ]
+                self.add_error(
+                    "address",
+                    _("%(count)d streets match “%(q)s”: choose yours below, or pick the point on the map.")
+                    % {"count": len(alike), "q": address},
+                )
+                return
+            best = chosen[0]
+        else:
+            best = found[0]
+        cleaned["lat"], cleaned["lon"] = best.lat, best.lon
+        if best.number_known is False:
+            self.number_note = _(
+                "House numbers of %(street)s are not known: the place was put at a point of the street. "
+                "Check it on the map and move it to the door if needed."
+            ) % {"street": best.label}
 
 
 class MemberForm(forms.Form):

@@ -22,7 +22,7 @@ from vicinato.geo import transit, travel
 from vicinato.lib.errors import Conflict
 from vicinato.lib.forms import add_errors
 from vicinato.register.documents import add_document, documents_by_requirement, takes_documents
-from vicinato.register.forms import OrganisationForm, PlaceFilterForm, PlaceForm
+from vicinato.register.forms import OrganisationForm, PlaceFilterForm
 from vicinato.register.models import (
     Application,
     ApplicationDocument,
@@ -58,7 +58,7 @@ from vicinato.register.workflow import (
 
 from ..feedback import show_refusal
 from ..search import FILTERS_CACHE_S, filters_version, map_marker, render_search
-from .forms import ClosureForm, MemberForm, WeeklyHoursForm
+from .forms import ClosureForm, MemberForm, PlacePageForm, WeeklyHoursForm
 
 
 def register_list(request):
@@ -256,15 +256,22 @@ def place_edit(request, public_id: str | None = None, organisation_id: int | Non
     place = get_object_or_404(Place, public_id=public_id) if public_id else None
     organisation = place.operator if place else get_object_or_404(Organisation, pk=organisation_id)
     require(request.user, Action.EDIT_PLACE if place else Action.CREATE_PLACE, place or organisation)
-    form = PlaceForm(request.POST or None, request.FILES or None, instance=place)
-    if request.method == "POST":
+    form = PlacePageForm(request.POST or None, request.FILES or None, instance=place)
+    if request.method == "POST" and form.is_valid():
+        # The coordinates found from the address (when none were given) are saved like typed ones.
+        data = request.POST.copy()
+        data["lat"], data["lon"] = str(form.cleaned_data["lat"]), str(form.cleaned_data["lon"])
+        # The form has changed `place` in memory (its photo too): the service starts from the stored one.
+        stored = Place.objects.get(pk=place.pk) if place else None
         try:
-            place = save_place(request.user, organisation, request.POST, request.FILES, place)
-        except ValidationError:
-            form.is_valid()  # the same form reports the errors next to their fields
+            saved = save_place(request.user, organisation, data, request.FILES, stored)
+        except ValidationError as error:
+            add_errors(form, error)
         else:
             messages.success(request, _("The place has been saved."))
-            return redirect("web:place", public_id=place.public_id)
+            if form.number_note:
+                messages.warning(request, form.number_note)
+            return redirect("web:place", public_id=saved.public_id)
     return render(
         request, "web/place_form.html", {"form": form, "place": place, "organisation": organisation}
     )
