@@ -130,7 +130,8 @@ def fuzz(name: str, schema: str, config_file: Path, header: str | None) -> dict:
     if header:
         args += ["--header", header]
     # In the data folder: schemathesis keeps a cache of its own in the folder where it runs.
-    done = subprocess.run(args, text=True, capture_output=True, cwd=config_file.parent)
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": str(ROOT / "scripts" / "fuzz_hooks.py")}
+    done = subprocess.run(args, text=True, capture_output=True, cwd=config_file.parent, env=env)
     out = done.stdout + done.stderr
     summary = {"exit": done.returncode}
     if m := re.search(r"Tested: (\d+)", out):
