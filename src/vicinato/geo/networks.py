@@ -357,8 +357,10 @@ def _store_feed(feed) -> dict:
         content, name = feed.path.read_bytes(), feed.path.name
     sha256 = hashlib.sha256(content).hexdigest()
     name = name[-150:]
-    TransitFeed.objects.get_or_create(sha256=sha256, defaults={"name": name, "content": content})
-    name = TransitFeed.objects.values_list("name", flat=True).get(sha256=sha256)
+    stored, _ = TransitFeed.objects.only("sha256", "name").get_or_create(
+        sha256=sha256, defaults={"name": name, "content": content}
+    )  # the same content stored earlier keeps its first name (and its file on every machine)
+    name = stored.name
     path = stored_feed_path(sha256, name)
     if not path.exists():
         _write(path, content)

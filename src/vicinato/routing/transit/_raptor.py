@@ -7,7 +7,10 @@ Round k rides k vehicles. Labels per round and stop, in whole seconds of the ser
   between two rides: transfer walks never chain (the transfer list is already the walking
   network's shortest times between stops within the radius).
 - backwards (arrive by): `dep[k, s]`, the latest time one may board at s and still arrive in
-  time, and `alight[k, s]`, the latest time one may arrive at s by a vehicle.
+  time, and `alight[k, s]`, the latest time one may arrive at s by a vehicle. A backward search is
+  the forward one run on the day's mirror (DayView.mirror: time runs the other way, so every time
+  is negated and each route is read from its last stop and its last trip), with the transfers
+  read towards their stops: one kernel for both directions, whose labels come out negated.
 Labels of round k start as those of round k - 1; a label only changes when it beats the best of
 every round so far (RAPTOR's local pruning), and then records how it was reached.
 
@@ -222,149 +225,46 @@ def profile(
 
 
 @njit(nogil=True, cache=True)
-def _backward_rounds(
-    view, transfers, earliest, dep, alight, parents, best_dep, best_alight, marked, mlist, nm
-):
-    """Rounds 1.. of a backward search (mirror of _forward_rounds); `earliest` bounds every label."""
-    r_stop_ptr, r_stops, r_board, r_alight, r_ntrips, r_time, t_arr, t_dep, s_ptr, s_route, s_pos = view
-    tr_ptr, tr_from, tr_s, same = transfers
-    p_route, p_trip, p_board, p_alight, p_to = parents
-    n_rounds = dep.shape[0] - 1
-    n_stops = dep.shape[1]
-    n_routes = r_ntrips.shape[0]
-    route_to = np.full(n_routes, -1, dtype=np.int64)
-    queue = np.empty(n_routes, dtype=np.int64)
-    improved = np.zeros(n_stops, dtype=np.bool_)
-    ilist = np.empty(n_stops, dtype=np.int64)
-    for k in range(1, n_rounds + 1):
-        dep[k, :] = dep[k - 1, :]
-        alight[k, :] = alight[k - 1, :]
-        if nm == 0:
-            continue
-        nq = 0
-        for m in range(nm):
-            s = mlist[m]
-            marked[s] = False
-            for e in range(s_ptr[s], s_ptr[s + 1]):
-                r = s_route[e]
-                p = s_pos[e]
-                if route_to[r] < 0:
-                    queue[nq] = r
-                    nq += 1
-                    route_to[r] = p
-                elif p > route_to[r]:
-                    route_to[r] = p
-        nm = 0
-        ni = 0
-        for qi in range(nq):
-            r = queue[qi]
-            p0 = route_to[r]
-            route_to[r] = -1
-            n = r_ntrips[r]
-            base = r_time[r]
-            sp = r_stop_ptr[r]
-            trip = -1
-            alight_at = -1
-            for i in range(p0, -1, -1):
-                s = r_stops[sp + i]
-                col = base + i * n
-                if trip >= 0 and r_board[sp + i]:
-                    d = t_dep[col + trip]
-                    if d > best_dep[s] and d >= earliest:
-                        dep[k, s] = d
-                        best_dep[s] = d
-                        p_route[k, s] = r
-                        p_trip[k, s] = trip
-                        p_board[k, s] = i
-                        p_alight[k, s] = alight_at
-                        if not improved[s]:
-                            improved[s] = True
-                            ilist[ni] = s
-                            ni += 1
-                if r_alight[sp + i]:
-                    t = alight[k - 1, s]
-                    if t > NEG and (trip < 0 or t >= t_arr[col + trip]):
-                        lo = 0 if trip < 0 else trip + 1
-                        j = _last_at_or_before(t_arr, col + lo, col + n, t) - col
-                        if j >= lo:
-                            trip = j
-                            alight_at = i
-        for m in range(ni):
-            s = ilist[m]
-            improved[s] = False
-            d = dep[k, s]
-            if same[s] >= 0:
-                t = d - same[s]
-                if t > best_alight[s] and t >= earliest:
-                    alight[k, s] = t
-                    best_alight[s] = t
-                    p_to[k, s] = s
-                    if not marked[s]:
-                        marked[s] = True
-                        mlist[nm] = s
-                        nm += 1
-            for e in range(tr_ptr[s], tr_ptr[s + 1]):
-                s2 = tr_from[e]
-                t = d - tr_s[e]
-                if t > best_alight[s2] and t >= earliest:
-                    alight[k, s2] = t
-                    best_alight[s2] = t
-                    p_to[k, s2] = s
-                    if not marked[s2]:
-                        marked[s2] = True
-                        mlist[nm] = s2
-                        nm += 1
-    for m in range(nm):
-        marked[mlist[m]] = False
-
-
-@njit(nogil=True, cache=True)
-def _latest(
-    view,
+def _backward(
+    mirror,
     transfers,
     seed_stop,
     seed_time,
     earliest,
-    dep,
-    alight,
+    arr,
+    ready,
     parents,
-    best_dep,
-    best_alight,
+    best_arr,
+    best_ready,
     marked,
     mlist,
 ):
-    dep[:, :] = NEG
-    alight[:, :] = NEG
-    best_dep[:] = NEG
-    best_alight[:] = NEG
-    nm = 0
-    for k in range(seed_stop.shape[0]):
-        s = seed_stop[k]
-        t = seed_time[k]
-        if t >= earliest and t > best_alight[s]:
-            alight[0, s] = t
-            best_alight[s] = t
-            parents[4][0, s] = -1
-            if not marked[s]:
-                marked[s] = True
-                mlist[nm] = s
-                nm += 1
-    _backward_rounds(
-        view, transfers, earliest, dep, alight, parents, best_dep, best_alight, marked, mlist, nm
-    )
+    """A backward search run as a forward one on the mirrored day (timetable.mirror_kernel: routes
+    reversed, times negated, boarding and alighting swapped) with the backward transfers: labels
+    come out negated (arr = -dep, ready = -alight), parents in the mirror's positions and trips."""
+    arr[:, :] = INF
+    ready[:, :] = INF
+    best_arr[:] = INF
+    best_ready[:] = INF
+    horizon = np.int32(-earliest)
+    nm = _seed_forward(seed_stop, -seed_time, horizon, ready, parents[4], best_ready, marked, mlist)
+    _forward_rounds(mirror, transfers, horizon, arr, ready, parents, best_arr, best_ready, marked, mlist, nm)
 
 
 @njit(nogil=True, cache=True)
-def latest_departure(view, transfers, seed_stop, seed_time, earliest, dep, alight, parents):
+def latest_departure(mirror, transfers, seed_stop, seed_time, earliest, dep, alight, parents):
     """Backward RAPTOR towards stops one may reach by vehicle until seed_time (then walk on to the
-    destination): labels into dep/alight, how each was reached into parents."""
+    destination): `dep[k, s]`, the latest time one may board at s and still arrive in time, and
+    `alight[k, s]`, the latest time one may arrive at s by a vehicle (NEG where none after
+    `earliest`); parents as a forward search's, read on the day's own view (not the mirror):
+    p_board where the ride was boarded, p_alight where it was left, p_from the next stop."""
     n_stops = dep.shape[1]
-    best_dep = np.empty(n_stops, dtype=np.int32)
-    best_alight = np.empty(n_stops, dtype=np.int32)
+    best_arr = np.empty(n_stops, dtype=np.int32)
+    best_ready = np.empty(n_stops, dtype=np.int32)
     marked = np.zeros(n_stops, dtype=np.bool_)
     mlist = np.empty(n_stops, dtype=np.int64)
-    _latest(
-        view,
+    _backward(
+        mirror,
         transfers,
         seed_stop,
         seed_time,
@@ -372,20 +272,35 @@ def latest_departure(view, transfers, seed_stop, seed_time, earliest, dep, aligh
         dep,
         alight,
         parents,
-        best_dep,
-        best_alight,
+        best_arr,
+        best_ready,
         marked,
         mlist,
     )
+    r_stop_ptr, r_ntrips = mirror[0], mirror[4]
+    p_route, p_trip, p_board, p_alight = parents[0], parents[1], parents[2], parents[3]
+    for k in range(dep.shape[0] - 1, 0, -1):
+        for s in range(n_stops):
+            if dep[k, s] < dep[k - 1, s]:  # set by a ride of round k: back to the view's numbering
+                r = p_route[k, s]
+                last = r_stop_ptr[r + 1] - r_stop_ptr[r] - 1
+                boarded = p_board[k, s]
+                p_board[k, s] = last - p_alight[k, s]
+                p_alight[k, s] = last - boarded
+                p_trip[k, s] = r_ntrips[r] - 1 - p_trip[k, s]
+    for k in range(dep.shape[0]):
+        for s in range(n_stops):
+            dep[k, s] = -dep[k, s]
+            alight[k, s] = -alight[k, s]
 
 
 @njit(nogil=True, cache=True)
-def latest_departures(view, transfers, seed_ptr, seed_stop, seed_time, earliest, n_rounds, out):
+def latest_departures(mirror, transfers, seed_ptr, seed_stop, seed_time, earliest, n_rounds, out):
     """For each target k (seeds seed_ptr[k]:seed_ptr[k + 1]), the latest boarding time at every
     stop that still arrives in time: out[k] (NEG where none), as latest_departure's best labels."""
     n_stops = out.shape[1]
-    dep = np.empty((n_rounds + 1, n_stops), dtype=np.int32)
-    alight = np.empty((n_rounds + 1, n_stops), dtype=np.int32)
+    arr = np.empty((n_rounds + 1, n_stops), dtype=np.int32)
+    ready = np.empty((n_rounds + 1, n_stops), dtype=np.int32)
     parents = (
         np.empty((n_rounds + 1, n_stops), dtype=np.int32),
         np.empty((n_rounds + 1, n_stops), dtype=np.int32),
@@ -393,12 +308,15 @@ def latest_departures(view, transfers, seed_ptr, seed_stop, seed_time, earliest,
         np.empty((n_rounds + 1, n_stops), dtype=np.int32),
         np.empty((n_rounds + 1, n_stops), dtype=np.int32),
     )
-    best_alight = np.empty(n_stops, dtype=np.int32)
+    best_arr = np.empty(n_stops, dtype=np.int32)
+    best_ready = np.empty(n_stops, dtype=np.int32)
     marked = np.zeros(n_stops, dtype=np.bool_)
     mlist = np.empty(n_stops, dtype=np.int64)
     for k in range(out.shape[0]):
         lo, hi = seed_ptr[k], seed_ptr[k + 1]
-        _latest(
-            view, transfers, seed_stop[lo:hi], seed_time[lo:hi], earliest, dep, alight, parents,
-            out[k], best_alight, marked, mlist,
+        _backward(
+            mirror, transfers, seed_stop[lo:hi], seed_time[lo:hi], earliest, arr, ready, parents,
+            best_arr, best_ready, marked, mlist,
         )  # fmt: skip
+        for s in range(n_stops):
+            out[k, s] = -best_arr[s]

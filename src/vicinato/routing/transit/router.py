@@ -232,7 +232,7 @@ class TransitRouter(StopWalks):
         seed_time = _floor(t1 - egress[seeds]).astype(np.int32)
         labels = _labels(max_transfers + 1, self.n_stops, 2)
         raptor().latest_departure(
-            view.kernel, self.timetable.backward_transfers, seeds.astype(np.int64), seed_time,
+            view.mirror, self.timetable.backward_transfers, seeds.astype(np.int64), seed_time,
             np.int32(max(math.ceil(earliest), NEG + 1)), labels[0], labels[1], labels[2:],
         )  # fmt: skip
         return ArriveBySearch(destination, day, t1, budget, egress, view, labels)

@@ -144,7 +144,7 @@ class StopWalks:
 
         def run(part: slice) -> None:
             raptor().latest_departures(
-                view.kernel, transfers, seed_ptr[part.start : part.stop + 1], stop.astype(np.int64),
+                view.mirror, transfers, seed_ptr[part.start : part.stop + 1], stop.astype(np.int64),
                 seed_time, earliest, max_transfers + 1, out[part],
             )  # fmt: skip
 

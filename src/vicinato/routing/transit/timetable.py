@@ -23,6 +23,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,35 @@ class DayView:
     @property
     def routes(self) -> int:
         return len(self.route_pattern)
+
+    @cached_property
+    def mirror(self) -> tuple[np.ndarray, ...]:
+        """The kernel of the same day run backwards in time, for the arrive-by searches (_raptor.py runs
+        them as forward searches on it): each route's stops in reverse order, its trips in reverse order,
+        times negated, departures and arrivals swapped, boarding and alighting swapped. Built on the
+        first backward search of the view (the view keeps it)."""
+        r_stop_ptr, r_stops, r_board, r_alight, r_ntrips, r_time, t_arr, t_dep, s_ptr, s_route, s_pos = (
+            self.kernel
+        )
+        sizes = np.diff(r_stop_ptr)
+        # Stop i of a route is stop (size - 1 - i) of its mirror, and trip j is trip (trips - 1 - j): the
+        # block of a route's times (stop by stop, trip by trip) is read backwards, entries and times alike.
+        flip = np.repeat(2 * r_stop_ptr[:-1] + sizes - 1, sizes) - np.arange(r_stop_ptr[-1])
+        blocks = sizes * r_ntrips
+        times = np.repeat(2 * r_time + blocks - 1, blocks) - np.arange(len(t_arr))
+        return (
+            r_stop_ptr,
+            r_stops[flip],
+            r_alight[flip],
+            r_board[flip],
+            r_ntrips,
+            r_time,
+            -t_dep[times],
+            -t_arr[times],
+            s_ptr,
+            s_route,
+            (sizes[s_route] - 1 - s_pos).astype(s_pos.dtype),
+        )
 
 
 class Timetable:
