@@ -127,26 +127,11 @@ def _forward_rounds(view, transfers, horizon, arr, ready, parents, best_arr, bes
             improved[s] = False
             a = arr[k, s]
             if same[s] >= 0:
-                t = a + same[s]
-                if t < best_ready[s] and t <= horizon:
-                    ready[k, s] = t
-                    best_ready[s] = t
-                    p_from[k, s] = s
-                    if not marked[s]:
-                        marked[s] = True
-                        mlist[nm] = s
-                        nm += 1
+                nm = _ready_at(s, a + same[s], s, k, horizon, ready, p_from, best_ready, marked, mlist, nm)
             for e in range(tr_ptr[s], tr_ptr[s + 1]):
-                s2 = tr_to[e]
-                t = a + tr_s[e]
-                if t < best_ready[s2] and t <= horizon:
-                    ready[k, s2] = t
-                    best_ready[s2] = t
-                    p_from[k, s2] = s
-                    if not marked[s2]:
-                        marked[s2] = True
-                        mlist[nm] = s2
-                        nm += 1
+                nm = _ready_at(
+                    tr_to[e], a + tr_s[e], s, k, horizon, ready, p_from, best_ready, marked, mlist, nm
+                )
     for m in range(nm):
         marked[mlist[m]] = False
 
@@ -155,30 +140,43 @@ def _forward_rounds(view, transfers, horizon, arr, ready, parents, best_arr, bes
 def _seed_forward(seed_stop, seed_time, horizon, ready, p_from, best_ready, marked, mlist):
     nm = 0
     for k in range(seed_stop.shape[0]):
-        s = seed_stop[k]
-        t = seed_time[k]
-        if t <= horizon and t < best_ready[s]:
-            ready[0, s] = t
-            best_ready[s] = t
-            p_from[0, s] = -1
-            if not marked[s]:
-                marked[s] = True
-                mlist[nm] = s
-                nm += 1
+        nm = _ready_at(
+            seed_stop[k], seed_time[k], -1, 0, horizon, ready, p_from, best_ready, marked, mlist, nm
+        )
     return nm
+
+
+@njit(nogil=True, cache=True)
+def _ready_at(s, t, came_from, k, horizon, ready, p_from, best_ready, marked, mlist, nm):
+    """Being ready to board at s at time t in round k, from stop came_from (-1: the origin): kept when it beats
+    every round so far within the horizon, and s marked for the next round. Returns the marked count."""
+    if t < best_ready[s] and t <= horizon:
+        ready[k, s] = t
+        best_ready[s] = t
+        p_from[k, s] = came_from
+        if not marked[s]:
+            marked[s] = True
+            mlist[nm] = s
+            nm += 1
+    return nm
+
+
+@njit(nogil=True, cache=True)
+def _fresh(arr, ready):
+    """Labels set to INF, and a forward search's scratch: best_arr, best_ready, marked, mlist."""
+    arr[:, :] = INF
+    ready[:, :] = INF
+    n_stops = arr.shape[1]
+    best_arr = np.full(n_stops, INF, dtype=np.int32)
+    best_ready = np.full(n_stops, INF, dtype=np.int32)
+    return best_arr, best_ready, np.zeros(n_stops, dtype=np.bool_), np.empty(n_stops, dtype=np.int64)
 
 
 @njit(nogil=True, cache=True)
 def earliest_arrival(view, transfers, seed_stop, seed_time, horizon, arr, ready, parents):
     """Forward RAPTOR from stops reached at seed_time (ready to board); labels into arr/ready
     ((rounds + 1, stops) int32) and how each was reached into parents (see _forward_rounds)."""
-    n_stops = arr.shape[1]
-    arr[:, :] = INF
-    ready[:, :] = INF
-    best_arr = np.full(n_stops, INF, dtype=np.int32)
-    best_ready = np.full(n_stops, INF, dtype=np.int32)
-    marked = np.zeros(n_stops, dtype=np.bool_)
-    mlist = np.empty(n_stops, dtype=np.int64)
+    best_arr, best_ready, marked, mlist = _fresh(arr, ready)
     nm = _seed_forward(seed_stop, seed_time, horizon, ready, parents[4], best_ready, marked, mlist)
     _forward_rounds(view, transfers, horizon, arr, ready, parents, best_arr, best_ready, marked, mlist, nm)
 
@@ -201,13 +199,7 @@ def profile(
     """rRAPTOR: for each departure from the origin (descending), the earliest arrival at the
     destination (stops egress_stop reached by vehicle, then egress_walk seconds on foot): out[i]
     (inf if none by the horizon). Labels carry over from later departures to earlier ones."""
-    n_stops = arr.shape[1]
-    arr[:, :] = INF
-    ready[:, :] = INF
-    best_arr = np.full(n_stops, INF, dtype=np.int32)
-    best_ready = np.full(n_stops, INF, dtype=np.int32)
-    marked = np.zeros(n_stops, dtype=np.bool_)
-    mlist = np.empty(n_stops, dtype=np.int64)
+    best_arr, best_ready, marked, mlist = _fresh(arr, ready)
     seed_time = np.empty(seed_stop.shape[0], dtype=np.int32)
     for d in range(departures.shape[0]):
         for k in range(seed_stop.shape[0]):
