@@ -69,6 +69,7 @@ lint: $(BIN)/vicinato
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_imports_in_functions.py
+	$(BIN)/python scripts/check_module_sizes.py
 
 migrations-check: $(BIN)/vicinato
 	$(BIN)/vicinato makemigrations --check --dry-run
