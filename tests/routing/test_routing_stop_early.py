@@ -5,7 +5,6 @@ product ships (car, bike, walk) and on small random graphs full of equal times."
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,16 +13,8 @@ import scipy.sparse as sp
 from vicinato.routing import Network, search
 from vicinato.routing.graph import ModeGraph
 
-MILAN = Path(__file__).resolve().parents[2] / "data" / "milano" / "milan_italy_small.osm.pbf"
 # The streets of the demo city (lat, lat, lon, lon), where the calculator's points fall.
 BOX = (45.42, 45.52, 9.10, 9.26)
-
-
-@pytest.fixture(scope="module")
-def milan(tmp_path_factory: pytest.TempPathFactory) -> Network:
-    if not MILAN.is_file():
-        pytest.fail(f"{MILAN} is missing: the product ships it in data/milano/.", pytrace=False)
-    return Network.load_or_build(MILAN, tmp_path_factory.mktemp("milan"))
 
 
 def _whole(graph: ModeGraph) -> ModeGraph:
