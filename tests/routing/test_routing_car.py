@@ -30,7 +30,6 @@ S = RoutingSettings()
 FREE = RoutingSettings(car_congestion_factor=1.0)
 RUSH = S.car_congestion_factor
 RESIDENTIAL = 25 * RUSH / 3.6  # m/s: OSRM's class speed in the rush hour
-MILAN = Path(__file__).resolve().parents[2] / "data" / "milano" / "milan_italy_small.osm.pbf"
 
 
 def car_turn(angle: float, u_turn: bool, s: RoutingSettings = S) -> float:
@@ -549,11 +548,7 @@ def test_car_trips_match_networkx_on_the_line_graph(street_map: tuple, data: st.
 # ----- the real map -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def milan(tmp_path_factory: pytest.TempPathFactory) -> Network:
-    if not MILAN.is_file():
-        pytest.fail(f"{MILAN} is missing: the product ships it in data/milano/.", pytrace=False)
-    return Network.load_or_build(MILAN, tmp_path_factory.mktemp("milan"))
+# `milan`: the Milan extract the product ships (conftest.py).
 
 
 def test_milan_duomo_to_central_station(milan: Network) -> None:

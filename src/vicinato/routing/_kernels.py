@@ -141,6 +141,7 @@ def bucket_search(
     entry_next,
     capacity,
     metres,
+    settle,
 ):
     """heap_search() with a bucket queue: a state reached at time t goes to bucket int(t * scale),
     or to the last one if that is beyond it; `first`/`last` (the first and last queue entry of
@@ -150,11 +151,20 @@ def bucket_search(
 
     Returns the count of touched states, or -1 - count if the entries ran out (the caller resets
     those states and searches again with the heap).
+
+    A non-empty `settle` (states) ends the search as soon as their times are final: once every one
+    has a time and the buckets taken are past the last of their buckets (no later entry can lower a
+    time of an earlier bucket). Until then the search is the same, step for step, as the whole one,
+    so those states get the same times and lengths, bit for bit; other states may be left unfinished.
     """
     lengths, head_lengths, far = metres
     track = far.shape[0] > 0
     n_buckets = first.shape[0]
     final = n_buckets - 1
+    n_settle = settle.shape[0]
+    waiting = 0  # settle[:waiting] have a time
+    stop_after = final  # with every settle state timed: the last bucket of their times
+    highest = -1  # the last bucket an entry went to
     used = 0
     pending = 0  # entries queued and not yet taken
     count = 0
@@ -184,10 +194,25 @@ def bucket_search(
                 used += 1
                 pending += 1
                 current = min(current, bucket)
+                highest = max(highest, bucket)
     while pending > 0:
         entry = first[current]
         if entry < 0:
             current += 1
+            if n_settle > 0:
+                # Times only fall, so a state once timed stays timed and the last bucket only moves back.
+                while waiting < n_settle and dist[settle[waiting]] != INF:
+                    waiting += 1
+                if waiting == n_settle:
+                    if stop_after == final:
+                        stop_after = 0
+                        for i in range(n_settle):
+                            stop_after = max(stop_after, min(int(dist[settle[i]] * scale), final))
+                    if current > stop_after:
+                        for b in range(current, highest + 1):  # leave the buckets empty for the next search
+                            first[b] = -1
+                            last[b] = -1
+                        return count
             continue
         pending -= 1
         first[current] = entry_next[entry]
@@ -222,6 +247,7 @@ def bucket_search(
                 last[bucket] = used
                 used += 1
                 pending += 1
+                highest = max(highest, bucket)
     return count
 
 
@@ -234,17 +260,18 @@ def _overflow(first, last, count):
 
 
 @njit(nogil=True, cache=True)
-def search(graph, heads, costs, limit, scale, dist, workspace, capacity, metres):
+def search(graph, heads, costs, limit, scale, dist, workspace, capacity, metres, settle):
     """One search (see heap_search) on graph = (indptr, indices, data): with the bucket queue when
     the workspace has buckets, else (or when the bucket queue needs more than `capacity` entries)
     with the heap, which uses the same entry arrays. `workspace` comes from _workspace(); metres
-    as heap_search takes them."""
+    as heap_search takes them; a bucket search ends once the `settle` states are final (see
+    bucket_search; empty: searches everything)."""
     indptr, indices, data = graph
     touched, first, last, entry_key, entry_node, entry_next = workspace
     if first.shape[0] > 0:
         count = bucket_search(
             indptr, indices, data, heads, costs, limit, scale, dist,
-            touched, first, last, entry_key, entry_node, entry_next, capacity, metres,
+            touched, first, last, entry_key, entry_node, entry_next, capacity, metres, settle,
         )  # fmt: skip
         if count >= 0:
             return count
@@ -303,15 +330,16 @@ def search_rows(graph, heads, costs, limit, scale, n_buckets, out, bucket_capaci
     if bucket_capacity >= 0:
         capacity = min(capacity, bucket_capacity)
     untracked = (np.empty(0), np.empty(0), np.empty(0))
+    everything = np.empty(0, dtype=np.int64)
     for k in range(heads.shape[0]):
         row = out[k]
         row[:] = INF
-        search(graph, heads[k], costs[k], limit, scale, row, workspace, capacity, untracked)
+        search(graph, heads[k], costs[k], limit, scale, row, workspace, capacity, untracked, everything)
 
 
 @njit(nogil=True, cache=True)
 def table_rows(
-    graph, heads, costs, limit, scale, n_buckets, left_out, readers, extras, out_limit, out, metres
+    graph, heads, costs, limit, scale, n_buckets, left_out, readers, extras, out_limit, out, metres, settle
 ):
     """One search from heads[k] per row k of `out`, read at once by every reader.
 
@@ -344,7 +372,16 @@ def table_rows(
     for k in range(heads.shape[0]):
         heads_len = head_len[k] if track else untracked
         count = search(
-            graph, heads[k], costs[k], limit, scale, dist, workspace, capacity, (arc_len, heads_len, far)
+            graph,
+            heads[k],
+            costs[k],
+            limit,
+            scale,
+            dist,
+            workspace,
+            capacity,
+            (arc_len, heads_len, far),
+            settle,
         )
         complete(dist, first_states, first_next, first_cost, limit, far, first_len)
         complete(dist, second_states, second_next, second_cost, limit, far, second_len)

@@ -43,6 +43,11 @@ PAIR_BLOCK = 256
 class ModeGraph(StateGraph):
     """The street graph of one travel mode, ready for snapping and bounded searches."""
 
+    # Tables (table(), trip_table(), trip_pairs()) end each search once the states their cells read
+    # are final (search.search_table's stop_early): the same cells, bit for bit, as searching the
+    # whole graph, which True restores (the reference the tests compare them with).
+    search_whole: bool = False
+
     @classmethod
     def from_segments(
         cls,
@@ -281,6 +286,7 @@ class ModeGraph(StateGraph):
             workers=self.workers,
             lengths=lengths,
             metres_out=metres,
+            stop_early=not self.search_whole,
         )
         result = table.T if reverse else table
         result_m = None if metres is None else (metres.T if reverse else metres)

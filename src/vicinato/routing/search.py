@@ -228,6 +228,7 @@ def search_table(
     workers: int = 1,
     lengths: TableLengths | None = None,
     metres_out: np.ndarray | None = None,
+    stop_early: bool = False,
 ) -> np.ndarray:
     """(K, R) table: one bounded search per source k (as multi_source_search), read by R readers.
 
@@ -238,6 +239,9 @@ def search_table(
     search graph lacks their times before they are read. Nothing of size K × states is kept.
     With `lengths`, metres_out (a (K, R) float64 array) gets the length of each cell's fastest
     path (inf where the cell is).
+    stop_early ends each search once the times the readers read are final (settle_states), rather
+    than at the limit: the same table, bit for bit (lengths included), sooner when the readers are
+    near the source; a reader that cannot be reached makes that search go to the limit.
     """
     n = graph.shape[0]
     heads, head_costs = _sources(heads, head_costs, n)
@@ -266,6 +270,7 @@ def search_table(
     # numpy compares a float32 array with a Python float in float32, and with a NumPy float64 in
     # float64: the cells past the limit are the same as those `table[table > limit] = inf` clears.
     out_limit = np.result_type(dtype, limit).type(limit)
+    settle = settle_states(readers, extras, left) if stop_early else np.empty(0, dtype=np.int64)
 
     def run(part: slice) -> None:
         tracked = metres if lengths is None else (*metres[:1], metres[1][part], *metres[2:7], metres[7][part])
@@ -282,10 +287,32 @@ def search_table(
             out_limit,
             out[part],
             tracked,
+            settle,
         )
 
     _run(run, _chunks(len(heads), workers, len(heads)), workers)
     return out
+
+
+def settle_states(
+    readers: tuple[np.ndarray, ...], extras: tuple[np.ndarray, ...], left: list[np.ndarray]
+) -> np.ndarray:
+    """The states whose times a table's cells are made of (kernels.table_rows' readers, extras and
+    left-out groups, as search_table passes them): the states read at a finite cost, and for a read
+    state that is left out of the search graph, where it leads (the second group may lead to the
+    first, so the second is followed first). Left-out states themselves are not searched (nothing
+    leads to them): their times come from where they lead. Sorted by state, for the kernel's reads."""
+    state0, cost0, state1, cost1, _ = readers
+    read = [state0[np.isfinite(cost0)], state1[np.isfinite(cost1)], extras[1][np.isfinite(extras[2])]]
+    needed = np.unique(np.concatenate([np.asarray(r, dtype=np.int64) for r in read]))
+    groups = [(left[0], left[1], left[2]), (left[3], left[4], left[5])]
+    for states, nxt, cost in reversed(groups):
+        pick = np.isin(states, needed)
+        if pick.any():
+            leads = nxt[pick][np.isfinite(cost[pick])]
+            needed = np.union1d(needed, leads)
+    out = np.concatenate([group[0] for group in groups])
+    return np.ascontiguousarray(needed[~np.isin(needed, out)], dtype=np.int64)
 
 
 def _metres(

@@ -31,6 +31,8 @@ from .settings import RoutingSettings
 # (10 m) farther than the true nearest one in the worst case, and is the true nearest in practice.
 SAMPLE_SPACING_M = 20.0
 SNAP_CANDIDATES = 8
+# Batches of at least this many points are snapped on the graph's worker threads (the same answers).
+SNAP_THREADED = 512
 
 # With turn costs, a point this close to a junction is at the junction: it arrives or leaves in
 # any direction without a turn.
@@ -320,7 +322,9 @@ class StreetGraph:
         # Querying in spatial order (250 m cells) keeps the tree's nodes in cache: 3-4x faster for
         # large batches of scattered points.
         order = np.lexsort((np.floor(y / 250.0), np.floor(x / 250.0)))
-        _, neighbours = tree.query(np.column_stack([x[order], y[order]]), k=k, workers=self.workers)
+        # scipy starts a Python thread per worker: for a few points that costs more than the query itself.
+        workers = self.workers if len(x) >= SNAP_THREADED else 1
+        _, neighbours = tree.query(np.column_stack([x[order], y[order]]), k=k, workers=workers)
         # The nearest of each point's candidate segments (the perpendicular foot on each, compiled).
         seg = np.empty(len(x), dtype=np.int64)
         frac = np.empty(len(x))
