@@ -197,7 +197,10 @@ def _qr_svg(text: str) -> str:
 
 def _visible(request, pk: int) -> Reservation:
     reservation = get_object_or_404(
-        Reservation.objects.select_related("resource__place__municipality", "series", "person", "unit"), pk=pk
+        Reservation.objects.select_related(
+            "resource__place__municipality", "series", "person", "unit", "monthly_pass"
+        ),
+        pk=pk,
     )
     if not can(request.user, Action.VIEW_RESERVATION, reservation):
         raise Http404(_("No booking of yours has this number."))
