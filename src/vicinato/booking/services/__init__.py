@@ -35,7 +35,7 @@ from .common import (
     resource_from_columns,
 )
 from .jobs import complete_finished, expire_offers, release_no_shows, run_scheduled_jobs
-from .passes import buy_pass, cancel_pass, holding_pass, month_text, pass_cancellable
+from .passes import buy_pass, cancel_pass, holding_pass, month_text, pass_cancellable, pass_months
 from .reschedule import RESCHEDULABLE_STATES, reschedule
 from .reservations import Visible, listed_column, price_cents, reserve
 from .rules import check_rules, is_member, opening_intervals, who_may_book_refusal
@@ -58,6 +58,7 @@ __all__ = [
     "holding_pass",
     "month_text",
     "pass_cancellable",
+    "pass_months",
     "allowed_actions",
     "cancellation_deadline",
     "checkin_window",

@@ -3,7 +3,7 @@ bookings of that resource in the month then cost nothing for one unit (`reservat
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -40,6 +40,19 @@ def month_period(month: date) -> tuple[datetime, datetime]:
     return _local_midnight(month), _local_midnight(next_month(month))
 
 
+def pass_months(resource: Resource, now: datetime | None = None) -> list[date]:
+    """The months a pass of the resource may be taken for now, as far as the calendar goes: this month and the
+    next ones that open for booking (max_days_ahead reaches their first day). Empty when it offers none."""
+    if resource.price_cents_per_month is None:
+        return []
+    today = timezone.localdate(now or timezone.now())
+    last_day = today + timedelta(days=resource.max_days_ahead)
+    months = [month_of(today)]
+    while next_month(months[-1]) <= last_day:
+        months.append(next_month(months[-1]))
+    return months
+
+
 def holding_pass(person, resource: Resource, start: datetime) -> MonthlyPass | None:
     """The person's active pass of the resource for the month of `start`, if any (no query for a resource
     that offers none and has none)."""
@@ -69,7 +82,8 @@ def _refusals(person, resource: Resource, month: date, now: datetime) -> list[Re
             Refusal(
                 PASS_MONTH,
                 "month",
-                _("%(month)s has ended; choose this month or a later one.") % {"month": month_text(month)},
+                _("The month of %(month)s has ended; choose this month or a later one.")
+                % {"month": month_text(month)},
             )
         ]
     refusals = _days_ahead_refusals(resource, max(month, today), now)
@@ -162,7 +176,9 @@ def cancel_pass(monthly_pass: MonthlyPass, now: datetime | None = None) -> Month
             message = (
                 _("This pass is already cancelled.")
                 if monthly_pass.state == MonthlyPass.State.CANCELLED
-                else _("%(month)s has begun: a pass can be cancelled until the day before its month.")
+                else _(
+                    "The month of %(month)s has begun: a pass can be cancelled until the day before its month."
+                )
                 % {"month": month_text(monthly_pass.month)}
             )
             raise _validation_error([Refusal(PASS_MONTH, "month", message)])
