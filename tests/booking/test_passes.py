@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from vicinato.booking.models import Block, MonthlyPass, Resource
+from vicinato.booking.personal_data import PASSES
 from vicinato.booking.services import buy_pass, cancel, cancel_pass, price_cents, reschedule, reserve
 
-from .conftest import NOW, ROME, at, make_resource
+from .conftest import MONTHLY_PASS_DESKS, NOW, ROME, at, make_resource
 
 pytestmark = pytest.mark.django_db
 MARCH, APRIL = date(2030, 3, 1), date(2030, 4, 1)
@@ -20,15 +21,7 @@ MARCH, APRIL = date(2030, 3, 1), date(2030, 4, 1)
 
 @pytest.fixture
 def desks(place) -> Resource:
-    return make_resource(
-        place,
-        slot_minutes=60,
-        max_minutes=600,
-        max_days_ahead=60,
-        price_cents_per_slot=200,
-        price_cents_per_day=1200,
-        price_cents_per_month=18000,
-    )
+    return make_resource(place, **MONTHLY_PASS_DESKS)
 
 
 def codes(error: ValidationError) -> dict[str, list[str]]:
@@ -133,3 +126,14 @@ def test_a_pass_is_cancelled_until_its_month_begins(desks, person):
     with pytest.raises(ValidationError) as refused:
         cancel_pass(march, now=NOW)
     assert codes(refused.value) == {"month": ["pass_month"]}
+
+
+def test_a_persons_passes_are_in_their_data_export(desks, person):
+    buy_pass(person, desks, APRIL, now=NOW)
+    [row] = PASSES.export(person)
+    assert (row["resource"], row["month"], row["price_eur"], row["state"]) == (
+        "Desk room",
+        "2030-04",
+        "180.00",
+        "Active",
+    )

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from tests.booking.conftest import at, make_resource
+from tests.booking.conftest import MONTHLY_PASS_DESKS, at, make_resource
 from vicinato.booking.models import MonthlyPass, Resource
 from vicinato.booking.services import reserve
 
@@ -20,14 +20,7 @@ JSON = "application/json"
 
 @pytest.fixture
 def monthly(listed) -> Resource:
-    return make_resource(
-        listed,
-        slot_minutes=60,
-        max_minutes=600,
-        price_cents_per_slot=200,
-        max_days_ahead=60,
-        price_cents_per_month=18000,
-    )
+    return make_resource(listed, **MONTHLY_PASS_DESKS)
 
 
 def test_an_operator_offers_a_monthly_pass_and_the_form_refuses_it_for_agreements(listed, resource, admin):
@@ -113,3 +106,11 @@ def test_a_booking_made_before_the_pass_keeps_its_price(monthly, person):
     client_for(person).post(f"{URL}/resources/{monthly.pk}/passes", {"month": "2030-03"}, content_type=JSON)
     before.refresh_from_db()
     assert (before.price_cents, before.monthly_pass) == (400, None)
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0000-01", "2030-00"])
+def test_months_at_the_ends_of_the_calendar_are_refused_not_failed(monthly, person, month):
+    answer = client_for(person).post(
+        f"{URL}/resources/{monthly.pk}/passes", {"month": month}, content_type=JSON
+    )
+    assert answer.status_code == 422 and answer.json()["errors"]

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import time_machine
 
-from tests.booking.conftest import NOW, at, make_resource
+from tests.booking.conftest import MONTHLY_PASS_DESKS, NOW, at, make_resource
 from tests.web.booking.test_operator_pages import page, resource_data
 from vicinato.booking.models import MonthlyPass, Resource
 from vicinato.booking.services import reserve
@@ -25,17 +25,7 @@ def at_now():
 
 @pytest.fixture
 def desks(listed) -> Resource:
-    return make_resource(
-        listed,
-        name_en="Desks",
-        name_it="Scrivanie",
-        slot_minutes=60,
-        max_minutes=600,
-        max_days_ahead=60,
-        price_cents_per_slot=200,
-        price_cents_per_day=1200,
-        price_cents_per_month=18000,
-    )
+    return make_resource(listed, name_en="Desks", name_it="Scrivanie", **MONTHLY_PASS_DESKS)
 
 
 @pytest.fixture

@@ -406,7 +406,7 @@ class OpeningOut(Schema):
 # --- monthly passes --------------------------------------------------------------------------------------------
 class PassIn(Schema):
     month: str = Field(
-        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$",
         description="The calendar month (Rome time), YYYY-MM: e.g. 2026-12",
     )
 

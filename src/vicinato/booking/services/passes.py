@@ -77,7 +77,7 @@ def _refusals(person, resource: Resource, month: date, now: datetime) -> list[Re
     if resource.price_cents_per_month is None:
         return [Refusal(NO_PASS, "resource", _("This resource has no monthly pass; book it by the slot."))]
     today = timezone.localdate(now)
-    if next_month(month) <= today:
+    if month < month_of(today):
         return [
             Refusal(
                 PASS_MONTH,
@@ -87,6 +87,8 @@ def _refusals(person, resource: Resource, month: date, now: datetime) -> list[Re
             )
         ]
     refusals = _days_ahead_refusals(resource, max(month, today), now)
+    if refusals:  # a month not open yet: nothing more to say about it
+        return refusals
     start, end = month_period(month)
     if resource.who_may_book == Resource.WhoMayBook.AGREEMENT:
         # An agreement lets its holders book day by day, at the agreement's price and within its daily quota: a
