@@ -26,6 +26,17 @@ def at(hhmm: str, day: date = TUESDAY) -> datetime:
     return datetime.combine(day, time(hours, minutes), tzinfo=ROME)
 
 
+# Desks by the hour (€ 2, at most € 12 a day) that offer a monthly pass of € 180, bookable 60 days ahead.
+MONTHLY_PASS_DESKS = {
+    "slot_minutes": 60,
+    "max_minutes": 600,
+    "max_days_ahead": 60,
+    "price_cents_per_slot": 200,
+    "price_cents_per_day": 1200,
+    "price_cents_per_month": 18000,
+}
+
+
 def make_resource(place, **rules) -> Resource:
     values = {
         "kind": Resource.Kind.DESK,

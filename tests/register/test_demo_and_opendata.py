@@ -110,7 +110,8 @@ def test_demo_command_prints_users(demo, capsys):
 @pytest.mark.django_db
 def test_every_demo_place_says_who_may_book_as_its_desks_decide(demo, user_factory, client):
     """What a place's page says agrees with its desks' rules, as it is made from them: a company's desks are
-    for its staff or an agreement's people, never for a stranger; a coworking charges what its page says."""
+    for its staff or an agreement's people, never for a stranger; a coworking charges what its page says (€ 2 an
+    hour, at most € 12 a day, or a monthly pass of € 180)."""
     stranger = user_factory("sconosciuta")
     monday = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())
     start = datetime.combine(monday, time(10), tzinfo=timezone.get_current_timezone())
@@ -129,9 +130,13 @@ def test_every_demo_place_says_who_may_book_as_its_desks_decide(demo, user_facto
                 assert codes & {"who_may_book", "agreement"}, (desk, codes)
                 company_desks += 1
         elif place.kind == "coworking":
-            assert not page or "€ 2.00 per slot of 1 h. At most € 12.00 per day." in page, place
+            stated = (
+                "€ 2.00 per slot of 1 h. At most € 12.00 per day. Monthly pass: € 180.00 per calendar month."
+            )
+            assert not page or stated in page, place
             for desk in desks:
-                assert (desk.price_cents_per_slot, desk.price_cents_per_day) == (200, 1200), desk
+                prices = (desk.price_cents_per_slot, desk.price_cents_per_day, desk.price_cents_per_month)
+                assert prices == (200, 1200, 18000), desk
     assert company_desks > 0 and listed
 
 

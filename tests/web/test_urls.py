@@ -61,6 +61,8 @@ PAGES = {
     ("prenotazioni/serie/<int:pk>/", "web:series"),
     ("prenotazioni/serie/<int:pk>/annulla/", "web:series_cancel"),
     ("prenotazioni/attesa/risorsa/<int:resource_id>/", "web:waiting_join"),
+    ("prenotazioni/abbonamenti/risorsa/<int:resource_id>/", "web:pass_buy"),
+    ("prenotazioni/abbonamenti/<int:pk>/annulla/", "web:pass_cancel"),
     ("prenotazioni/attesa/<int:pk>/accetta/", "web:waiting_accept"),
     ("prenotazioni/attesa/<int:pk>/lascia/", "web:waiting_leave"),
     ("prenotazioni/calendario/nuovo-indirizzo/", "web:feed_renew"),

@@ -26,3 +26,11 @@ class ReservationAdmin(admin.ModelAdmin):
 
 
 admin.site.register(models.WaitingListEntry)
+
+
+@admin.register(models.MonthlyPass)
+class MonthlyPassAdmin(admin.ModelAdmin):
+    # Taken and cancelled through `services.passes` (its rules and the bookings it covers): read here.
+    list_display = ["resource", "person", "month", "price_cents", "state"]
+    list_filter = ["state"]
+    readonly_fields = ["person", "resource", "month", "price_cents", "state", "created_at", "cancelled_at"]

@@ -11,6 +11,6 @@ class BookingConfig(AppConfig):
         from vicinato.lib import personal_data
 
         from . import notifications  # noqa: F401  (connects the e-mail receivers)
-        from .personal_data import BOOKINGS, WAITING
+        from .personal_data import BOOKINGS, PASSES, WAITING
 
-        personal_data.register(BOOKINGS, WAITING)  # the account page shows them
+        personal_data.register(BOOKINGS, PASSES, WAITING)  # the account page shows them

@@ -34,7 +34,7 @@ FIELDSETS = [
         gettext_lazy("Who may book, and how"),
         ["who_may_book", "organisations", "requires_approval", "offer_minutes"],
     ),
-    (gettext_lazy("Price"), ["price_cents_per_slot", "price_cents_per_day"]),
+    (gettext_lazy("Price"), ["price_cents_per_slot", "price_cents_per_day", "price_cents_per_month"]),
 ]
 
 
@@ -80,6 +80,10 @@ class ResourceForm(forms.ModelForm):
             "price_cents_per_day": gettext_lazy(
                 "In euro cents. A day pass: no booking costs more than this for each day it covers; with "
                 "no price per slot, each day costs this. Empty: no price per day."
+            ),
+            "price_cents_per_month": gettext_lazy(
+                "In euro cents. A monthly pass: its holder's bookings in that calendar month cost nothing for "
+                "one unit. Empty: no monthly pass."
             ),
         }
         widgets = {"who_may_book": forms.Select(attrs={"data-shows-organisations": W.MEMBERS})}
@@ -152,6 +156,14 @@ class ResourceForm(forms.ModelForm):
         if day is not None and week is not None and week < day:
             self.add_error(
                 "max_per_week_per_person", _("The weekly limit must not be lower than the daily one.")
+            )
+        if data.get("who_may_book") == W.AGREEMENT and data.get("price_cents_per_month") is not None:
+            self.add_error(
+                "price_cents_per_month",
+                _(
+                    "Holders of an agreement book day by day at the agreement's price: leave the monthly pass "
+                    "empty, or let others book this resource."
+                ),
             )
         if data.get("who_may_book") == W.MEMBERS:
             if not data.get("organisations"):

@@ -103,6 +103,15 @@ class Resource(models.Model):
             "with no price per slot, it costs this for each day. Empty: no price per day; 0: free."
         ),
     )
+    price_cents_per_month = models.PositiveIntegerField(
+        _("monthly pass (cents)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The price of a monthly pass: its holder's bookings of this resource in that calendar month cost "
+            "nothing for one unit. Empty: no monthly pass."
+        ),
+    )
     offer_minutes = models.PositiveIntegerField(
         _("time to accept a waiting-list offer (minutes)"), default=30, validators=[MinValueValidator(1)]
     )
@@ -214,6 +223,42 @@ class ReservationSeries(models.Model):
         return f"{self.resource} {self.first_date} – {self.until_date}"
 
 
+class MonthlyPass(models.Model):
+    """A person's pass for one calendar month (Rome time) of a resource that offers one
+    (`Resource.price_cents_per_month`): the bookings the person makes of it in that month cost nothing for one
+    unit (`services.price_cents`). Taken and cancelled through `services.passes`."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="monthly_passes"
+    )
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="monthly_passes")
+    month = models.DateField(_("month"), help_text=_("The first day of the month it covers."))
+    price_cents = models.PositiveIntegerField(_("price (cents)"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE)
+    created_at = models.DateTimeField(_("taken at"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly pass")
+        verbose_name_plural = _("monthly passes")
+        ordering = ["-month", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "resource", "month"],
+                condition=models.Q(state="active"),
+                name="one_active_pass_a_month",
+            ),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="pass_month_starts_on_day_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.month:%Y-%m} ({self.person})"
+
+
 class ReservationQuerySet(models.QuerySet):
     def holding(self) -> ReservationQuerySet:
         """Reservations that hold units of their resource."""
@@ -268,6 +313,15 @@ class Reservation(models.Model):
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     series = models.ForeignKey(
         ReservationSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
+    )
+    # The monthly pass that covers its price (one unit's), if the person held one for its month when booking.
+    monthly_pass = models.ForeignKey(
+        MonthlyPass,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reservations",
+        verbose_name=_("monthly pass"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when the reminder is enqueued, so that it goes out once (`notifications.send_reminders`).

@@ -1,5 +1,5 @@
-"""What the booking engine keeps about a person: their bookings, waiting-list places and calendar address (see
-vicinato.lib.personal_data). Past bookings stay, pointing at the anonymised account: they are the places'
+"""What the booking engine keeps about a person: their bookings, monthly passes, waiting-list places and calendar
+address (see vicinato.lib.personal_data). Past bookings stay, pointing at the anonymised account: they are the places'
 statistics and the vouchers' ledger."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from vicinato.lib.personal_data import Holder
 
-from .models import CalendarFeed, Reservation, ReservationEvent, WaitingListEntry
+from .models import CalendarFeed, MonthlyPass, Reservation, ReservationEvent, WaitingListEntry
 
 
 def _bookings(person) -> list[dict]:
@@ -35,6 +35,21 @@ def _waiting(person) -> list[dict]:
     return [
         {"resource": e.resource.name, "from": e.start, "until": e.end, "state": e.get_state_display()}
         for e in entries
+    ]
+
+
+def _passes(person) -> list[dict]:
+    passes = MonthlyPass.objects.filter(person=person).select_related("resource__place").order_by("month")
+    return [
+        {
+            "place": p.resource.place.name,
+            "resource": p.resource.name,
+            "month": f"{p.month:%Y-%m}",
+            "state": p.get_state_display(),
+            "price_eur": f"{p.price_cents / 100:.2f}",
+            "taken_at": p.created_at,
+        }
+        for p in passes
     ]
 
 
@@ -69,3 +84,4 @@ def _forget(person) -> None:
 
 BOOKINGS = Holder("bookings", lambda: _("Bookings"), _bookings, still_open=_open, forget=_forget)
 WAITING = Holder("waiting_lists", lambda: _("Waiting lists"), _waiting)
+PASSES = Holder("monthly_passes", lambda: _("Monthly passes"), _passes)

@@ -108,9 +108,11 @@ NAMED_DESKS = [(f"A{n}", f"A{n}") for n in range(1, 7)] + [
 def _desk_rules(place: Place) -> dict:
     rules = {"capacity": max(1, place.desks or 1), "max_days_ahead": 60}
     if place.kind == "coworking":
-        # € 2 an hour, at most € 12 a day (a day pass): what the place's page says (demo/places.py).
+        # € 2 an hour, at most € 12 a day (a day pass), or € 180 a calendar month (a monthly pass): what the
+        # place's page says, made from these rules.
         rules["price_cents_per_slot"] = 200
         rules["price_cents_per_day"] = 1200
+        rules["price_cents_per_month"] = 18000
     elif place.kind == "company_space":
         # A company's desks are its own staff's; an agreement may open some of them to others (demo/agreements.py).
         rules["who_may_book"] = Resource.WhoMayBook.MEMBERS

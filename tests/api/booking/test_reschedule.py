@@ -113,6 +113,7 @@ def test_the_alias_reschedules_as_the_new_path(booking, person, path):
         "state": booking.state,
         "price_cents": booking.price_cents,
         "series": None,
+        "monthly_pass": None,
         "checkin_code": booking.checkin_code,
     }
     assert booking.start == at("11:00")

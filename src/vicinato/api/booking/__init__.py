@@ -2,7 +2,7 @@
 
 One router (`common.router`); each module adds its endpoints to it when imported."""
 
-from . import lists, operators, reservations  # noqa: F401
+from . import lists, operators, passes, reservations  # noqa: F401
 from .common import router
 
 __all__ = ["router"]

@@ -115,6 +115,7 @@ def reservation_out(request, reservation: Reservation) -> dict:
         "state": reservation.state,
         "price_cents": reservation.price_cents,
         "series": reservation.series_id,
+        "monthly_pass": reservation.monthly_pass_id,
         "checkin_code": reservation.checkin_code if reservation.person_id == request.user.pk else None,
     }
 

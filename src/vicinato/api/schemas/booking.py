@@ -38,6 +38,10 @@ class ResourceOut(Schema):
         description="A day pass: no booking costs more for each Rome calendar day it covers; with no price per "
         "slot, each day costs this. null: no price per day"
     )
+    price_cents_per_month: int | None = Field(
+        description="A monthly pass (see /resources/{id}/passes): its holder's bookings in that Rome calendar "
+        "month cost nothing for one unit. null: no monthly pass"
+    )
     has_named_units: bool = Field(
         description="Its units have names (see /resources/{id}/units): a booking holds one, chosen or any free"
     )
@@ -89,6 +93,9 @@ class ReservationOut(Schema):
     state: str
     price_cents: int
     series: int | None
+    monthly_pass: int | None = Field(
+        None, description="The person's monthly pass that covers one unit of its price (see /passes)"
+    )
     checkin_code: str | None = Field(None, description="Shown to the person who booked, to type at check-in")
 
 
@@ -205,6 +212,10 @@ class ResourceIn(Schema):
     offer_minutes: int | None = None
     price_cents_per_slot: int | None = None
     price_cents_per_day: int | None = Field(None, description="null: no price per day")
+    price_cents_per_month: int | None = Field(
+        None,
+        description="The price of a monthly pass; null: no monthly pass (not with who_may_book=agreement)",
+    )
 
 
 class OperatorReservationOut(ReservationOut):
@@ -390,3 +401,26 @@ class OpeningOut(Schema):
     weekly: list[OpeningInterval] = Field(description="The usual opening hours per weekday")
     closures: list[ClosureOut] = Field(description="Dated closures (holidays, works) meeting the period")
     days: list[OpeningDayOut]
+
+
+# --- monthly passes --------------------------------------------------------------------------------------------
+class PassIn(Schema):
+    month: str = Field(
+        pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$",
+        description="The calendar month (Rome time), YYYY-MM: e.g. 2026-12",
+    )
+
+
+class PassOut(Schema):
+    id: int
+    resource: int
+    resource_name: str
+    place: str
+    month: str = Field(description="YYYY-MM")
+    month_label: str = Field(description="The month in words, in the request's language")
+    price_cents: int
+    currency: str = "EUR"
+    state: str = Field(description="active or cancelled")
+    created_at: datetime
+    cancelled_at: datetime | None
+    cancellable: bool = Field(description="Whether it can still be cancelled: active and its month not begun")

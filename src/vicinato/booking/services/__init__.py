@@ -7,6 +7,7 @@ One module a family of actions (`common` and `capacity` first; each imports only
 - `capacity`: how many units are held when: reservations, open offers and blocks of named units, in one query.
 - `unit_choice`: which named unit (desk A1, Window 3) a booking holds: the one asked for if free, else the first free one.
 - `rules`: the rules of a resource that refuse a booking, each a small function with the code it answers with.
+- `passes`: monthly passes: taken for a calendar month of a resource, they make its bookings then cost nothing.
 - `reservations`: booking a resource: the locking read, every rule and the capacity, the insert, the idempotency key.
 - `waiting_list`: waiting lists: joining, offers of freed units held for a time, accepting and leaving.
 - `reschedule`: rescheduling a booking: another time (or desk) in place, the same id, code and calendar event.
@@ -34,6 +35,7 @@ from .common import (
     resource_from_columns,
 )
 from .jobs import complete_finished, expire_offers, release_no_shows, run_scheduled_jobs
+from .passes import buy_pass, cancel_pass, holding_pass, month_text, pass_cancellable, pass_months
 from .reschedule import RESCHEDULABLE_STATES, reschedule
 from .reservations import Visible, listed_column, price_cents, reserve
 from .rules import check_rules, is_member, opening_intervals, who_may_book_refusal
@@ -51,6 +53,12 @@ from .transitions import (
 from .waiting_list import accept_offer, join_waiting_list, leave_waiting_list, line_position, offer_free_units
 
 __all__ = [
+    "buy_pass",
+    "cancel_pass",
+    "holding_pass",
+    "month_text",
+    "pass_cancellable",
+    "pass_months",
     "allowed_actions",
     "cancellation_deadline",
     "checkin_window",

@@ -13,6 +13,7 @@ from ..models import (
 )
 from ..permissions import Action, is_operator, require
 from .common import BookingError, Refusal, S, _validation_error, _when, declare
+from .passes import holding_pass
 from .reservations import _check_locked, _record, price_cents
 from .rules import Attempt
 from .transitions import cancellation_deadline
@@ -103,10 +104,11 @@ def reschedule(
         after = Reservation.objects.select_related("resource__place", "person", "unit").get(pk=before.pk)
         after.resource = resource
         after.start, after.end, after.unit = start, end, held_unit
-        after.price_cents = price_cents(resource, start, end, after.units)
+        after.monthly_pass = holding_pass(after.person, resource, start)
+        after.price_cents = price_cents(resource, start, end, after.units, after.monthly_pass)
         if resource.requires_approval and not staff:
             after.state = S.REQUESTED
-        after.save(update_fields=["start", "end", "unit", "price_cents", "state"])
+        after.save(update_fields=["start", "end", "unit", "price_cents", "monthly_pass", "state"])
         _record(after, "move", before.state, actor, now, _change_note(before, after, reason))
     if before.end > now:
         offer_free_units(resource, now)

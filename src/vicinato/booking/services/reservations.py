@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -23,6 +23,7 @@ from vicinato.register.models import Application
 
 from .. import signals
 from ..models import (
+    MonthlyPass,
     Reservation,
     ReservationEvent,
     ReservationSeries,
@@ -43,6 +44,7 @@ from .common import (
     declare,
     resource_from_columns,
 )
+from .passes import holding_pass, month_of
 from .rules import (
     _PERIOD_COLUMNS,
     Attempt,
@@ -87,32 +89,41 @@ def _replay(
     return Reservation.objects.get(pk=pk)
 
 
-def _day_slots(resource: Resource, start: datetime, end: datetime) -> list[int]:
-    """The slots a booking of [start, end) lasts on each Rome calendar day it covers (a slot begun counts)."""
+def _day_slots(resource: Resource, start: datetime, end: datetime) -> list[tuple[date, int]]:
+    """Each Rome calendar day a booking of [start, end) covers, with the slots it lasts on it (a slot begun
+    counts)."""
     slot, counts = resource.slot_minutes, []
     moment, end = timezone.localtime(start), timezone.localtime(end)
     while moment < end:
         midnight = _local_midnight(moment.date() + timedelta(days=1))
         part_end = min(end, midnight)
-        counts.append(-(-_minutes(moment, part_end) // slot))
+        counts.append((moment.date(), -(-_minutes(moment, part_end) // slot)))
         moment = part_end
     return counts
 
 
-def price_cents(resource: Resource, start: datetime, end: datetime, units: int = 1) -> int:
+def price_cents(
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    units: int = 1,
+    monthly_pass: MonthlyPass | None = None,
+) -> int:
     """What a booking costs: the price per slot for each slot, but for each Rome calendar day it covers never
     more than the price per day (a day pass); with a price per day and none per slot, the price per day for
-    each day. Times `units`."""
+    each day. Times `units`, less one unit on the days of `monthly_pass`'s month (the person's pass)."""
     per_slot, per_day = resource.price_cents_per_slot, resource.price_cents_per_day
     total = 0
-    for slots in _day_slots(resource, start, end):
+    for day, slots in _day_slots(resource, start, end):
         if per_day is None:
-            total += per_slot * slots
+            cost = per_slot * slots
         elif per_slot:
-            total += min(per_slot * slots, per_day)
+            cost = min(per_slot * slots, per_day)
         else:
-            total += per_day
-    return total * units
+            cost = per_day
+        covered = monthly_pass is not None and month_of(day) == monthly_pass.month
+        total += cost * (units - 1 if covered else units)
+    return total
 
 
 def _capacity_error(resource: Resource, free: int) -> BookingError:
@@ -194,6 +205,7 @@ _INSERT_RESERVATION = PreparedInsert(
         "price_cents",
         "idempotency_key",
         "series",
+        "monthly_pass",
         "created_at",
     ),
 )
@@ -280,6 +292,7 @@ def _reserve_locked(
     transaction."""
     resource, held_unit = _check_locked(attempt, **hold)
     person, start, end, units, now = attempt.person, attempt.start, attempt.end, attempt.units, attempt.now
+    monthly_pass = holding_pass(person, resource, start)
     reservation = Reservation(
         resource=resource,
         person=person,
@@ -288,9 +301,10 @@ def _reserve_locked(
         units=units,
         unit=held_unit,
         state=S.REQUESTED if resource.requires_approval else S.CONFIRMED,
-        price_cents=price_cents(resource, start, end, units),
+        price_cents=price_cents(resource, start, end, units, monthly_pass),
         idempotency_key=idempotency_key or None,
         series=series,
+        monthly_pass=monthly_pass,
         created_at=timezone.now(),
     )
     reservation.pk = _INSERT_RESERVATION.run(

@@ -337,6 +337,13 @@ PRICES = {
             "slot, each day costs this. Empty: no price per day."
         ),
     ),
+    "price_cents_per_month": (
+        gettext_lazy("Monthly pass (€)"),
+        gettext_lazy(
+            "In euros, e.g. 180. Its holder's bookings in that calendar month cost nothing for one unit. "
+            "Empty: no monthly pass."
+        ),
+    ),
 }
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from vicinato.agreements.cover import booking_cover
 from vicinato.booking import calendar, services
-from vicinato.booking.models import Reservation, ReservationSeries, Resource, WaitingListEntry
+from vicinato.booking.models import MonthlyPass, Reservation, ReservationSeries, Resource, WaitingListEntry
 from vicinato.booking.permissions import Action, can, is_operator
 from vicinato.booking.queries import When, when_filter
 from vicinato.impact import services as impact
@@ -78,6 +78,12 @@ def place_calendar(request, public_id: str):
         "free_times": any(slot.free and not slot.refusal for slot in slots),
         "form": form,
         "idempotency_key": uuid.uuid4().hex,
+        "pass_months": services.pass_months(chosen),
+        "my_passes": list(
+            chosen.monthly_passes.filter(person=request.user, state="active").order_by("month")
+            if request.user.is_authenticated
+            else []
+        ),
     }
     return render(request, "web/booking/calendar.html", context)
 
@@ -161,6 +167,7 @@ def my_bookings(request):
         end__gt=now,
     ).select_related("resource__place", "unit")
     feed = calendar.feed_for(request.user)
+    passes = MonthlyPass.objects.filter(person=request.user, month__gte=timezone.localdate().replace(day=1))
     return render(
         request,
         "web/booking/mine.html",
@@ -169,6 +176,10 @@ def my_bookings(request):
             "past": past,
             "series": sorted(series, key=lambda s: s.first_date),
             "waiting": waiting,
+            "passes": [
+                (p, services.pass_cancellable(p))
+                for p in passes.filter(state=MonthlyPass.State.ACTIVE).select_related("resource__place")
+            ],
             "feed_url": request.build_absolute_uri(
                 reverse("api:calendar_feed_ics", kwargs={"token": feed.token})
             ),
@@ -197,7 +208,10 @@ def _qr_svg(text: str) -> str:
 
 def _visible(request, pk: int) -> Reservation:
     reservation = get_object_or_404(
-        Reservation.objects.select_related("resource__place__municipality", "series", "person", "unit"), pk=pk
+        Reservation.objects.select_related(
+            "resource__place__municipality", "series", "person", "unit", "monthly_pass"
+        ),
+        pk=pk,
     )
     if not can(request.user, Action.VIEW_RESERVATION, reservation):
         raise Http404(_("No booking of yours has this number."))

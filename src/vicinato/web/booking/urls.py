@@ -3,7 +3,7 @@ lists) and the place's operators' (under gestione/luoghi/<id>/)."""
 
 from django.urls import path
 
-from . import operator, people
+from . import operator, passes, people
 
 OPERATOR = "gestione/luoghi/<slug:public_id>/"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path("prenotazioni/attesa/risorsa/<int:resource_id>/", people.waiting_join, name="waiting_join"),
     path("prenotazioni/attesa/<int:pk>/accetta/", people.waiting_accept, name="waiting_accept"),
     path("prenotazioni/attesa/<int:pk>/lascia/", people.waiting_leave, name="waiting_leave"),
+    path("prenotazioni/abbonamenti/risorsa/<int:resource_id>/", passes.pass_buy, name="pass_buy"),
+    path("prenotazioni/abbonamenti/<int:pk>/annulla/", passes.pass_cancel, name="pass_cancel"),
     path("prenotazioni/calendario/nuovo-indirizzo/", people.feed_renew, name="feed_renew"),
     path(f"{OPERATOR}risorse/", operator.resources, name="operator_resources"),
     path(f"{OPERATOR}risorse/nuova/", operator.resource_edit, name="operator_resource_create"),
