@@ -279,3 +279,11 @@ def test_the_system_check_finds_a_missing_or_public_key_and_a_provider_without_h
     settings.IDENTITY_PROVIDERS["cie"]["issuer"] = "https://idserver.example"
     assert ids(str(private)) == set()
     identity._key.cache_clear()
+
+
+def test_site_administrators_see_and_can_unlink_an_identity_in_the_admin(client, people):
+    worker = people["worker"]
+    DigitalIdentity.objects.create(user=worker, fiscal_code="RSSMRA85T10A562S", kind="spid")
+    client.force_login(people["site_admin"])
+    page = client.get(f"/admin/auth/user/{worker.pk}/change/")
+    assert page.status_code == 200 and "RSSMRA85T10A562S" in page.content.decode()
