@@ -383,6 +383,34 @@ CONTENT_SECURITY_POLICY = {
 }
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
+
+def identity_providers(environ) -> dict[str, dict]:
+    """SPID and CIE identity providers (OpenID Connect), by key: SPID_PROVIDERS is a comma-separated list of
+    `Name=https://issuer` (one for each SPID provider the site has agreed with, shown in the SPID button's
+    list), CIE_PROVIDER the issuer of CIE's provider. None configured: no SPID or CIE buttons."""
+    providers = {}
+    for item in environ.get("SPID_PROVIDERS", "").split(","):
+        name, _sep, issuer = item.partition("=")
+        if name.strip() and issuer.strip():
+            key = "spid-" + "".join(c for c in name.lower() if c.isalnum())
+            providers[key] = {"kind": "spid", "name": name.strip(), "issuer": issuer.strip().rstrip("/")}
+    if environ.get("CIE_PROVIDER", "").strip():
+        providers["cie"] = {
+            "kind": "cie",
+            "name": "CIE",
+            "issuer": environ["CIE_PROVIDER"].strip().rstrip("/"),
+        }
+    return providers
+
+
+# Signing in with SPID or CIE (OpenID Connect, web/site/identity.py): the providers above; this site's client id
+# (by default SITE_URL); its private key (a JWK, RSA) that signs its requests, whose public half is served at
+# /oidc/jwks.json; the authentication level asked (SPID level 2 by default).
+IDENTITY_PROVIDERS = identity_providers(os.environ)
+IDENTITY_CLIENT_ID = os.environ.get("IDENTITY_CLIENT_ID", "") or SITE_URL
+IDENTITY_KEY_FILE = os.environ.get("IDENTITY_KEY_FILE", "")
+IDENTITY_LEVEL = os.environ.get("IDENTITY_LEVEL", "https://www.spid.gov.it/SpidL2")
+
 # Who runs the site, for the footer, the privacy notice, the accessibility statement and the legal notes.
 SITE_OWNER = os.environ.get("VICINATO_SITE_OWNER", "Vicinato (demo)")
 CONTACT_EMAIL = os.environ.get("VICINATO_CONTACT_EMAIL", "info@vicinato.example")

@@ -7,6 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from vicinato.api.api import api
 from vicinato.web import media, opendata
+from vicinato.web.site import identity
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -18,6 +19,10 @@ urlpatterns = [
     path("opendata/catalog.json", opendata.catalog_json, name="opendata-catalog"),
     # Uploaded photos, from whichever storage STORAGES["default"] names (see vicinato.web.media).
     path("media/<slug:folder>/<path:name>", media.public_file, name="media"),
+    # SPID and CIE (OpenID Connect): where providers send people back, and this site's public key; one address
+    # whatever the language, as providers register it.
+    path("oidc/callback/", identity.callback, name="identity_callback"),
+    path("oidc/jwks.json", identity.jwks, name="identity_jwks"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -32,6 +32,10 @@ PAGES = {
     ("password/<uidb64>/<token>/", "web:password_reset_confirm"),
     ("accedi/codice/", "web:second_factor"),
     ("accedi/codice/attiva/", "web:second_factor_setup"),
+    # signing in with SPID or CIE, and linking them to one's account (issue 18)
+    ("accedi/identita/<slug:key>/", "web:identity_start"),
+    ("account/identita/<slug:key>/collega/", "web:identity_link"),
+    ("account/identita/scollega/", "web:identity_unlink"),
     ("gestione/inviti/<str:token>/", "web:staff_invitation"),
     # the register (web/register/)
     ("registro/", "web:register"),
@@ -157,4 +161,7 @@ def test_the_project_adds_no_other_pages():
         ("opendata/impact.csv", "opendata-impact-csv"),
         ("jsi18n/", "javascript-catalog"),
         ("media/<slug:folder>/<path:name>", "media"),  # the places' photos, from the storage (web/media.py)
+        # SPID/CIE providers send people back to one address whatever the language; the site's public key
+        ("oidc/callback/", "identity_callback"),
+        ("oidc/jwks.json", "identity_jwks"),
     }

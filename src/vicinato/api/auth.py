@@ -13,6 +13,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from vicinato.agreements.permissions import needs_second_factor
 from vicinato.lib.prepared import Param, Prepared
+from vicinato.register.identities import has_second_factor
 from vicinato.register.models import ApiToken, token_digest
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -62,7 +63,7 @@ class Session(SessionAuth):
         if (
             user is not None
             and settings.STAFF_SECOND_FACTOR
-            and not user.is_verified()
+            and not has_second_factor(request)
             and needs_second_factor(user)
         ):
             raise PermissionDenied(_("Sign in on the site with the code of your authenticator app first."))

@@ -132,6 +132,10 @@ LABELS = {
     "survey": _("Survey"),
     "neighbourhood": _("Neighbourhood"),
     "submitted_on": _("Submitted on"),
+    "identity": _("Identity"),
+    "fiscal_code": _("Fiscal code"),
+    "linked_at": _("Linked on"),
+    "last_used_at": _("Last used on"),
 }
 
 

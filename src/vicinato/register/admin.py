@@ -103,10 +103,21 @@ class PersonChangeForm(UserChangeForm):
         return email
 
 
+class DigitalIdentityInline(admin.TabularInline):
+    """The SPID/CIE identity linked to the account: seen and unlinked here, linked only by its owner."""
+
+    model = models.DigitalIdentity
+    fields = readonly_fields = ("kind", "fiscal_code", "linked_at", "last_used_at")
+    extra = 0
+    max_num = 0
+    can_delete = True
+
+
 @admin.register(User)
 class PersonAdmin(UserAdmin):
     form = PersonChangeForm
     actions = [forget_people]
+    inlines = [DigitalIdentityInline]
 
 
 @admin.action(description=gettext_lazy("Approve the selected organisations"))

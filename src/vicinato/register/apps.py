@@ -18,6 +18,6 @@ class RegisterConfig(AppConfig):
 
         from vicinato.lib import personal_data
 
-        from .personal_data import ROLES, TOKENS
+        from .personal_data import IDENTITY, ROLES, TOKENS
 
-        personal_data.register(ROLES, TOKENS)  # the account page shows them
+        personal_data.register(ROLES, TOKENS, IDENTITY)  # the account page shows them

@@ -613,3 +613,27 @@ class StaffInvitation(InvitationBase):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation} ({self.role})"
+
+
+class DigitalIdentity(models.Model):
+    """The public digital identity (SPID or CIE, through OpenID Connect) that signs a person in: their fiscal
+    code, as the identity provider vouched for it, is matched to one account, and one account has one."""
+
+    class Kind(models.TextChoices):
+        SPID = "spid", "SPID"
+        CIE = "cie", "CIE"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digital_identity"
+    )
+    fiscal_code = models.CharField(_("fiscal code"), max_length=16, unique=True)
+    kind = models.CharField(_("identity"), max_length=4, choices=Kind.choices)
+    linked_at = models.DateTimeField(_("linked on"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("digital identity")
+        verbose_name_plural = _("digital identities")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_kind_display()})"

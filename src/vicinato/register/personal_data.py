@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from vicinato.lib.personal_data import Holder
 
-from .models import ApiToken, Membership, Organisation
+from .models import ApiToken, DigitalIdentity, Membership, Organisation
 
 
 def _roles(person) -> list[dict]:
@@ -51,4 +51,24 @@ TOKENS = Holder(
     lambda: _("API tokens"),
     _tokens,
     forget=lambda person: ApiToken.objects.filter(user=person).delete(),
+)
+
+
+def _identity(person) -> list[dict]:
+    return [
+        {
+            "identity": i.get_kind_display(),
+            "fiscal_code": i.fiscal_code,
+            "linked_at": i.linked_at,
+            "last_used_at": i.last_used_at,
+        }
+        for i in DigitalIdentity.objects.filter(user=person)
+    ]
+
+
+IDENTITY = Holder(
+    "digital_identity",
+    lambda: _("Digital identity (SPID, CIE)"),
+    _identity,
+    forget=lambda person: DigitalIdentity.objects.filter(user=person).delete(),
 )

@@ -19,7 +19,9 @@ from django.views.decorators.http import require_POST
 from vicinato.lib import personal_data
 from vicinato.lib.forms import add_errors
 from vicinato.register import tokens
-from vicinato.register.models import ApiToken
+from vicinato.register.models import ApiToken, DigitalIdentity
+
+from .providers import by_kind
 
 
 class TokenForm(forms.Form):
@@ -34,13 +36,19 @@ class TokenForm(forms.Form):
 
 
 class DeleteAccountForm(forms.Form):
-    """Deleting cannot be undone: the person types their password again."""
+    """Deleting cannot be undone: the person types their password again (or, for an account made by signing in
+    with SPID/CIE, which has no password, ticks that they understand)."""
 
     password = forms.CharField(label=gettext_lazy("Your password"), widget=forms.PasswordInput, strip=False)
 
     def __init__(self, person, *args, **kwargs):
         self.person = person
         super().__init__(*args, **kwargs)
+        if not person.has_usable_password():
+            del self.fields["password"]
+            self.fields["understood"] = forms.BooleanField(
+                label=gettext_lazy("I understand that my account is deleted for good"), required=True
+            )
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
@@ -65,6 +73,8 @@ def _page(request, form: DeleteAccountForm, status: int = 200, token_form: Token
         "privacy": reverse("web:privacy"),
         "tokens": ApiToken.objects.filter(user=person).order_by("-created_at"),
         "token_form": token_form or TokenForm(),
+        "identity": DigitalIdentity.objects.filter(user=person).first(),
+        "identities": by_kind(),
         **extra,
     }
     return render(request, "web/account/account.html", context, status=status)

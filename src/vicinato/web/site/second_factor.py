@@ -1,5 +1,6 @@
 """The second factor of the people who need one (agreements.permissions.needs_second_factor): a code of an
-authenticator app (TOTP, django-otp), set up once and asked at every sign-in before any other page."""
+authenticator app (TOTP, django-otp), set up once and asked at every sign-in before any other page. Signing in
+with SPID or CIE at level 2 or 3 is already two factors, so it is not asked then (register.identities)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vicinato.agreements.permissions import needs_second_factor
 from vicinato.lib import ratelimit
+from vicinato.register.identities import has_second_factor
 
 from .views import _next_page, home_for
 
@@ -43,7 +45,7 @@ class RequireSecondFactor:
         if (
             not settings.STAFF_SECOND_FACTOR
             or not user.is_authenticated
-            or user.is_verified()
+            or has_second_factor(request)
             or request.resolver_match.view_name in EXEMPT
             or not needs_second_factor(user)
         ):

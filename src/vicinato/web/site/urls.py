@@ -4,7 +4,7 @@ legal pages (privacy notice, accessibility statement, legal notes) and a person'
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import account, legal, passwords, second_factor, signup, views
+from . import account, identity, legal, passwords, second_factor, signup, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,9 @@ urlpatterns = [
     path("accessibilita/", legal.accessibility, name="accessibility"),
     path("note-legali/", legal.legal_notes, name="legal_notes"),
     path("accedi/", views.SignInView.as_view(), name="login"),
+    path("accedi/identita/<slug:key>/", identity.start, name="identity_start"),
+    path("account/identita/<slug:key>/collega/", identity.start_link, name="identity_link"),
+    path("account/identita/scollega/", identity.unlink, name="identity_unlink"),
     path("esci/", auth_views.LogoutView.as_view(), name="logout"),
     path("registrati/", signup.signup, name="signup"),
     path("registrati/inviata/", signup.signup_sent, name="signup_sent"),

@@ -22,6 +22,7 @@ from vicinato.register.services import registers_to_apply
 
 from ..context_processors import person_roles
 from .forms import SignInForm
+from .providers import by_kind
 
 
 def home(request):
@@ -84,6 +85,9 @@ class SignInView(auth_views.LoginView):
     def get_default_redirect_url(self):
         return reverse(home_for(self.request.user))
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "identities": by_kind()}
+
 
 def locked_out(request, response=None, credentials=None):
     """The sign-in page again, saying that signing in is locked for a while (django-axes' lockout)."""
@@ -96,7 +100,7 @@ def locked_out(request, response=None, credentials=None):
         minutes,
     ) % {"n": minutes}
     form = SignInForm(request, initial={"username": (credentials or {}).get("username", "")})
-    context = {"form": form, "next": request.POST.get("next", ""), "locked": locked}
+    context = {"form": form, "next": request.POST.get("next", ""), "locked": locked, "identities": by_kind()}
     answer = render(request, "web/login.html", context, status=429)
     answer["Retry-After"] = str(minutes * 60)
     return answer
