@@ -4,10 +4,11 @@ from django.utils.translation import get_language
 
 
 def translated(obj, field: str) -> str:
-    """The field in the active language, falling back to Italian (the register's language of record)."""
+    """The field in the active language, falling back to Italian (the register's language of record), then to
+    English when only that one was written."""
     language = (get_language() or "it")[:2]
     value = getattr(obj, f"{field}_{language}", "") or ""
-    return value or getattr(obj, f"{field}_it", "") or ""
+    return value or getattr(obj, f"{field}_it", "") or getattr(obj, f"{field}_en", "") or ""
 
 
 class Translated:
