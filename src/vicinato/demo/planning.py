@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vicinato.geo.models import Area
 from vicinato.planning import commuters, proposals, scenarios, surveys
@@ -77,6 +77,9 @@ def _planner():
     return user
 
 
+@translation.override(
+    "it"
+)  # the demo's planners and surveys write in Italian, and their notes are stored as such
 def load_demo(rng: random.Random | None = None) -> dict[str, int]:
     """Commuters, a survey with its answers, needs and proposals (once)."""
     rng = rng or random.Random(20261207)

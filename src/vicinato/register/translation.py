@@ -1,5 +1,6 @@
 """Fields kept in Italian and English side by side, read in the active language."""
 
+from django.conf import settings
 from django.utils.translation import get_language
 
 
@@ -21,3 +22,10 @@ class Translated:
 
     def __get__(self, obj, owner=None):
         return self if obj is None else translated(obj, self.field)
+
+
+def writing_language() -> str:
+    """The language a person writes in now: the one they read the site in (a note written once is stored
+    with it, and shown marked with it, rather than translated)."""
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
