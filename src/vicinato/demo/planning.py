@@ -98,27 +98,33 @@ def load_demo(rng: random.Random | None = None) -> dict[str, int]:
         manager,
         community,
         "Lavorare vicino a casa",
+        title_en="Working near home",
         description="Ci aiuta a capire dove aprire nuovi spazi di lavoro di prossimità.",
+        description_en="It helps us understand where to open new workspaces close to where people live.",
         counts_as_demand=True,
         questions=[
             {
                 "kind": "choice",
                 "text": "Lavoreresti in uno spazio vicino a casa?",
+                "text_en": "Would you work in a space near your home?",
                 "options": ["sì", "forse", "no"],
+                "options_en": ["yes", "maybe", "no"],
                 "required": True,
             },
             {
                 "kind": "multiple",
                 "text": "Che cosa ti servirebbe?",
-                "options": [
-                    "scrivania",
-                    "sala riunioni",
-                    "custodia bambini",
-                ],
+                "text_en": "What would you need?",
+                "options": ["scrivania", "sala riunioni", "custodia bambini"],
+                "options_en": ["desk", "meeting room", "childcare"],
             },
-            {"kind": "scale", "text": "Quanto ti interessa? (1–5)"},
-            {"kind": "number", "text": "Quanti giorni a settimana?"},
-            {"kind": "text", "text": "Altro?"},
+            {
+                "kind": "scale",
+                "text": "Quanto ti interessa? (1–5)",
+                "text_en": "How interested are you? (1–5)",
+            },
+            {"kind": "number", "text": "Quanti giorni a settimana?", "text_en": "How many days a week?"},
+            {"kind": "text", "text": "Altro?", "text_en": "Anything else?"},
         ],
     )
     surveys.set_state(manager, survey, Survey.State.OPEN)

@@ -1,5 +1,7 @@
 """Fields kept in Italian and English side by side, read in the active language."""
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.utils.translation import get_language
 
@@ -7,9 +9,15 @@ from django.utils.translation import get_language
 def translated(obj, field: str) -> str:
     """The field in the active language, falling back to Italian (the register's language of record), then to
     English when only that one was written."""
-    language = (get_language() or "it")[:2]
-    value = getattr(obj, f"{field}_{language}", "") or ""
-    return value or getattr(obj, f"{field}_it", "") or getattr(obj, f"{field}_en", "") or ""
+    return in_reader_language(
+        {code: getattr(obj, f"{field}_{code}", "") for code, _name in settings.LANGUAGES}
+    )
+
+
+def in_reader_language(texts: Mapping[str, str]) -> str:
+    """One text of {language code: text} (e.g. a survey option's labels) as `translated` picks it."""
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    return texts.get(language) or texts.get("it") or texts.get("en") or ""
 
 
 class Translated:
