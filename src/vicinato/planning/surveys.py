@@ -229,8 +229,10 @@ def _check_answer(question: Question, value: Any) -> Any:
 def option_key(question: Question, value: Any) -> str | None:
     """The key of the option `value` names: its key, or its label in either language (as older clients send)."""
     text = str(value)
+    if text in question.option_keys:
+        return text
     for option in question.options:
-        if text in (option["key"], option.get("it"), option.get("en")):
+        if text in (option.get("it"), option.get("en")):
             return option["key"]
     return None
 
