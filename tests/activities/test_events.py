@@ -32,7 +32,8 @@ def test_a_session_outside_the_place_hours_is_refused_with_the_hours(place_admin
 
 def test_a_session_holds_its_room_so_no_desk_booking_collides(course, room, person):
     session = course.sessions.first()
-    assert session.block.resource == room and session.block.reason == "Course: Gestire il bilancio familiare"
+    assert session.block.resource == room and session.block.reason == "Course: Budget management"
+    assert session.block.reason_it == "Corso: Gestire il bilancio familiare"  # each in its language
     with pytest.raises(ValidationError, match="This resource is closed from"):
         booking.reserve(person, room, at("15:00"), at("16:00"), now=NOW)
     free = {slot.start: slot.free for slot in booking.availability(room, TUESDAY, now=NOW)}

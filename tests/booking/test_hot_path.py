@@ -31,7 +31,7 @@ def closed_tomorrow(place, resource, person):
 
 
 def blocked_late_morning(place, resource, person):
-    Block.objects.create(resource=resource, start=at("10:00"), end=at("12:00"), reason="Pulizie")
+    Block.objects.create(resource=resource, start=at("10:00"), end=at("12:00"), reason_it="Pulizie")
 
 
 def lunch_break(place, resource, person):

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from tests.conftest import another_place
 from vicinato.booking.models import Resource
@@ -110,6 +111,25 @@ def test_blocks_refuse_what_they_meet(person, staff, resource):
     assert refused(person, resource, at("11:30"), at("12:30")) == {
         "block": "This resource is closed from 2030-03-05 10:00 to 2030-03-05 12:00 (Pulizie); choose another time."
     }
+
+
+@pytest.mark.parametrize(
+    ("language", "reason_it", "reason_en", "shown"),
+    [
+        ("en", "Pulizie", "Cleaning", "Cleaning"),
+        ("it", "Pulizie", "Cleaning", "Pulizie"),
+        ("en", "Pulizie", "", "Pulizie"),  # only one written: the reader sees that one
+        ("it", "", "Cleaning", "Cleaning"),
+    ],
+)
+def test_a_blocks_reason_is_shown_in_the_readers_language(
+    person, staff, resource, language, reason_it, reason_en, shown
+):
+    block_resource(resource, at("10:00"), at("12:00"), reason_it, staff, reason_en=reason_en)
+    with translation.override(language):
+        message = refused(person, resource, at("10:00"), at("11:00"))["block"]
+    assert f"({shown})" in message
+    assert all(f"({other})" not in message for other in {reason_it, reason_en} - {shown, ""})
 
 
 def test_units_between_one_and_the_capacity(person, resource):

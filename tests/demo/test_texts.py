@@ -10,10 +10,12 @@ import re
 import pytest
 from django.apps import apps
 from django.db import models
+from django.utils import translation
 
+from vicinato.booking.models import Block
 from vicinato.demo.loader import load_demo, remove_demo
 from vicinato.geo.models import Area, Municipality
-from vicinato.planning.models import Question, Survey
+from vicinato.planning.models import ProposalEvent, Question, Survey
 from vicinato.register.models import ApplicationEvent
 
 # A text, a slash between spaces, another text: "sì / yes", "Altro? / Anything else?".
@@ -67,10 +69,71 @@ def test_no_text_of_the_demo_holds_two_languages(demo):
     assert found == []
 
 
+def language_pairs(model) -> list[tuple[str, str]]:
+    """The fields kept in both languages: (`x_it`, `x_en`)."""
+    names = {f.name for f in model._meta.concrete_fields}
+    return [
+        (name, f"{name[:-3]}_en")
+        for name in sorted(names)
+        if name.endswith("_it") and f"{name[:-3]}_en" in names
+    ]
+
+
 @pytest.mark.django_db
-def test_review_notes_and_the_survey_are_written_once(demo):
-    notes = set(ApplicationEvent.objects.exclude(note="").values_list("note", flat=True))
-    assert {"Requisiti verificati", "Caricate la planimetria aggiornata"} <= notes
+def test_where_a_text_has_an_english_field_the_demo_fills_both(demo):
+    """In English no Italian-only text appears where an English field exists, and in Italian no English-only
+    one: each pair of the demo is filled in both languages, or in neither (survey options included)."""
+    found = []
+    pairs = 0
+    for config in apps.get_app_configs():
+        if not config.name.startswith("vicinato."):
+            continue
+        for model in config.get_models():
+            for it, en in language_pairs(model):
+                for pk, italian, english in model.objects.values_list("pk", it, en):
+                    pairs += 1
+                    if bool((italian or "").strip()) != bool((english or "").strip()):
+                        found.append(f"{model.__name__} {pk} {it[:-3]}: {italian!r} / {english!r}")
+    for question in Question.objects.exclude(options=[]):
+        for option in question.options:
+            if not (option.get("it") and option.get("en")):
+                found.append(f"Question {question.pk} option {option['key']}: {option}")
+    assert pairs > 100  # the check did look at the demo
+    assert found == []
+
+
+@pytest.mark.django_db
+def test_the_demo_reads_in_one_language_at_a_time(demo):
+    """What a person reads of the demo's bilingual texts: the survey and the room blocks of events."""
     survey = Survey.objects.get()
-    assert survey.title == "Lavorare vicino a casa"
-    assert Question.objects.get(survey=survey, position=0).options == ["sì", "forse", "no"]
+    question = Question.objects.get(survey=survey, position=0)
+    block = Block.objects.exclude(reason_it="").first()
+    with translation.override("en"):
+        assert (survey.title, question.text) == (
+            "Working near home",
+            "Would you work in a space near your home?",
+        )
+        assert [label for _key, label in question.option_labels] == ["yes", "maybe", "no"]
+        english = block.reason
+    with translation.override("it"):
+        assert (survey.title, question.text) == (
+            "Lavorare vicino a casa",
+            "Lavoreresti in uno spazio vicino a casa?",
+        )
+        assert [label for _key, label in question.option_labels] == ["sì", "forse", "no"]
+        italian = block.reason
+    assert (italian, english) == (block.reason_it, block.reason_en) and italian != english
+    assert question.option_keys == ["si", "forse", "no"]
+    assert {answer[str(question.pk)] for answer in survey.responses.values_list("answers", flat=True)} <= {
+        "si",
+        "forse",
+        "no",
+    }
+
+
+@pytest.mark.django_db
+def test_review_notes_are_written_once_and_marked_with_their_language(demo):
+    notes = set(ApplicationEvent.objects.exclude(note="").values_list("note", "note_language"))
+    assert {("Requisiti verificati", "it"), ("Caricate la planimetria aggiornata", "it")} <= notes
+    assert {language for _note, language in notes} == {"it"}
+    assert set(ProposalEvent.objects.exclude(note="").values_list("note_language", flat=True)) == {"it"}

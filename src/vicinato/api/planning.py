@@ -137,7 +137,11 @@ def _survey_out(survey: Survey) -> dict:
     return {
         "id": survey.pk,
         "title": survey.title,
+        "title_it": survey.title_it,
+        "title_en": survey.title_en,
         "description": survey.description,
+        "description_it": survey.description_it,
+        "description_en": survey.description_en,
         "organisation": survey.organisation.legal_name,
         "audience": survey.audience,
         "state": survey.state,

@@ -186,11 +186,14 @@ class Block(models.Model):
     )
     start = models.DateTimeField(_("from"))
     end = models.DateTimeField(_("until"))
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason_it = models.CharField(_("reason (Italian)"), max_length=200, blank=True)
+    reason_en = models.CharField(_("reason (English)"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    reason = Translated("reason")  # in the reader's language, or the other one when only that was written
 
     class Meta:
         verbose_name = _("block")

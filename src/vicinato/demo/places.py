@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vicinato.geo.models import Area, Municipality, Stop
 from vicinato.geo.municipalities import import_municipalities
@@ -566,6 +566,7 @@ def _applicant(place: Place):
     return place.operator.memberships.filter(role=Membership.Role.ADMIN).first().user
 
 
+@translation.override("it")  # the demo's reviewers write their notes in Italian, and they are stored as such
 def _create_applications(places: list[Place], registers: dict, users: dict) -> None:
     superuser = users["admin"]
     reviewer_of = {r.slug: r.reviewers.first() for r in registers.values()}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vicinato.geo.models import Area
 from vicinato.planning import commuters, proposals, scenarios, surveys
@@ -77,6 +77,9 @@ def _planner():
     return user
 
 
+@translation.override(
+    "it"
+)  # the demo's planners and surveys write in Italian, and their notes are stored as such
 def load_demo(rng: random.Random | None = None) -> dict[str, int]:
     """Commuters, a survey with its answers, needs and proposals (once)."""
     rng = rng or random.Random(20261207)
@@ -95,27 +98,33 @@ def load_demo(rng: random.Random | None = None) -> dict[str, int]:
         manager,
         community,
         "Lavorare vicino a casa",
+        title_en="Working near home",
         description="Ci aiuta a capire dove aprire nuovi spazi di lavoro di prossimità.",
+        description_en="It helps us understand where to open new workspaces close to where people live.",
         counts_as_demand=True,
         questions=[
             {
                 "kind": "choice",
                 "text": "Lavoreresti in uno spazio vicino a casa?",
+                "text_en": "Would you work in a space near your home?",
                 "options": ["sì", "forse", "no"],
+                "options_en": ["yes", "maybe", "no"],
                 "required": True,
             },
             {
                 "kind": "multiple",
                 "text": "Che cosa ti servirebbe?",
-                "options": [
-                    "scrivania",
-                    "sala riunioni",
-                    "custodia bambini",
-                ],
+                "text_en": "What would you need?",
+                "options": ["scrivania", "sala riunioni", "custodia bambini"],
+                "options_en": ["desk", "meeting room", "childcare"],
             },
-            {"kind": "scale", "text": "Quanto ti interessa? (1–5)"},
-            {"kind": "number", "text": "Quanti giorni a settimana?"},
-            {"kind": "text", "text": "Altro?"},
+            {
+                "kind": "scale",
+                "text": "Quanto ti interessa? (1–5)",
+                "text_en": "How interested are you? (1–5)",
+            },
+            {"kind": "number", "text": "Quanti giorni a settimana?", "text_en": "How many days a week?"},
+            {"kind": "text", "text": "Altro?", "text_en": "Anything else?"},
         ],
     )
     surveys.set_state(manager, survey, Survey.State.OPEN)

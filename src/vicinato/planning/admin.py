@@ -26,7 +26,7 @@ class NeedAdmin(admin.ModelAdmin):
 class ProposalEventInline(admin.TabularInline):
     model = ProposalEvent
     extra = 0
-    readonly_fields = ("action", "from_state", "to_state", "actor", "at", "note")
+    readonly_fields = ("action", "from_state", "to_state", "actor", "at", "note", "note_language")
     can_delete = False
 
 

@@ -7,10 +7,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from vicinato.geo.models import Area
 from vicinato.register.models import Organisation
+from vicinato.register.translation import Translated, in_reader_language
 
 # Below this many answers a cell of a survey's results is not shown in any public view.
 MIN_CELL = 5
@@ -31,8 +33,10 @@ class Survey(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="surveys", verbose_name=_("organisation")
     )
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    title_it = models.CharField(_("title (Italian)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    description_it = models.TextField(_("description (Italian)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     audience = models.CharField(
         _("open to"), max_length=20, choices=Audience.choices, default=Audience.PUBLIC
     )
@@ -52,6 +56,9 @@ class Survey(models.Model):
         verbose_name_plural = _("surveys")
         ordering = ["-created_at", "-id"]
 
+    title = Translated("title")
+    description = Translated("description")
+
     def __str__(self) -> str:
         return self.title
 
@@ -67,8 +74,11 @@ class Question(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    text = models.CharField(_("question"), max_length=300)
-    options = models.JSONField(_("options"), default=list, blank=True)  # choice and multiple: the labels
+    text_it = models.CharField(_("question (Italian)"), max_length=300)
+    text_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    # Choice and multiple: [{"key", "it", "en"}]. Answers hold the key, so that answers given in either language
+    # count together, and a label can be reworded without touching them.
+    options = models.JSONField(_("options"), default=list, blank=True)
     required = models.BooleanField(_("required"), default=False)
 
     class Meta:
@@ -76,12 +86,40 @@ class Question(models.Model):
         verbose_name_plural = _("questions")
         ordering = ["position", "id"]
 
+    text = Translated("text")
+
     def __str__(self) -> str:
         return self.text
 
     @property
     def has_options(self) -> bool:
         return self.kind in (self.Kind.CHOICE, self.Kind.MULTIPLE)
+
+    @property
+    def option_keys(self) -> list[str]:
+        return [option["key"] for option in self.options]
+
+    @property
+    def option_labels(self) -> list[tuple[str, str]]:
+        """(key, label in the reader's language, or the other one when only that was written)."""
+        return [(option["key"], option_label(option)) for option in self.options]
+
+
+def option_label(option: dict) -> str:
+    return in_reader_language(option) or option["key"]
+
+
+def option_keys(labels: list[str]) -> list[str]:
+    """Stable keys for options from their labels (the first language's): "Sì, spesso" -> "si-spesso"; one
+    made unique with a number, or "option-2" for a label with no letters."""
+    keys: list[str] = []
+    for index, label in enumerate(labels, start=1):
+        base = slugify(label)[:40] or f"option-{index}"
+        key, n = base, 2
+        while key in keys:
+            key, n = f"{base}-{n}", n + 1
+        keys.append(key)
+    return keys
 
 
 class Response(models.Model):
@@ -95,7 +133,7 @@ class Response(models.Model):
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    answers = models.JSONField(default=dict)  # {question id: choice label, [labels], number or text}
+    answers = models.JSONField(default=dict)  # {question id: option key, [keys], number or text}
     submitted_on = models.DateField(default=timezone.localdate)
 
     class Meta:
@@ -195,6 +233,10 @@ class ProposalEvent(models.Model):
     )
     at = models.DateTimeField(default=timezone.now)
     note = models.TextField(_("note"), blank=True)
+    # A note is written once, in its writer's language: pages mark it with it (`lang`) for screen readers.
+    note_language = models.CharField(
+        _("language of the note"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
 
     class Meta:
         ordering = ["at", "id"]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from vicinato.geo.services import locate
 from vicinato.lib.errors import Conflict, field_error
 from vicinato.lib.transitions import StateMachine, Transition
+from vicinato.register.translation import writing_language
 
 from .models import Need, Proposal, ProposalEvent
 from .permissions import Action, can, require
@@ -114,7 +115,13 @@ def transition(proposal: Proposal, action: str, actor, note: str = "") -> Propos
         proposal.decided_at = timezone.now()
     proposal.save()
     ProposalEvent.objects.create(
-        proposal=proposal, action=action, from_state=source, to_state=target, actor=actor, note=note
+        proposal=proposal,
+        action=action,
+        from_state=source,
+        to_state=target,
+        actor=actor,
+        note=note,
+        note_language=writing_language() if note else "",
     )
     return proposal
 

@@ -23,7 +23,7 @@ from vicinato.geo.services import locate
 from vicinato.lib.errors import Conflict, field_error
 from vicinato.register.models import Membership
 
-from .models import MIN_CELL, Question, Response, Survey
+from .models import MIN_CELL, Question, Response, Survey, option_keys
 from .permissions import Action, can, require
 
 K = Question.Kind
@@ -35,23 +35,29 @@ def create_survey(
     organisation,
     title: str,
     *,
+    title_en: str = "",
     description: str = "",
+    description_en: str = "",
     audience: str = Survey.Audience.PUBLIC,
     counts_as_demand: bool = False,
     questions: list[dict[str, Any]] = (),
 ) -> Survey:
-    """A draft survey with its questions: [{"kind", "text", "options": [...], "required"}]."""
+    """A draft survey with its questions: [{"kind", "text", "text_en", "options", "options_en", "required"}];
+    `title`, `description`, `text` and `options` (the labels) are the Italian ones, each `_en` its English one
+    (options_en: none, or one for each option)."""
     require(user, Action.MANAGE_SURVEY, organisation)
     if not (title or "").strip():
-        raise field_error("title", _("Give the survey a title."))
+        raise field_error("title_it", _("Give the survey a title."))
     if audience not in Survey.Audience.values:
         raise field_error("audience", _("Choose who may answer: anyone, or the organisation's people."))
     checked = [_check_question(index, q) for index, q in enumerate(questions)]
     with transaction.atomic():
         survey = Survey.objects.create(
             organisation=organisation,
-            title=title.strip(),
-            description=description,
+            title_it=title.strip(),
+            title_en=(title_en or "").strip()[:200],
+            description_it=description or "",
+            description_en=description_en or "",
             audience=audience,
             counts_as_demand=counts_as_demand,
             created_by=user,
@@ -69,12 +75,29 @@ def _check_question(index: int, data: dict[str, Any]) -> dict[str, Any]:
     text = (data.get("text") or "").strip()
     if not text:
         raise field_error(f"{name}-text", _("Write the question."))
-    options = [str(o).strip() for o in data.get("options") or [] if str(o).strip()]
-    if kind in (K.CHOICE, K.MULTIPLE) and len(set(options)) < 2:
-        raise field_error(f"{name}-options", _("Give at least two different options, one a line."))
-    if kind not in (K.CHOICE, K.MULTIPLE):
-        options = []
-    return {"kind": kind, "text": text[:300], "options": options, "required": bool(data.get("required"))}
+    labels = [str(o).strip() for o in data.get("options") or [] if str(o).strip()]
+    labels_en = [str(o).strip() for o in data.get("options_en") or [] if str(o).strip()]
+    options = []
+    if kind in (K.CHOICE, K.MULTIPLE):
+        if len(set(labels)) < 2:
+            raise field_error(f"{name}-options", _("Give at least two different options, one a line."))
+        if labels_en and len(labels_en) != len(labels):
+            raise field_error(
+                f"{name}-options_en",
+                _("Give the options in English in the same order, one for each Italian one, or none."),
+            )
+        english = labels_en or [""] * len(labels)
+        options = [
+            {"key": key, "it": label[:200], "en": label_en[:200]}
+            for key, label, label_en in zip(option_keys(labels), labels, english, strict=True)
+        ]
+    return {
+        "kind": kind,
+        "text_it": text[:300],
+        "text_en": (data.get("text_en") or "").strip()[:300],
+        "options": options,
+        "required": bool(data.get("required")),
+    }
 
 
 def set_state(user, survey: Survey, state: str) -> Survey:
@@ -178,15 +201,16 @@ def _check_answer(question: Question, value: Any) -> Any:
             raise ValueError(_("Answer this question."))
         return None
     if question.kind == K.CHOICE:
-        if str(value) not in question.options:
+        key = option_key(question, value)
+        if key is None:
             raise ValueError(_("Choose one of the options."))
-        return str(value)
+        return key
     if question.kind == K.MULTIPLE:
         values = value if isinstance(value, list | tuple) else [value]
-        values = [str(v) for v in values]
-        if any(v not in question.options for v in values):
+        keys = [option_key(question, v) for v in values]
+        if None in keys:
             raise ValueError(_("Choose among the options."))
-        return sorted(set(values), key=question.options.index)
+        return sorted(set(keys), key=question.option_keys.index)
     if question.kind == K.SCALE:
         if str(value) not in SCALE:
             raise ValueError(_("Choose a value from 1 to 5."))
@@ -200,6 +224,17 @@ def _check_answer(question: Question, value: Any) -> Any:
             raise ValueError(_("Give a number.")) from None
         return number
     return str(value).strip()[:2000]
+
+
+def option_key(question: Question, value: Any) -> str | None:
+    """The key of the option `value` names: its key, or its label in either language (as older clients send)."""
+    text = str(value)
+    if text in question.option_keys:
+        return text
+    for option in question.options:
+        if text in (option.get("it"), option.get("en")):
+            return option["key"]
+    return None
 
 
 # ----- results -------------------------------------------------------------------------------------------------
@@ -235,11 +270,19 @@ def _suppress(counts: list[int]) -> list[Cell]:
 
 
 def columns(question: Question) -> list[str]:
+    """What a question's answers are counted by: its options' keys, or the values of the scale."""
     if question.has_options:
-        return list(question.options)
+        return question.option_keys
     if question.kind == K.SCALE:
         return SCALE
     return []
+
+
+def column_labels(question: Question) -> list[str]:
+    """The columns as people read them: the options' labels in the reader's language."""
+    if question.has_options:
+        return [label for _key, label in question.option_labels]
+    return columns(question)
 
 
 def results(survey: Survey) -> tuple[list[Question], list[Row], int | None]:
@@ -283,7 +326,7 @@ def csv_rows(survey: Survey) -> list[list[Any]]:
     hidden = f"<{MIN_CELL}"
     header: list[Any] = ["nil_code", "nil", "answers"]
     for question in questions:
-        header += [f"{question.text} | {option}" for option in columns(question)]
+        header += [f"{question.text} | {option}" for option in column_labels(question)]
         if question.kind in (K.SCALE, K.NUMBER):
             header.append(f"{question.text} | mean")
     out = [header]

@@ -517,6 +517,10 @@ class ApplicationEvent(models.Model):
     )
     at = models.DateTimeField(default=timezone.now)
     note = models.TextField(_("note"), blank=True)
+    # A note is written once, in its writer's language: pages mark it with it (`lang`) for screen readers.
+    note_language = models.CharField(
+        _("language of the note"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
 
     class Meta:
         ordering = ["at", "id"]

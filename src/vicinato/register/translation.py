@@ -1,13 +1,23 @@
 """Fields kept in Italian and English side by side, read in the active language."""
 
+from collections.abc import Mapping
+
+from django.conf import settings
 from django.utils.translation import get_language
 
 
 def translated(obj, field: str) -> str:
-    """The field in the active language, falling back to Italian (the register's language of record)."""
-    language = (get_language() or "it")[:2]
-    value = getattr(obj, f"{field}_{language}", "") or ""
-    return value or getattr(obj, f"{field}_it", "") or ""
+    """The field in the active language, falling back to Italian (the register's language of record), then to
+    English when only that one was written."""
+    return in_reader_language(
+        {code: getattr(obj, f"{field}_{code}", "") for code, _name in settings.LANGUAGES}
+    )
+
+
+def in_reader_language(texts: Mapping[str, str]) -> str:
+    """One text of {language code: text} (e.g. a survey option's labels) as `translated` picks it."""
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    return texts.get(language) or texts.get("it") or texts.get("en") or ""
 
 
 class Translated:
@@ -20,3 +30,10 @@ class Translated:
 
     def __get__(self, obj, owner=None):
         return self if obj is None else translated(obj, self.field)
+
+
+def writing_language() -> str:
+    """The language a person writes in now: the one they read the site in (a note written once is stored
+    with it, and shown marked with it, rather than translated)."""
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

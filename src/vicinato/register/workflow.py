@@ -17,6 +17,7 @@ from vicinato.lib.transitions import StateMachine, Transition, record_step
 from . import notifications
 from .models import Application, ApplicationCheck, ApplicationEvent, Place, Register, Requirement
 from .permissions import Action, can, require
+from .translation import writing_language
 
 S = Application.State
 
@@ -258,7 +259,17 @@ def _apply_transition(application: Application, action: str, actor, note: str) -
         application.checks.all().delete()
     application.state = target
     application.save()
-    record_step(ApplicationEvent, action, source, target, actor, now, note, application=application)
+    record_step(
+        ApplicationEvent,
+        action,
+        source,
+        target,
+        actor,
+        now,
+        note,
+        application=application,
+        note_language=writing_language() if note else "",
+    )
     transaction.on_commit(lambda: notifications.application_changed(application, action, note))
     return application
 

@@ -186,15 +186,18 @@ def test_a_block_answers_the_bookings_in_it_and_cancels_them_on_request(
     assert client_for(outsider).post(f"{URL}/blocks", period, content_type=JSON).status_code == 403
     refused = client_for(staff).post(f"{URL}/blocks", {**period, "cancel_affected": True}, content_type=JSON)
     assert refused.status_code == 422 and refused.json()["errors"] == {
-        "reason": ["Write the reason for the people who booked."]
+        "reason_it": ["Write the reason for the people who booked."]
     }
     assert not Block.objects.exists()
 
-    answer = client_for(staff).post(f"{URL}/blocks", {**period, "reason": "Painting"}, content_type=JSON)
+    answer = client_for(staff).post(
+        f"{URL}/blocks", {**period, "reason_it": "Tinteggiatura", "reason_en": "Painting"}, content_type=JSON
+    )
     assert answer.status_code == 201
     created = answer.json()
     assert sorted(r["id"] for r in created["affected"]) == [inside.pk, also.pk]
-    assert created["cancelled"] == [] and created["block"]["reason"] == "Painting"
+    assert created["cancelled"] == [] and created["block"]["reason"] == "Painting"  # the request's language
+    assert (created["block"]["reason_it"], created["block"]["reason_en"]) == ("Tinteggiatura", "Painting")
     assert Reservation.objects.filter(state=S.CONFIRMED).count() == 3  # nothing cancelled yet
     block_id = created["block"]["id"]
     listed_blocks = client_for(staff).get(f"{URL}/places/{listed.public_id}/blocks").json()
@@ -220,7 +223,7 @@ def test_create_a_block_and_cancel_at_once(listed, single, ada, staff, day):
     }
     answer = client_for(staff).post(
         f"{URL}/blocks",
-        {**period, "reason": "Closed for a strike", "cancel_affected": True},
+        {**period, "reason_en": "Closed for a strike", "cancel_affected": True},
         content_type=JSON,
     )
     assert answer.status_code == 201

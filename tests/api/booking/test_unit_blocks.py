@@ -33,7 +33,7 @@ def test_block_a_desk_by_api(api_named, listed, staff, person, outsider, day):
         "unit": a2.pk,
         "start": at("09:00", day).isoformat(),
         "end": at("12:00", day).isoformat(),
-        "reason": "Broken chair",
+        "reason": "Broken chair",  # the older name of reason_it
     }
     assert client_for(outsider).post(f"{URL}/blocks", period, content_type=JSON).status_code == 403
     answer = client_for(staff).post(f"{URL}/blocks", period, content_type=JSON)
@@ -119,7 +119,7 @@ def test_refusals_of_input_have_their_own_codes(listed, resource, person, staff,
     no_block_reason = client_for(staff).post(
         f"{URL}/blocks", {**block, "cancel_affected": True}, content_type=JSON
     )
-    assert no_block_reason.json()["codes"] == {"reason": ["reason_required"]}
+    assert no_block_reason.json()["codes"] == {"reason_it": ["reason_required"]}
     wrong_code = client_for(staff).post(f"{URL}/check-in", {"code": "1-AAAAAAAA"}, content_type=JSON)
     assert wrong_code.json()["codes"] == {"code": ["checkin_code"]}
 

@@ -78,20 +78,44 @@ def test_answer_and_read_suppressed_results(client, city, manager, cooperative):
     survey = surveys.create_survey(
         manager,
         cooperative,
-        "Near home",
-        questions=[{"kind": "choice", "text": "Work?", "options": ["yes", "no"]}],
+        "Vicino a casa",
+        title_en="Near home",
+        questions=[
+            {
+                "kind": "choice",
+                "text": "Lavoro?",
+                "text_en": "Work?",
+                "options": ["sì", "no"],
+                "options_en": ["yes", "no"],
+            }
+        ],
     )
     surveys.set_state(manager, survey, Survey.State.OPEN)
     qid = str(survey.questions.get().pk)
-    assert client.get(f"{BASE}/surveys").json()[0]["questions"][0]["options"] == ["yes", "no"]
-    for nil, count in (("10", 4), ("20", 5)):
-        for _ in range(count):
+    listed = client.get(f"{BASE}/surveys").json()[0]
+    assert (listed["title"], listed["title_it"], listed["title_en"]) == (
+        "Near home",
+        "Vicino a casa",
+        "Near home",
+    )
+    question = listed["questions"][0]
+    assert (question["text"], question["text_it"], question["text_en"]) == ("Work?", "Lavoro?", "Work?")
+    assert question["options"] == [
+        {"key": "si", "label": "yes", "label_it": "sì", "label_en": "yes"},
+        {"key": "no", "label": "no", "label_it": "no", "label_en": "no"},
+    ]
+    italian = client.get(f"{BASE}/surveys", HTTP_ACCEPT_LANGUAGE="it").json()[0]
+    assert italian["title"] == "Vicino a casa" and italian["questions"][0]["options"][0]["label"] == "sì"
+    # By key, or by a label in either language (as older clients send): all counted as the same answer.
+    for nil, given in (("10", ["si"] * 4), ("20", ["si", "si", "si", "sì", "yes"])):
+        for answer in given:
             sent = client.post(
                 f"{BASE}/surveys/{survey.pk}/responses",
-                {"neighbourhood": nil, "answers": {qid: "yes"}},
+                {"neighbourhood": nil, "answers": {qid: answer}},
                 content_type="application/json",
             )
             assert sent.status_code == 201
+    assert {r.answers[qid] for r in survey.responses.all()} == {"si"}
     rows = client.get(f"{BASE}/surveys/{survey.pk}/results").json()["rows"]
     assert rows[0] == {"code": "10", "name": "Area 10", "answers": None, "cells": {}, "means": {}}
     assert rows[1]["answers"] == 5 and rows[1]["cells"][qid] == [5, 0]

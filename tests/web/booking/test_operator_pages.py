@@ -194,7 +194,13 @@ def test_the_day_plan_lists_the_days_bookings_and_free_units(client, listed, des
     book(ada, desks, day, "09:00", "10:30")
     following = day + timedelta(days=1 if day.weekday() < 4 else 3)
     book(bruno, desks, following)
-    Block.objects.create(resource=desks, start=at("17:00", day), end=at("19:00", day), reason="Cleaning")
+    Block.objects.create(
+        resource=desks,
+        start=at("17:00", day),
+        end=at("19:00", day),
+        reason_it="Pulizie",
+        reason_en="Cleaning",
+    )
     client.force_login(staff)
     response = client.get(page(listed, f"piano/?giorno={day.isoformat()}"))
     visible = text(response)
@@ -295,7 +301,8 @@ def test_a_new_block_shows_the_bookings_in_it_and_cancels_them_all(
         "resource": desks.pk,
         "start": f"{day.isoformat()}T09:30",
         "end": f"{day.isoformat()}T12:00",
-        "reason": "Painting",
+        "reason_it": "Tinteggiatura",
+        "reason_en": "Painting",
     }
     wrong = client.post(page(listed, "blocchi/"), {**data, "end": f"{day.isoformat()}T09:00"})
     assert 'id="id_end-error">The end must come after the start; choose a later end.</div>' in (

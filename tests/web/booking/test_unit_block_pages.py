@@ -67,7 +67,7 @@ def test_a_place_without_named_units_gets_no_desk_choice(client, listed, staff):
 def test_block_a_desk_then_move_its_booking_to_a_free_desk(client, listed, desks, staff, ada, day):
     on_a2 = services.reserve(ada, desks, at("10:00", day), at("11:00", day), unit=desk(desks, "A2").pk)
     client.force_login(staff)
-    data = block_form(desks, desk(desks, "A2"), day, reason="Broken chair")
+    data = block_form(desks, desk(desks, "A2"), day, reason_en="Broken chair")
     response = client.post(page(listed, "blocchi/"), data)
     block = Block.objects.get()
     assert block.unit.name == "A2"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from vicinato.geo.models import Area
 from vicinato.planning import proposals, scenarios, surveys
@@ -126,23 +127,37 @@ def test_write_a_survey(manager, city):
     client = signed_in(manager)
     data = {
         "organisation": manager.organisations.get().pk,
-        "title": "Needs",
-        "description": "",
+        "title_it": "Bisogni",
+        "title_en": "Needs",
+        "description_it": "",
+        "description_en": "",
         "audience": "public",
         "questions-TOTAL_FORMS": 2,
         "questions-INITIAL_FORMS": 0,
         "questions-0-kind": "multiple",
-        "questions-0-text": "What?",
-        "questions-0-options": "desk\nroom",
+        "questions-0-text": "Che cosa?",
+        "questions-0-text_en": "What?",
+        "questions-0-options": "scrivania\nsala",
+        "questions-0-options_en": "desk",
         "questions-1-kind": "choice",
-        "questions-1-text": "Which?",
-        "questions-1-options": "only one",
+        "questions-1-text": "Quale?",
+        "questions-1-options": "solo una",
     }
+    refused = client.post(url("survey_new"), data)
+    assert b"Give the options in English in the same order" in refused.content
+    data["questions-0-options_en"] = "desk\nroom"
     refused = client.post(url("survey_new"), data)
     assert b"Give at least two different options" in refused.content
     data["questions-1-options"] = "a\nb"
     assert client.post(url("survey_new"), data).status_code == 302
-    assert Survey.objects.get().questions.count() == 2
+    survey = Survey.objects.get()
+    assert (survey.title_it, survey.title_en) == ("Bisogni", "Needs")
+    first = survey.questions.get(position=0)
+    assert (first.text_it, first.text_en) == ("Che cosa?", "What?")
+    assert first.options == [
+        {"key": "scrivania", "it": "scrivania", "en": "desk"},
+        {"key": "sala", "it": "sala", "en": "room"},
+    ]
 
 
 def test_review_a_proposal_on_its_page(city, planner, manager, cooperative):
@@ -192,3 +207,50 @@ def test_points_of_ones_own_and_desks_against_demand_on_the_page(stations, plann
     assert "Ex cinema Duomo" in page and "Its desks serve" in page and "of the 10 they can" in page
     refused = client.post(url("scenario_new"), {**data, "points": "45.46 9.19"}).content.decode()
     assert "Point 1 is not valid" in refused
+
+
+def test_a_survey_in_both_languages_counts_answers_together(city, manager, cooperative):
+    """Each reader sees the survey in their language only; answers hold the option's key, so an Italian and
+    an English respondent's answers are counted as one."""
+    made = surveys.create_survey(
+        manager,
+        cooperative,
+        "Vicino a casa",
+        title_en="Near home",
+        questions=[
+            {
+                "kind": "choice",
+                "text": "Lavoreresti vicino a casa?",
+                "text_en": "Would you work near home?",
+                "options": ["sì", "no"],
+                "options_en": ["yes", "no"],
+            }
+        ],
+    )
+    survey = surveys.set_state(manager, made, Survey.State.OPEN)
+    question = survey.questions.get()
+    east = Area.objects.get(level=Area.Level.NEIGHBOURHOOD, code="20")
+    pages = {}
+    for language in ("it", "en"):
+        with translation.override(language):
+            client = Client(HTTP_ACCEPT_LANGUAGE=language)
+            form = client.get(url("survey", survey.pk)).content.decode()
+            for _ in range(3 if language == "it" else 2):
+                sent = client.post(
+                    url("survey", survey.pk), {"neighbourhood": east.pk, f"q{question.pk}": "si"}
+                )
+                assert sent.status_code == 302
+            pages[language] = (form, client)
+    italian_form, english_form = pages["it"][0], pages["en"][0]
+    assert "Lavoreresti vicino a casa?" in italian_form and "Would you work near home?" not in italian_form
+    assert "Would you work near home?" in english_form and "Lavoreresti" not in english_form
+    assert 'value="si"' in english_form and ">yes<" not in italian_form
+    assert {r.answers[str(question.pk)] for r in survey.responses.all()} == {"si"}
+    with translation.override("en"):
+        results = pages["en"][1].get(url("survey_results", survey.pk)).content.decode()
+        csv_text = pages["en"][1].get(url("survey_csv", survey.pk)).content.decode()
+    with translation.override("it"):
+        risultati = pages["it"][1].get(url("survey_results", survey.pk)).content.decode()
+    assert "5 answers." in results and ">yes</th>" in results and ">sì</th>" not in results
+    assert ">sì</th>" in risultati and ">yes</th>" not in risultati and "Near home" not in risultati
+    assert "Would you work near home? | yes" in csv_text and "20,Area 20,5,5,0" in csv_text

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Min
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -232,9 +232,11 @@ def _hold_room(actor, event: Event, room: Resource, start: datetime, end: dateti
                 "reason": f" ({other.reason})" if other.reason else "",
             }
         )
-    block, booked = booking.block_resource(
-        room, start, end, f"{event.get_kind_display()}: {event.title_it}"[:200], actor
-    )
+    reasons = {}
+    for language in ("it", "en"):
+        with translation.override(language):
+            reasons[language] = f"{event.get_kind_display()}: {event.title}"[:200]
+    block, booked = booking.block_resource(room, start, end, reasons["it"], actor, reason_en=reasons["en"])
     if booked:
         first = booked[0]
         raise ActivityError(

@@ -177,6 +177,8 @@ def _block_out(block: Block) -> dict:
         "start": timezone.localtime(block.start),
         "end": timezone.localtime(block.end),
         "reason": block.reason,
+        "reason_it": block.reason_it,
+        "reason_en": block.reason_en,
     }
 
 
@@ -222,17 +224,25 @@ def list_blocks(request, public_id: str):
     summary="Block a resource (place's staff)",
 )
 def create_block(request, payload: BlockIn):
-    """Answers the bookings in the period (`affected`). With `cancel_affected: true` and a `reason`, they are
-    cancelled and each person is told the reason; those that cannot be (checked in) are in `kept`."""
+    """Answers the bookings in the period (`affected`). With `cancel_affected: true` and a reason, they are
+    cancelled and each person is told the reason (in the request's language, or the one written); those that
+    cannot be (checked in) are in `kept`."""
     resource = named_in_body(Resource.objects.select_related("place"), "resource", pk=payload.resource)
-    if payload.cancel_affected and not payload.reason.strip():
-        raise ValidationError({"reason": [services.reason_required()]})
+    reason_it = payload.reason_it.strip() or payload.reason.strip()
+    if payload.cancel_affected and not (reason_it or payload.reason_en.strip()):
+        raise ValidationError({"reason_it": [services.reason_required()]})
     block, affected = services.block_resource(
-        resource, payload.start, payload.end, payload.reason, request.user, unit=payload.unit
+        resource,
+        payload.start,
+        payload.end,
+        reason_it,
+        request.user,
+        unit=payload.unit,
+        reason_en=payload.reason_en,
     )
     cancelled, kept = [], []
     if payload.cancel_affected:
-        cancelled, kept = services.cancel_affected(block, request.user, payload.reason)
+        cancelled, kept = services.cancel_affected(block, request.user, block.reason)
     return 201, {
         "block": _block_out(block),
         "affected": [operator_reservation_out(request, r) for r in affected],

@@ -231,9 +231,21 @@ class BlockIn(Schema):
     )
     start: datetime
     end: datetime
-    reason: str = Field("", max_length=200, description="Shown to people; sent to them when cancelling")
+    reason_it: str = Field(
+        "",
+        max_length=200,
+        description="Shown to people reading Italian (or English, when reason_en is empty)",
+    )
+    reason_en: str = Field(
+        "",
+        max_length=200,
+        description="Shown to people reading English (or Italian, when reason_it is empty)",
+    )
+    reason: str = Field("", max_length=200, description="Deprecated: read as reason_it when that is empty")
     cancel_affected: bool = Field(
-        False, description="Also cancel the bookings in the period (needs a reason)"
+        False,
+        description="Also cancel the bookings in the period (needs a reason); each person is told the reason "
+        "in the request's language",
     )
 
 
@@ -244,7 +256,9 @@ class BlockOut(Schema):
     unit_name: str | None = None
     start: datetime
     end: datetime
-    reason: str
+    reason: str = Field(description="In the request's language, or the other one when only that was written")
+    reason_it: str
+    reason_en: str
 
 
 class KeptOut(Schema):

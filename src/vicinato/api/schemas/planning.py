@@ -61,18 +61,38 @@ class ScenarioSummaryOut(Schema):
     gap: float | None
 
 
+class OptionOut(Schema):
+    key: str = Field(description="What an answer gives and results count by, in either language")
+    label: str = Field(description="In the request's language, or the other one when only that was written")
+    label_it: str
+    label_en: str
+
+
 class QuestionOut(Schema):
     id: int
     kind: str
-    text: str
-    options: list[str]
+    text: str = Field(description="In the request's language, or the other one when only that was written")
+    text_it: str
+    text_en: str
+    options: list[OptionOut] = Field(description="Choice and multiple: answer with the key (or a label)")
     required: bool
+
+    @staticmethod
+    def resolve_options(question) -> list[dict]:
+        return [
+            {"key": o["key"], "label": label, "label_it": o.get("it", ""), "label_en": o.get("en", "")}
+            for o, (_key, label) in zip(question.options, question.option_labels, strict=True)
+        ]
 
 
 class SurveyOut(Schema):
     id: int
-    title: str
+    title: str = Field(description="In the request's language, or the other one when only that was written")
+    title_it: str
+    title_en: str
     description: str
+    description_it: str
+    description_en: str
     organisation: str
     audience: str
     state: str

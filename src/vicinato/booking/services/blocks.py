@@ -28,10 +28,18 @@ from .waiting_list import offer_free_units
 
 # --- blocks ----------------------------------------------------------------------------------------------------
 def block_resource(
-    resource: Resource, start: datetime, end: datetime, reason: str, actor, unit: Unit | int | None = None
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    reason_it: str,
+    actor,
+    unit: Unit | int | None = None,
+    reason_en: str = "",
 ) -> tuple[Block, list[Reservation]]:
     """Close a resource for a period, or only one of its active named units (`unit`, or its id); gives back
-    the bookings in it, which the operator decides about (cancel them, or move them to other free units)."""
+    the bookings in it, which the operator decides about (cancel them, or move them to other free units).
+    The reason is shown to people in their language (`reason_it`, `reason_en`), or in the other one when
+    only that was written."""
     require(actor, Action.BLOCK_RESOURCE, resource)
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise ValidationError(
@@ -69,7 +77,13 @@ def block_resource(
                 }
             )
     block = Block.objects.create(
-        resource=resource, unit=unit, start=start, end=end, reason=reason, created_by=actor
+        resource=resource,
+        unit=unit,
+        start=start,
+        end=end,
+        reason_it=(reason_it or "").strip(),
+        reason_en=(reason_en or "").strip(),
+        created_by=actor,
     )
     return block, list(bookings_in_block(block))
 

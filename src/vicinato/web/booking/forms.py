@@ -248,11 +248,20 @@ class BlockForm(forms.Form):
     resource = forms.ModelChoiceField(queryset=Resource.objects.none(), label=gettext_lazy("Resource"))
     start = forms.DateTimeField(label=gettext_lazy("From"), widget=DATETIME_INPUT)
     end = forms.DateTimeField(label=gettext_lazy("Until"), widget=DATETIME_INPUT)
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"),
+    reason_it = forms.CharField(
+        label=gettext_lazy("Reason (Italian)"),
         max_length=200,
         required=False,
-        help_text=gettext_lazy("Shown to people who try to book in this period, e.g. “maintenance”."),
+        help_text=gettext_lazy("Shown to people who try to book in this period, e.g. “manutenzione”."),
+    )
+    reason_en = forms.CharField(
+        label=gettext_lazy("Reason (English)"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy(
+            "Shown to people who read the site in English, e.g. “maintenance”; left empty, they see the "
+            "Italian one."
+        ),
     )
 
     unit = forms.TypedChoiceField(

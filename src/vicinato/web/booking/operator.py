@@ -209,7 +209,13 @@ def blocks(request, public_id: str):
         data = form.cleaned_data
         try:
             block, affected = services.block_resource(
-                data["resource"], data["start"], data["end"], data["reason"], request.user, data.get("unit")
+                data["resource"],
+                data["start"],
+                data["end"],
+                data["reason_it"],
+                request.user,
+                data.get("unit"),
+                reason_en=data["reason_en"],
             )
         except ValidationError as error:
             add_errors(form, error)

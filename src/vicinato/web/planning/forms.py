@@ -102,7 +102,15 @@ class SurveyForm(forms.ModelForm):
 
     class Meta:
         model = Survey
-        fields = ["organisation", "title", "description", "audience", "counts_as_demand"]
+        fields = [
+            "organisation",
+            "title_it",
+            "title_en",
+            "description_it",
+            "description_en",
+            "audience",
+            "counts_as_demand",
+        ]
 
     def __init__(self, organisations, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,9 +119,18 @@ class SurveyForm(forms.ModelForm):
 
 class QuestionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *Question.Kind.choices], required=False)
-    text = forms.CharField(label=_("Question"), max_length=300, required=False)
+    text = forms.CharField(label=_("Question (Italian)"), max_length=300, required=False)
+    text_en = forms.CharField(label=_("Question (English)"), max_length=300, required=False)
     options = forms.CharField(
-        label=_("Options, one a line"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Options in Italian, one a line"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    options_en = forms.CharField(
+        label=_("Options in English, one a line"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_(
+            "In the same order as the Italian ones; left empty, English readers see the Italian ones."
+        ),
     )
     required = forms.BooleanField(label=_("Required"), required=False)
 
@@ -150,12 +167,10 @@ def _answer_field(question: Question) -> forms.Field:
     common = {"label": question.text, "required": False}
     K = Question.Kind
     if question.kind == K.CHOICE:
-        return forms.ChoiceField(
-            choices=[(o, o) for o in question.options], widget=forms.RadioSelect, **common
-        )
+        return forms.ChoiceField(choices=question.option_labels, widget=forms.RadioSelect, **common)
     if question.kind == K.MULTIPLE:
         return forms.MultipleChoiceField(
-            choices=[(o, o) for o in question.options], widget=forms.CheckboxSelectMultiple, **common
+            choices=question.option_labels, widget=forms.CheckboxSelectMultiple, **common
         )
     if question.kind == K.SCALE:
         return forms.ChoiceField(choices=[("", "—")] + [(str(n), str(n)) for n in range(1, 6)], **common)

@@ -223,7 +223,11 @@ def survey_new(request):
     questions = QuestionFormSet(request.POST or None, prefix="questions")
     if request.method == "POST" and form.is_valid() and questions.is_valid():
         written = [
-            {**q, "options": (q.get("options") or "").splitlines()}
+            {
+                **q,
+                "options": (q.get("options") or "").splitlines(),
+                "options_en": (q.get("options_en") or "").splitlines(),
+            }
             for q in questions.cleaned_data
             if q and (q.get("kind") or q.get("text"))
         ]
@@ -231,8 +235,10 @@ def survey_new(request):
             survey = surveys.create_survey(
                 request.user,
                 form.cleaned_data["organisation"],
-                form.cleaned_data["title"],
-                description=form.cleaned_data["description"],
+                form.cleaned_data["title_it"],
+                title_en=form.cleaned_data["title_en"],
+                description=form.cleaned_data["description_it"],
+                description_en=form.cleaned_data["description_en"],
                 audience=form.cleaned_data["audience"],
                 counts_as_demand=form.cleaned_data["counts_as_demand"],
                 questions=written,
@@ -365,7 +371,14 @@ def _tables(questions, rows) -> list[dict]:
                     "mean": hidden if mean is None else mean,
                 }
             )
-        tables.append({"question": question, "columns": columns, "with_mean": with_mean, "rows": lines})
+        tables.append(
+            {
+                "question": question,
+                "columns": surveys.column_labels(question),
+                "with_mean": with_mean,
+                "rows": lines,
+            }
+        )
     return tables
 
 
@@ -399,7 +412,7 @@ def _answers_map(questions, rows) -> dict:
         "map_label": _(
             "Map: the share of each neighbourhood's answers “%(option)s” to “%(question)s”; grey where hidden."
         )
-        % {"option": question.options[0], "question": question.text},
+        % {"option": question.option_labels[0][1], "question": question.text},
     }
 
 
