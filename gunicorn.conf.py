@@ -8,6 +8,9 @@ bookings wait for the same flush. Processes: one runs Python on one core at a ti
 the cores fills the time the others wait; more cost CPU (database connections, switching) for nothing. On the
 2-core development machine (benchmarks/booking.py, 50 clients): 3 workers of 8 threads confirmed 327 bookings/s,
 2 of 12 296-300/s, 2 of 16 308/s, 4 of 8 287/s.
+
+The access log (off unless asked for: `--access-logfile FILE`, or `-` for standard output) never holds a query
+string's values, so that the addresses and coordinates of searches stay out of it (vicinato.lib.accesslog).
 """
 
 import os
@@ -20,3 +23,5 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 preload_app = True
 keepalive = 30
 backlog = 2048
+# The access log without what people searched for: query values left out of the request line and the Referer.
+logger_class = "vicinato.lib.accesslog.RedactingLogger"

@@ -130,7 +130,8 @@ def test_pages_and_api_docs_carry_a_strict_content_security_policy(settings, pat
     assert answer.status_code == 200
     directives = policy(answer)
     assert directives["script-src"] == ["'self'"]
-    assert directives["style-src"] == ["'self'", "'unsafe-inline'"]  # styles cannot run script
+    assert directives["style-src"] == ["'self'"]  # no inline style either (issue 18)
+    assert "'unsafe-inline'" not in answer["Content-Security-Policy"]
     assert directives["object-src"] == ["'none'"] and directives["frame-ancestors"] == ["'none'"]
     assert "https://tile.openstreetmap.org" in directives["img-src"]
 

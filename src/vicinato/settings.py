@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -341,10 +341,31 @@ def proxy_ssl_header(value: str) -> tuple[str, str] | None:
 
 SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
 
+# The development server's request log (`django.server`, as Django sets it up) without query values: search
+# addresses stay out of logs, as in gunicorn's access log (vicinato.lib.accesslog).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_queries": {"()": "vicinato.lib.accesslog.RedactQueries"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"level": "INFO", "class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "loggers": {
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_queries"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
@@ -364,14 +385,15 @@ def tile_source(url: str) -> list[str]:
 
 
 # Content-Security-Policy (django-csp) on every page and the API's docs: scripts, styles, fonts and requests from
-# this site only (the pages have no inline script); images also from the map's tile server. Inline styles are
-# allowed (Bootstrap Italia, htmx and the map's library add <style> elements and style attributes; a style cannot
-# run script).
+# this site only: the pages have no inline script and no inline style (no style attribute, no <style> element;
+# htmx's own indicator styles are turned off in base.html). Scripts that place things (Leaflet, Bootstrap
+# Italia's menus) set element.style through the CSSOM, which the policy does not govern. Images also from the
+# map's tile server.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF],
         "img-src": [SELF, "data:", *tile_source(MAP_TILE_URL)],
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],

@@ -40,6 +40,8 @@ AXE_JS = PROJECT_DIR / "src" / "vicinato" / "static" / "vendor" / "axe-core" / "
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 TIMEOUT_MS = 15_000
 DEMO_PASSWORD = "vicinato"
+CSP_REPORTER = """document.addEventListener('securitypolicyviolation', (e) => console.error(
+  `Content Security Policy violation: ${e.violatedDirective} at ${e.sourceFile}:${e.lineNumber} (${e.sample})`));"""
 
 
 @pytest.hookimpl(wrapper=True)
@@ -112,6 +114,9 @@ class Browsing:
         self.context = browser.new_context(base_url=base_url, **context_options)
         self.context.set_default_timeout(TIMEOUT_MS)
         self.context.route("**/*", self._only_local)
+        # Every refusal reaches the console (Chromium logs most of them itself; this reports each one, with its
+        # directive and source, as the `securitypolicyviolation` event gives it).
+        self.context.add_init_script(CSP_REPORTER)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         # What the Content-Security-Policy refused (an inline script or style, a request elsewhere) is an error.
