@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("booking", "0004_block_unit")]
+    dependencies = [("booking", "0005_monthly_passes")]
 
     operations = [
         migrations.RenameField(model_name="block", old_name="reason", new_name="reason_it"),

@@ -9,7 +9,7 @@ def mark_italian(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("register", "0010_unique_account_emails")]
+    dependencies = [("register", "0011_digital_identity")]
 
     operations = [
         migrations.AddField(
