@@ -84,7 +84,7 @@ def test_the_api_creates_and_changes_a_programme(city_hall, city_admin, register
             "places": [listed.public_id],
             "audiences": ["riders"],
             "priority_younger_than": 35,
-            "reviewers": ["checker"],
+            "reviewers": ["checker@example.org"],
             "required_documents": [
                 {"label_it": "ISEE"},
                 {"label_it": "Contratto con la piattaforma", "label_en": "Contract with the platform"},
@@ -102,19 +102,19 @@ def test_the_api_creates_and_changes_a_programme(city_hall, city_admin, register
         [register.slug],
         [listed.public_id],
     )
-    assert body["reviewers"] == ["checker"] and body["documents_required"] == (
-        "ISEE; Contract with the platform"
-    )
+    # Named, invited: a reviewer only once they accept (tests/agreements/test_reviewer_invitations.py).
+    assert (body["reviewers"], body["invited_reviewers"]) == ([], ["checker@example.org"])
+    assert body["documents_required"] == ("ISEE; Contract with the platform")
     isee, contract = body["required_documents"]
     assert (isee["label"], isee["label_en"]) == ("ISEE", "")  # no English name: the Italian one
     pk = body["id"]
     # A partial change leaves the rest as it was.
     renamed = api.patch(f"{V}/programmes/{pk}", {"name_en": "Rider voucher"}, content_type="application/json")
     assert renamed.status_code == 200
-    assert (renamed.json()["name"], renamed.json()["registers"], renamed.json()["reviewers"]) == (
+    assert (renamed.json()["name"], renamed.json()["registers"], renamed.json()["invited_reviewers"]) == (
         "Rider voucher",
         [register.slug],
-        ["checker"],
+        ["checker@example.org"],
     )
     assert [d["id"] for d in renamed.json()["required_documents"]] == [isee["id"], contract["id"]]
     # The list of documents is replaced: kept by id, removed when left out, added without an id.
@@ -135,7 +135,7 @@ def test_the_api_creates_and_changes_a_programme(city_hall, city_admin, register
         (True, "Contract"),
         (False, "Identity card"),
     ]
-    assert (changed.json()["younger_than"], changed.json()["reviewers"]) == (40, [])
+    assert (changed.json()["younger_than"], changed.json()["invited_reviewers"]) == (40, [])
     cleared = api.patch(f"{V}/programmes/{pk}", {"younger_than": None}, content_type="application/json")
     assert cleared.json()["younger_than"] is None
 
@@ -162,7 +162,10 @@ def test_the_api_says_what_to_fix_field_by_field(city_hall, city_admin, funder_p
     assert errors["registers"] == [
         "Select a valid choice. no-such-register is not one of the available choices."
     ]
-    assert errors["reviewers"] == ["No account has the username or e-mail ghost; ask them to sign up first."]
+    assert errors["reviewers"] == [
+        "ghost: not an e-mail address. A username no longer adds a reviewer: enter their e-mail address, and they "
+        "become a reviewer by accepting the invitation sent there."
+    ]
     assert errors["required_documents.1.label_it"] == ["Name the document in Italian."]
     assert errors["applications_until"] == ["Applications must close on or after they open."]
     assert errors["younger_than"] == ["Ensure this value is less than or equal to 130."]

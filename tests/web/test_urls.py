@@ -104,6 +104,7 @@ PAGES = {
     ("voucher/<int:pk>/domanda/", "agreements:voucher_apply"),
     ("voucher/<int:pk>/sportello/", "agreements:programme_desk"),
     ("voucher/<int:pk>/modifica/", "agreements:programme_edit"),
+    ("voucher/inviti-revisori/<str:token>/", "agreements:reviewer_invitation"),
     ("voucher/<int:pk>/resoconto.csv", "agreements:programme_report_csv"),
     ("voucher/domande/<int:pk>/", "agreements:voucher_application"),
     ("voucher/documenti/<int:pk>/", "agreements:voucher_document"),

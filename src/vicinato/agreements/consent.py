@@ -1,12 +1,13 @@
 """Consent of organisations: nobody makes an organisation a member of a community or a guest of an agreement;
-its administrators are invited and accept (or decline) on its invitations page."""
+its administrators are invited and accept (or decline) on its invitations page. Consent of people: nobody is
+made a programme's reviewer without accepting an invitation sent to their own e-mail address."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -16,13 +17,17 @@ from vicinato.lib import mail, ratelimit
 from vicinato.lib.errors import Conflict
 from vicinato.register.models import Organisation
 
-from .models import Agreement, Community, GuestInvitation
+from .models import Agreement, Community, GuestInvitation, ReviewerInvitation, VoucherProgramme
 from .permissions import Role, admin_emails, roles
 
 INVITATION_DAYS = 30
 # Invitations one community or agreement sends, and those one organisation receives: at most these many a day.
 INVITATIONS_BY_SENDER = ratelimit.Limit("guest-invitations-sender", 30, 86400)
 INVITATIONS_TO_ORGANISATION = ratelimit.Limit("guest-invitations-organisation", 5, 86400)
+REVIEWER_INVITATION_DAYS = 14
+# Reviewer invitations one programme sends, and those one address receives: at most these many a day.
+REVIEWER_INVITATIONS_BY_PROGRAMME = ratelimit.Limit("reviewer-invitations-programme", 30, 86400)
+REVIEWER_INVITATIONS_TO_ADDRESS = ratelimit.Limit("reviewer-invitations-address", 3, 86400)
 
 
 def answers_for(person, organisation: Organisation) -> bool:
@@ -147,3 +152,79 @@ def answer(person, invitation: GuestInvitation, accept: bool, now: datetime | No
             found.declined_at = now
         found.save(update_fields=["accepted_by", "accepted_at", "declined_at"])
     return found
+
+
+# --- a programme's reviewers ---------------------------------------------------------------------------------
+def invited_reviewers(
+    programme: VoucherProgramme, now: datetime | None = None
+) -> QuerySet[ReviewerInvitation]:
+    """The programme's reviewer invitations not accepted yet and still valid, by address."""
+    if programme.pk is None:
+        return ReviewerInvitation.objects.none()
+    return ReviewerInvitation.objects.filter(
+        programme=programme, accepted_at__isnull=True, expires_at__gt=now or timezone.now()
+    ).order_by("email")
+
+
+def invite_reviewers(actor, programme: VoucherProgramme, emails: Iterable[str], now: datetime | None = None):
+    """Invite each address to review the programme, and take back the invitations waiting for an address that is
+    no longer named. The same whether or not an account of the address exists: nobody is looked up."""
+    now = now or timezone.now()
+    wanted = {e.strip().lower(): e.strip() for e in emails}
+    waiting = invited_reviewers(programme, now)
+    waiting.exclude(email__in=[w.email for w in waiting if w.email.lower() in wanted]).delete()
+    already = {w.email.lower() for w in invited_reviewers(programme, now)}
+    for key, email in wanted.items():
+        if key in already:
+            continue
+        ratelimit.hit_all(
+            (REVIEWER_INVITATIONS_BY_PROGRAMME, programme.pk), (REVIEWER_INVITATIONS_TO_ADDRESS, key)
+        )
+        invitation = ReviewerInvitation.objects.create(
+            programme=programme,
+            email=email,
+            created_by=actor,
+            expires_at=now + timedelta(days=REVIEWER_INVITATION_DAYS),
+        )
+        _mail_reviewer(invitation)
+
+
+def _mail_reviewer(invitation: ReviewerInvitation) -> None:
+    programme = invitation.programme
+
+    def render():
+        names = {"programme": programme.name, "funder": programme.funder.legal_name}
+        return _("Invitation to review the voucher programme %(programme)s") % names, _(
+            "%(funder)s invites you to review the applications to its voucher programme %(programme)s on "
+            "Vicinato. To accept, open this link signed in with an account of this e-mail address (valid until "
+            "%(date)s): %(url)s\n\nIf you do not know this programme, ignore this message."
+        ) % {
+            **names,
+            "date": timezone.localtime(invitation.expires_at).date().isoformat(),
+            "url": mail.link("agreements:reviewer_invitation", token=invitation.token),
+        }
+
+    mail.send(invitation.email, render)
+
+
+def reviewer_invitation(token: str) -> ReviewerInvitation:
+    found = ReviewerInvitation.objects.select_related("programme__funder").filter(token=token).first()
+    if found is None:
+        raise ValidationError({"token": [_("This invitation link is not valid; ask for a new one.")]})
+    return found
+
+
+def accept_reviewer(token: str, person, now: datetime | None = None) -> VoucherProgramme:
+    """Make `person` a reviewer of the invitation's programme, if it was sent to their address and is valid."""
+    now = now or timezone.now()
+    if person is None or not person.is_authenticated:
+        raise PermissionDenied(_("Sign in, or create an account, to accept the invitation."))
+    with transaction.atomic():
+        found = ReviewerInvitation.objects.select_for_update().get(pk=reviewer_invitation(token).pk)
+        refusal = found.refusal(person, now)
+        if refusal:
+            raise Conflict(refusal)
+        found.programme.reviewers.add(person)
+        found.accepted_by, found.accepted_at = person, now
+        found.save(update_fields=["accepted_by", "accepted_at"])
+    return found.programme

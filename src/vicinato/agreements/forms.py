@@ -8,10 +8,8 @@ import re
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Q
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.forms.models import inlineformset_factory, model_to_dict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -143,19 +141,28 @@ def agreement_data(agreement: Agreement) -> dict:
 
 
 # --- the funder's desk: voucher programmes ---------------------------------------------------------------------
-def _people(text: str) -> tuple[list, list[str]]:
-    """The accounts named by username or e-mail in a list written one per line or separated by commas, and
-    the names that match no account."""
+def _reviewers(programme: VoucherProgramme, text: str) -> tuple[list, list[str], list[str]]:
+    """What a programme's reviewers field names, one per line or separated by commas: its reviewers who stay
+    (by username or e-mail), the e-mail addresses to invite, and the entries that are neither. Nobody but the
+    programme's own reviewers is looked up, so the answer says nothing of other accounts."""
     names = [n for n in re.split(r"[\s,;]+", text or "") if n]
-    found, unknown = [], []
-    users = get_user_model().objects.filter(is_active=True)
+    current = list(programme.reviewers.all()) if programme.pk else []
+    kept, emails, wrong = [], [], []
     for name in dict.fromkeys(names):
-        user = users.filter(Q(username=name) | Q(email__iexact=name)).order_by("pk").first()
-        if user is None:
-            unknown.append(name)
-        elif user not in found:
-            found.append(user)
-    return found, unknown
+        user = next(
+            (u for u in current if u.username == name or (u.email and u.email.lower() == name.lower())), None
+        )
+        if user is not None:
+            if user not in kept:
+                kept.append(user)
+            continue
+        try:
+            validate_email(name)
+        except ValidationError:
+            wrong.append(name)
+        else:
+            emails.append(name)
+    return kept, emails, wrong
 
 
 class ProgrammeForm(forms.ModelForm):
@@ -173,8 +180,10 @@ class ProgrammeForm(forms.ModelForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy(
-            "Usernames or e-mail addresses of people with an account, one per line; the funder's "
-            "administrators and staff review anyway."
+            "One per line. To add a reviewer, enter their e-mail address: they receive an invitation and "
+            "become a reviewer once they accept it, signed in with an account of that address. Remove a line "
+            "to remove a reviewer or take back an invitation. The funder's administrators and staff review "
+            "anyway."
         ),
     )
 
@@ -221,18 +230,19 @@ class ProgrammeForm(forms.ModelForm):
             self.fields[name].validators += [MinValueValidator(1), MaxValueValidator(130)]
             self.fields[name].widget.attrs.update(min=1, max=130)
         if self.instance.pk and not self.is_bound:
-            self.initial["reviewers"] = "\n".join(
-                u.username for u in self.instance.reviewers.order_by("username")
-            )
+            self.initial["reviewers"] = "\n".join(named_reviewers(self.instance))
 
-    def clean_reviewers(self) -> list:
-        found, unknown = _people(self.cleaned_data.get("reviewers", ""))
-        if unknown:
+    def clean_reviewers(self) -> tuple[list, list[str]]:
+        kept, emails, wrong = _reviewers(self.instance, self.cleaned_data.get("reviewers", ""))
+        if wrong:
             raise ValidationError(
-                _("No account has the username or e-mail %(names)s; ask them to sign up first.")
-                % {"names": ", ".join(unknown)}
+                _(
+                    "%(names)s: not an e-mail address. A username no longer adds a reviewer: enter their e-mail "
+                    "address, and they become a reviewer by accepting the invitation sent there."
+                )
+                % {"names": ", ".join(wrong)}
             )
-        return found
+        return kept, emails
 
     def clean(self):
         data = super().clean()
@@ -256,7 +266,8 @@ class ProgrammeForm(forms.ModelForm):
     def save(self, commit: bool = True):
         programme = super().save(commit=commit)
         if commit:
-            programme.reviewers.set(self.cleaned_data["reviewers"])
+            # Only those already reviewers stay or go; the e-mails named are invited (`vouchers.save_programme`).
+            programme.reviewers.set(self.cleaned_data["reviewers"][0])
         return programme
 
 
@@ -282,12 +293,18 @@ RequiredDocumentFormSet = inlineformset_factory(
 )
 
 
+def named_reviewers(programme: VoucherProgramme) -> list[str]:
+    """The usernames of the programme's reviewers, then the addresses invited that have not accepted yet."""
+    users = [u.username for u in programme.reviewers.order_by("username")]
+    return users + [i.email for i in consent.invited_reviewers(programme)]
+
+
 def programme_data(programme: VoucherProgramme) -> dict:
     """The programme's current terms as form data, to which a partial update adds its changes."""
     data = model_to_dict(programme, fields=ProgrammeForm.Meta.fields)
     data["registers"] = [r.slug for r in programme.registers.all()]
     data["places"] = [p.public_id for p in programme.places.all()]
-    data["reviewers"] = "\n".join(u.username for u in programme.reviewers.order_by("username"))
+    data["reviewers"] = "\n".join(named_reviewers(programme))  # an invitation not accepted yet stays
     return {name: value for name, value in data.items() if value is not None}
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from vicinato.booking.models import Reservation, Resource, StateEvent
 from vicinato.lib.constraints import ends_after
 from vicinato.register.models import (
+    AddressedInvitation,
     Audience,
     InvitationBase,
     Organisation,
@@ -411,6 +412,22 @@ class VoucherProgramme(models.Model):
 
     def audience_labels(self) -> list[str]:
         return [str(Audience(code).label) for code in self.audiences if code in Audience.values]
+
+
+class ReviewerInvitation(AddressedInvitation):
+    """A programme's invitation, to one e-mail address, to review its applications: nobody becomes a reviewer
+    without accepting it, signed in with an account of that address (`consent.accept_reviewer`)."""
+
+    programme = models.ForeignKey(
+        VoucherProgramme, on_delete=models.CASCADE, related_name="reviewer_invitations"
+    )
+
+    class Meta(AddressedInvitation.Meta):
+        verbose_name = _("reviewer invitation")
+        verbose_name_plural = _("reviewer invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.programme}"
 
 
 class RequiredDocument(models.Model):

@@ -30,6 +30,7 @@ from vicinato.lib.prepared import Param, Prepared
 from vicinato.lib.transitions import StateMachine, Transition, record_step
 from vicinato.register.models import Application, Audience, Place
 
+from . import consent
 from .errors import ConflictError
 from .forms import ProgrammeForm, RequiredDocumentFormSet
 from .models import (
@@ -638,7 +639,8 @@ def check_programme(actor, funder, data, programme: VoucherProgramme | None = No
 
 def save_programme(actor, funder, data, programme: VoucherProgramme | None = None) -> VoucherProgramme:
     """Create a programme funded by `funder`, or change one (terms, eligibility, required documents,
-    reviewers). Refuses, next to the budget, to lower it below what is already reserved and committed."""
+    reviewers: those named by e-mail are invited, `consent.invite_reviewers`). Refuses, next to the budget, to
+    lower it below what is already reserved and committed."""
     form, formset = check_programme(actor, funder, data, programme)
     with transaction.atomic():
         if programme is not None:
@@ -658,6 +660,7 @@ def save_programme(actor, funder, data, programme: VoucherProgramme | None = Non
                     }
                 )
         saved = form.save()
+        consent.invite_reviewers(actor, saved, form.cleaned_data["reviewers"][1])
         formset.instance = saved
         formset.save()
         # In the order they are listed: the kept ones first as they were, then the new ones.

@@ -602,16 +602,25 @@ class InvitationBase(models.Model):
         return ""
 
 
-class StaffInvitation(InvitationBase):
+class AddressedInvitation(InvitationBase):
+    """An invitation to one e-mail address, opened by a single-use link: only an account of that address accepts
+    it (`InvitationBase.refusal`)."""
+
+    email = models.EmailField(_("e-mail of the person invited"))
+    token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
+
+    class Meta(InvitationBase.Meta):
+        abstract = True
+
+
+class StaffInvitation(AddressedInvitation):
     """An organisation's invitation, to one e-mail address, to join its staff or its administrators: nobody is
     made either without accepting it, signed in with an account of that address (`staff.accept`)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="staff_invitations")
-    email = models.EmailField(_("e-mail of the person invited"))
     role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices)
-    token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
 
-    class Meta(InvitationBase.Meta):
+    class Meta(AddressedInvitation.Meta):
         verbose_name = _("staff invitation")
         verbose_name_plural = _("staff invitations")
 

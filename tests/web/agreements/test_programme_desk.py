@@ -35,7 +35,7 @@ def form_data(register=None, **changes) -> dict:
         "applications_until": "2030-06-30",
         "valid_from": "2030-01-01",
         "valid_until": "2030-12-31",
-        "reviewers": "checker\nmarta@example.org",
+        "reviewers": "marta@example.org",
         "documents-TOTAL_FORMS": "3",
         "documents-INITIAL_FORMS": "0",
         "documents-MIN_NUM_FORMS": "0",
@@ -99,8 +99,11 @@ def test_a_funder_creates_a_programme_on_its_desk_in_either_language(
         ("ISEE", "ISEE (family income statement)", 0),
         ("Attestazione della partita IVA", "Proof of self-employment", 1),
     ]
-    assert set(programme.reviewers.all()) == {funder_people["checker"], funder_people["marta"]}
+    # Marta is invited, not made a reviewer (tests/agreements/test_reviewer_invitations.py).
+    assert not programme.reviewers.exists()
+    assert [i.email for i in programme.reviewer_invitations.all()] == ["marta@example.org"]
     desk = client.get(answer.url).content.decode()
+    assert '<ul id="invited-reviewers"><li>marta@example.org (until' in desk
     assert (
         "Change the programme" in desk and "ISEE (family income statement); Proof of self-employment" in desk
     )
@@ -133,7 +136,10 @@ def test_the_desk_puts_each_error_next_to_its_field(client, city_hall, city_admi
     error_next_to(english, "id_coverage_percent", "Ensure this value is less than or equal to 100.")
     error_next_to(english, "id_valid_until", "The last day covered must not come before the first.")
     error_next_to(
-        english, "id_reviewers", "No account has the username or e-mail ghost; ask them to sign up first."
+        english,
+        "id_reviewers",
+        "checker, ghost: not an e-mail address. A username no longer adds a reviewer: enter their e-mail "
+        "address, and they become a reviewer by accepting the invitation sent there.",
     )
     assert 'value="Proof of self-employment"' in english  # what was typed is kept, to correct
     assert not VoucherProgramme.objects.exists()

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
-from vicinato.agreements import exports, vouchers
+from vicinato.agreements import consent, exports, vouchers
 from vicinato.agreements.forms import programme_data
 from vicinato.agreements.models import LedgerEntry, RequiredDocument, VoucherApplication, VoucherProgramme
 from vicinato.agreements.permissions import Action, can, require
@@ -145,6 +145,7 @@ def _programme_out(request, p: VoucherProgramme) -> dict:
         "valid_from": p.valid_from,
         "valid_until": p.valid_until,
         "reviewers": [u.username for u in p.reviewers.order_by("username")] if may_edit else None,
+        "invited_reviewers": [i.email for i in consent.invited_reviewers(p)] if may_edit else None,
         "allowed_actions": ["edit"] if may_edit else [],
         "status": vouchers.programme_status(p)
         if can(request.user, Action.VIEW_PROGRAMME_REPORT, p)
@@ -252,7 +253,9 @@ def _save_programme(request, funder, payload: ProgrammeIn, programme: VoucherPro
 
 
 @router.post(
-    "/programmes", response={201: ProgrammeOut, **REFUSALS}, summary="Create a programme as its funder"
+    "/programmes",
+    response={201: ProgrammeOut, **REFUSALS, 429: ErrorOut},
+    summary="Create a programme as its funder",
 )
 def create_programme(request, payload: ProgrammeIn):
     funder = Organisation.objects.filter(pk=payload.funder).first() if payload.funder else None
@@ -262,7 +265,9 @@ def create_programme(request, payload: ProgrammeIn):
 
 
 @router.patch(
-    "/programmes/{pk}", response={200: ProgrammeOut, **REFUSALS}, summary="Change a programme's terms"
+    "/programmes/{pk}",
+    response={200: ProgrammeOut, **REFUSALS, 429: ErrorOut},
+    summary="Change a programme's terms",
 )
 def update_programme(request, pk: int, payload: ProgrammeIn):
     programme = get_object_or_404(VoucherProgramme.objects.select_related("funder"), pk=pk)

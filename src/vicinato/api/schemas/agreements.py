@@ -244,6 +244,7 @@ class ProgrammeOut(Schema):
     valid_from: date
     valid_until: date
     reviewers: list[str] | None = None  # usernames, for those who may change the programme
+    invited_reviewers: list[str] | None = None  # addresses invited, not accepted yet: for the same people
     allowed_actions: list[str]
     status: dict | None = None
 
@@ -278,7 +279,9 @@ class ProgrammeIn(Schema):
     applications_until: date | None = None
     valid_from: date | None = None
     valid_until: date | None = None
-    reviewers: list[str] | None = None  # usernames or e-mails of people with an account
+    # The list as it should be: usernames (or e-mails) of reviewers who stay, addresses invited who stay invited,
+    # and new e-mail addresses, each of which is sent an invitation (it becomes a reviewer on accepting it).
+    reviewers: list[str] | None = None
 
 
 class ReportRowOut(Schema):

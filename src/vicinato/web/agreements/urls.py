@@ -43,6 +43,7 @@ urlpatterns = [
     path("voucher/<int:pk>/domanda/", vouchers.voucher_apply, name="voucher_apply"),
     path("voucher/<int:pk>/sportello/", vouchers.programme_desk, name="programme_desk"),
     path("voucher/<int:pk>/modifica/", vouchers.programme_edit, name="programme_edit"),
+    path("voucher/inviti-revisori/<str:token>/", vouchers.reviewer_invitation, name="reviewer_invitation"),
     path("voucher/<int:pk>/resoconto.csv", vouchers.programme_report_csv, name="programme_report_csv"),
     path("voucher/domande/<int:pk>/", vouchers.voucher_application, name="voucher_application"),
     path("voucher/documenti/<int:pk>/", vouchers.voucher_document, name="voucher_document"),

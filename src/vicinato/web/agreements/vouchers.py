@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vicinato.agreements import exports, vouchers
+from vicinato.agreements import consent, exports, vouchers
 from vicinato.agreements.models import RequiredDocument, VoucherApplication, VoucherDocument, VoucherProgramme
 from vicinato.agreements.permissions import Action, can, require
 from vicinato.lib.errors import Conflict
@@ -22,6 +22,8 @@ from vicinato.register.models import Organisation
 from ..feedback import show_refusal
 from .common import get_organisation, history, merge_errors, posted_id
 from .forms import DocumentForm, VoucherApplicationForm
+
+INVITATION_TEMPLATE = "web/staff_invitation.html"  # the page of every invitation sent to one address
 
 
 def _month(request) -> str | None:
@@ -215,6 +217,7 @@ def programme_desk(request, pk: int):
         {
             "programme": programme,
             "can_edit": can(request.user, Action.EDIT_PROGRAMME, programme),
+            "invited_reviewers": consent.invited_reviewers(programme),
             "documents": programme.required_documents.all(),
             "status": vouchers.programme_status(programme),
             "queue": [(a, vouchers.is_priority(a)) for a in queue],
@@ -294,3 +297,23 @@ def programme_edit(request, pk: int):
     programme = get_object_or_404(VoucherProgramme.objects.select_related("funder"), pk=pk)
     require(request.user, Action.EDIT_PROGRAMME, programme)
     return _programme_form(request, programme.funder, programme)
+
+
+@login_required
+def reviewer_invitation(request, token: str):
+    """The page of a reviewer invitation's link: shown on GET, accepted by POST (mail scanners open links)."""
+    try:
+        invitation = consent.reviewer_invitation(token)
+    except ValidationError as error:
+        return render(request, INVITATION_TEMPLATE, {"error": " ".join(error.messages)}, status=400)
+    if request.method == "POST":
+        try:
+            programme = consent.accept_reviewer(token, request.user)
+        except Conflict as refused:
+            return render(request, INVITATION_TEMPLATE, {"error": str(refused)}, status=409)
+        messages.success(request, _("You now review the programme %(name)s.") % {"name": programme.name})
+        return redirect("agreements:programme_desk", pk=programme.pk)
+    summary = _(
+        "%(funder)s invites you to review the applications to its voucher programme %(programme)s on Vicinato."
+    ) % {"funder": invitation.programme.funder.legal_name, "programme": invitation.programme.name}
+    return render(request, INVITATION_TEMPLATE, {"invitation": invitation, "summary": summary})
