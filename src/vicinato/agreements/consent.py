@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from vicinato.lib import mail, ratelimit
 from vicinato.lib.errors import Conflict
+from vicinato.register import staff
 from vicinato.register.models import Organisation
 
 from .models import Agreement, Community, GuestInvitation, ReviewerInvitation, VoucherProgramme
@@ -208,23 +209,14 @@ def _mail_reviewer(invitation: ReviewerInvitation) -> None:
 
 
 def reviewer_invitation(token: str) -> ReviewerInvitation:
-    found = ReviewerInvitation.objects.select_related("programme__funder").filter(token=token).first()
-    if found is None:
-        raise ValidationError({"token": [_("This invitation link is not valid; ask for a new one.")]})
-    return found
+    return staff.find(ReviewerInvitation.objects.select_related("programme__funder"), token)
 
 
 def accept_reviewer(token: str, person, now: datetime | None = None) -> VoucherProgramme:
     """Make `person` a reviewer of the invitation's programme, if it was sent to their address and is valid."""
-    now = now or timezone.now()
-    if person is None or not person.is_authenticated:
-        raise PermissionDenied(_("Sign in, or create an account, to accept the invitation."))
-    with transaction.atomic():
-        found = ReviewerInvitation.objects.select_for_update().get(pk=reviewer_invitation(token).pk)
-        refusal = found.refusal(person, now)
-        if refusal:
-            raise Conflict(refusal)
+
+    def grant(found: ReviewerInvitation) -> VoucherProgramme:
         found.programme.reviewers.add(person)
-        found.accepted_by, found.accepted_at = person, now
-        found.save(update_fields=["accepted_by", "accepted_at"])
-    return found.programme
+        return found.programme
+
+    return staff.accept_with(ReviewerInvitation.objects.all(), token, person, grant, now)

@@ -3,12 +3,13 @@ their own e-mail address, and looking someone up never tells whether an account 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,28 +64,43 @@ def invite(
     return invitation
 
 
-def invitation(token: str) -> StaffInvitation:
-    found = StaffInvitation.objects.select_related("organisation").filter(token=token).first()
+def find(invitations: QuerySet, token: str):
+    """The invitation of a link, among `invitations` (of a model of `AddressedInvitation`)."""
+    found = invitations.filter(token=token).first()
     if found is None:
         raise ValidationError({"token": [_("This invitation link is not valid; ask for a new one.")]})
     return found
 
 
-def accept(token: str, person, now: datetime | None = None) -> Membership:
+def accept_with(invitations: QuerySet, token: str, person, grant: Callable, now: datetime | None = None):
+    """Accept an invitation sent to one address, as `person` (signed in with an account of that address, before it
+    expires, once): `grant(invitation)` does what accepting means, and its result is given back."""
     now = now or timezone.now()
     if person is None or not person.is_authenticated:
         raise PermissionDenied(_("Sign in, or create an account, to accept the invitation."))
     with transaction.atomic():
-        found = StaffInvitation.objects.select_for_update().get(pk=invitation(token).pk)
+        found = invitations.model.objects.select_for_update().get(pk=find(invitations, token).pk)
         refusal = found.refusal(person, now)
         if refusal:
             raise Conflict(refusal)
+        result = grant(found)
+        found.accepted_by, found.accepted_at = person, now
+        found.save(update_fields=["accepted_by", "accepted_at"])
+    return result
+
+
+def invitation(token: str) -> StaffInvitation:
+    return find(StaffInvitation.objects.select_related("organisation"), token)
+
+
+def accept(token: str, person, now: datetime | None = None) -> Membership:
+    def grant(found: StaffInvitation) -> Membership:
         membership, _created = Membership.objects.get_or_create(
             organisation=found.organisation, user=person, defaults={"role": found.role}
         )
-        found.accepted_by, found.accepted_at = person, now
-        found.save(update_fields=["accepted_by", "accepted_at"])
-    return membership
+        return membership
+
+    return accept_with(StaffInvitation.objects.all(), token, person, grant, now)
 
 
 def member_of(organisation: Organisation, username_or_email: str) -> Membership | None:

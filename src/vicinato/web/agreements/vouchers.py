@@ -20,10 +20,9 @@ from vicinato.lib.forms import add_errors
 from vicinato.register.models import Organisation
 
 from ..feedback import show_refusal
+from ..register.staff import invitation_page
 from .common import get_organisation, history, merge_errors, posted_id
 from .forms import DocumentForm, VoucherApplicationForm
-
-INVITATION_TEMPLATE = "web/staff_invitation.html"  # the page of every invitation sent to one address
 
 
 def _month(request) -> str | None:
@@ -299,21 +298,20 @@ def programme_edit(request, pk: int):
     return _programme_form(request, programme.funder, programme)
 
 
-@login_required
-def reviewer_invitation(request, token: str):
-    """The page of a reviewer invitation's link: shown on GET, accepted by POST (mail scanners open links)."""
-    try:
-        invitation = consent.reviewer_invitation(token)
-    except ValidationError as error:
-        return render(request, INVITATION_TEMPLATE, {"error": " ".join(error.messages)}, status=400)
-    if request.method == "POST":
-        try:
-            programme = consent.accept_reviewer(token, request.user)
-        except Conflict as refused:
-            return render(request, INVITATION_TEMPLATE, {"error": str(refused)}, status=409)
-        messages.success(request, _("You now review the programme %(name)s.") % {"name": programme.name})
-        return redirect("agreements:programme_desk", pk=programme.pk)
-    summary = _(
+def _reviewing(request, programme: VoucherProgramme):
+    messages.success(request, _("You now review the programme %(name)s.") % {"name": programme.name})
+    return redirect("agreements:programme_desk", pk=programme.pk)
+
+
+def _reviewer_summary(invitation) -> str:
+    return _(
         "%(funder)s invites you to review the applications to its voucher programme %(programme)s on Vicinato."
     ) % {"funder": invitation.programme.funder.legal_name, "programme": invitation.programme.name}
-    return render(request, INVITATION_TEMPLATE, {"invitation": invitation, "summary": summary})
+
+
+@login_required
+def reviewer_invitation(request, token: str):
+    """The page of a reviewer invitation's link, as that of a staff invitation."""
+    return invitation_page(
+        request, token, consent.reviewer_invitation, consent.accept_reviewer, _reviewer_summary, _reviewing
+    )

@@ -1,6 +1,9 @@
-"""The page of a staff invitation's link: shown on GET, accepted by POST (mail scanners open links)."""
+"""The page of an invitation's link sent to one address (staff, programme reviewers): shown on GET, accepted by
+POST (mail scanners open links)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,19 +17,29 @@ from vicinato.register import staff
 TEMPLATE = "web/staff_invitation.html"
 
 
-@login_required
-def staff_invitation(request, token: str):
+def invitation_page(request, token: str, find: Callable, accept: Callable, summary: Callable, done: Callable):
+    """`find(token)` gives the invitation, `accept(token, person)` accepts it, `summary(invitation)` says what it
+    offers (None: the staff invitation's words), `done(request, accepted)` answers once accepted."""
     try:
-        invitation = staff.invitation(token)
+        invitation = find(token)
     except ValidationError as error:
         return render(request, TEMPLATE, {"error": " ".join(error.messages)}, status=400)
     if request.method == "POST":
         try:
-            membership = staff.accept(token, request.user)
+            accepted = accept(token, request.user)
         except Conflict as refused:
             return render(request, TEMPLATE, {"error": str(refused)}, status=409)
-        messages.success(
-            request, _("You now help run %(organisation)s.") % {"organisation": membership.organisation}
-        )
-        return redirect("web:organisation", pk=membership.organisation_id)
-    return render(request, TEMPLATE, {"invitation": invitation})
+        return done(request, accepted)
+    return render(request, TEMPLATE, {"invitation": invitation, "summary": summary(invitation)})
+
+
+def _joined(request, membership):
+    messages.success(
+        request, _("You now help run %(organisation)s.") % {"organisation": membership.organisation}
+    )
+    return redirect("web:organisation", pk=membership.organisation_id)
+
+
+@login_required
+def staff_invitation(request, token: str):
+    return invitation_page(request, token, staff.invitation, staff.accept, lambda invitation: None, _joined)
