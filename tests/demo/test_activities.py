@@ -42,5 +42,6 @@ def test_the_demo_loads_once_with_full_activities_and_is_removed(settings, tmp_p
     demo.remove_demo()
     assert not (Event.objects.exists() or Appointment.objects.exists() or AdviceService.objects.exists())
     assert (
-        not Registration.objects.exists() and not Block.objects.filter(reason_it__contains="italiano").exists()
+        not Registration.objects.exists()
+        and not Block.objects.filter(reason_it__contains="italiano").exists()
     )
