@@ -51,9 +51,12 @@ run: setup
 worker: setup
 	$(BIN)/vicinato db_worker
 
+# Every test: those without a browser in two processes (pytest-xdist, one per core; each has its own data folder and
+# database), then the browser journeys in one (one Chromium, a live server).
 test: system-test $(BIN)/vicinato assets messages
 	$(BIN)/python scripts/fetch_osm_samples.py
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --ignore=tests/browser
+	$(BIN)/pytest tests/browser
 
 # Every benchmark, one JSON document each in artifacts/benchmarks/ (wrk installed when missing).
 bench: setup
