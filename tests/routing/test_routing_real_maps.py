@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -96,13 +95,11 @@ def test_milan_duomo_to_centrale(milan: tuple[Network, Path]) -> None:
     assert network.report.modes["walk"].nodes_dropped > 0
 
 
-def test_milan_cache_loads_fast(milan: tuple[Network, Path]) -> None:
+def test_milan_cache_loads_and_answers_the_same(milan: tuple[Network, Path]) -> None:
+    """The cache is read, not rebuilt (how fast is benchmarks/routing.py's to say, not a timed test's)."""
     _, cache = milan
-    started = time.perf_counter()
     loaded = Network.load_or_build(MILAN, cache)
-    elapsed = time.perf_counter() - started
     assert loaded.from_cache
-    assert elapsed < 1.0
     assert loaded.graph("walk").travel_time(DUOMO, CENTRALE) == pytest.approx(
         milan[0].graph("walk").travel_time(DUOMO, CENTRALE)
     )
