@@ -14,11 +14,14 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.utils import timezone
 
 from tests.conftest import configured_now
 
@@ -88,12 +91,57 @@ def browser():
     playwright.stop()
 
 
+@dataclass
+class DemoCopy:
+    """The database and the routing indexes just after the demo city was loaded, to start the next journeys from
+    (loading it takes about 17 s; copying it back, well under one)."""
+
+    day: date  # the day it was loaded (Europe/Rome): the demo's bookings are placed from that day
+    database: sqlite3.Connection
+    indexes: Path
+    counts: dict[str, int]
+
+    @classmethod
+    def take(cls, connection, index_dir: Path, counts: dict[str, int], folder: Path) -> DemoCopy:
+        database = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(database)
+        indexes = folder / "routing-index"
+        shutil.rmtree(indexes, ignore_errors=True)
+        if index_dir.exists():
+            shutil.copytree(index_dir, indexes)
+        return cls(timezone.localdate(), database, indexes, counts)
+
+    def restore(self, connection, index_dir: Path) -> dict[str, int]:
+        self.database.backup(connection.connection)
+        if self.indexes.exists():
+            shutil.copytree(self.indexes, index_dir, dirs_exist_ok=True)
+        return self.counts
+
+
+_demo_copy: list[DemoCopy] = []
+
+
 @pytest.fixture
-def demo(transactional_db):
-    """The Milan demo city, loaded by the project's own code (once per test: the database is flushed after)."""
+def demo(transactional_db, settings, tmp_path_factory):
+    """The Milan demo city, as the project's own code loads it; the database is flushed after each test.
+
+    On SQLite it is loaded once a day per session and copied back for each later test (page by page, with
+    SQLite's backup): the same rows and ids a fresh load gives, and the reachable-place indexes built with it.
+    On PostgreSQL every test loads it."""
+    from django.db import connection
+
     from vicinato.demo.loader import load_demo
 
-    return load_demo()
+    if connection.vendor != "sqlite":
+        return load_demo()
+    connection.ensure_connection()
+    if _demo_copy and _demo_copy[0].day == timezone.localdate():
+        return _demo_copy[0].restore(connection, settings.ROUTING_INDEX_DIR)
+    counts = load_demo()
+    _demo_copy[:] = [
+        DemoCopy.take(connection, settings.ROUTING_INDEX_DIR, counts, tmp_path_factory.mktemp("demo-copy"))
+    ]
+    return counts
 
 
 @pytest.fixture

@@ -68,6 +68,15 @@ def test_coverage_by_public_transport_is_at_least_that_on_foot(by_the_metro):
     assert all(by_transit[code] >= walking[code] - 1e-9 for code in walking if walking[code] is not None)
 
 
+def test_coverage_side_by_side_is_computed_once_per_mode(by_the_metro):
+    """The coverage page shows walking, cycling and public transport together: each answer is kept, and a
+    second look at the page computes nothing again (one answer kept used to make every look compute all)."""
+    first = [reach.coverage("walk", 15), reach.coverage("bike", 15), reach.coverage("transit", 15, TUESDAY_9)]
+    again = [reach.coverage("walk", 15), reach.coverage("bike", 15), reach.coverage("transit", 15, TUESDAY_9)]
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    assert first[0] is not first[1]
+
+
 def test_a_place_listed_later_is_found_at_once(by_the_metro, register, organisation, city):
     first = reach.reachable_places(*CADORNA, "transit", 20, TUESDAY_9)
     near = Place.objects.create(

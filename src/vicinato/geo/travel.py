@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from vicinato.routing import (
     MODES,
     Network,
+    OSMFileError,
     PointTooFarError,
     ReachIndex,
     RoutingError,
@@ -40,6 +42,7 @@ from .models import Area, Municipality, Stop
 from .networks import Source
 from .services import locate
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 # (network key, mode) -> (places token it is up to date with, the index, the places it holds: {id: (lat, lon)})
 _indexes: dict[tuple[str, str], tuple[str, ReachIndex, dict[str, tuple[float, float]]]] = {}
@@ -56,6 +59,22 @@ class NoNetworkError(TravelError):
     def __init__(self, municipality: Municipality) -> None:
         self.municipality = municipality
         super().__init__(no_network_note(municipality))
+
+
+class MapUnavailableError(NoNetworkError, RoutingError):
+    """The street map of a network cannot be read on this machine (its extract was moved or deleted, or is
+    broken): the server's log says which file; people are given the places by straight-line distance."""
+
+    def __init__(self, error: OSMFileError, municipality: Municipality | None = None) -> None:
+        logger.error("The street map cannot be read: %s", error)
+        self.municipality = municipality
+        TravelError.__init__(
+            self,
+            _(
+                "The street map cannot be read on this server right now, so travel times cannot be computed; "
+                "the administrators can see why in the server's log. Places are listed by straight-line distance."
+            ),
+        )
 
 
 def no_network_note(municipality: Municipality) -> str:
@@ -77,8 +96,12 @@ def _long_lived(value):
 
 
 def network(source: Source | None = None) -> Network:
-    """The graphs of a network (by default the site municipality's)."""
-    return networks.graphs(source or networks.default(), _long_lived)
+    """The graphs of a network (by default the site municipality's); MapUnavailableError if its extract cannot
+    be read."""
+    try:
+        return networks.graphs(source or networks.default(), _long_lived)
+    except OSMFileError as error:
+        raise MapUnavailableError(error) from error
 
 
 def source_at(lat: float, lon: float) -> Source:
@@ -95,7 +118,10 @@ def streets(municipality: Municipality | None = None) -> StreetIndex:
     source = networks.for_municipality(municipality)
     if source is None:
         raise NoNetworkError(municipality)
-    return networks.streets(source, _long_lived)
+    try:
+        return networks.streets(source, _long_lived)
+    except OSMFileError as error:
+        raise MapUnavailableError(error, municipality) from error
 
 
 def check_mode(mode: str) -> str:
@@ -293,6 +319,7 @@ class NeighbourhoodCoverage:
 
 
 _coverage_cache: dict[tuple, list[NeighbourhoodCoverage]] = {}
+COVERAGE_KEPT = 8  # answers kept (modes x minutes), oldest dropped first
 # What coverage needs of a network: its graph and an index with covered_nodes(seconds) over the graph's nodes
 # (None: the network cannot answer, e.g. it has no public transport).
 IndexOf = Callable[[Source], tuple[object, object] | None]
@@ -313,13 +340,20 @@ def coverage_of(index_of: IndexOf, minutes: int, version: tuple) -> list[Neighbo
     current = networks.state()
     key = (*version, current.networks, current.places, check_minutes(minutes), Area.objects.count())
     if key not in _coverage_cache:
-        _coverage_cache.clear()
+        # A page shows several modes side by side: keep the last few answers, not only one.
+        while len(_coverage_cache) >= COVERAGE_KEPT:
+            _coverage_cache.pop(next(iter(_coverage_cache)))
         _coverage_cache[key] = _compute_coverage(index_of, minutes)
     return _coverage_cache[key]
 
 
 def _compute_coverage(index_of: IndexOf, minutes: int) -> list[NeighbourhoodCoverage]:
-    areas = list(Area.objects.filter(level=Area.Level.NEIGHBOURHOOD).select_related("parent", "municipality"))
+    # The municipalities' and districts' outlines are not needed here (reading the JSON is most of the cost).
+    areas = list(
+        Area.objects.filter(level=Area.Level.NEIGHBOURHOOD)
+        .select_related("parent", "municipality")
+        .defer("municipality__boundary", "parent__geometry", "parent__outline")
+    )
     shares: dict[int, float | None] = {}
     groups: dict[Source, list[Area]] = {}
     for area in areas:

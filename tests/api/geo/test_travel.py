@@ -100,3 +100,34 @@ def test_coverage_by_neighbourhood(client, listed_pair):
     assert rows["10"]["share"] > 0.4 and rows["20"]["share"] > 0.3
     small = {r["code"]: r for r in client.get("/api/v1/coverage", {"mode": "walk", "minutes": 2}).json()}
     assert small["10"]["share"] < rows["10"]["share"]
+
+
+@pytest.fixture
+def map_gone(settings, tmp_path, monkeypatch):
+    """The configured street map's file was moved away after the server started: no graph of it is held yet."""
+    from vicinato.geo import networks
+
+    monkeypatch.setattr(networks, "_graphs", {})
+    monkeypatch.setattr(networks, "_streets", {})
+    settings.ROUTING_OSM_FILE = tmp_path / "moved-away.osm.pbf"
+    return settings.ROUTING_OSM_FILE
+
+
+def test_a_street_map_that_cannot_be_read_gives_straight_lines_and_422s_never_a_500(
+    client, listed_pair, map_gone, caplog
+):
+    near, far = listed_pair
+    response = nearby(client, *DUOMO, minutes=30)
+    assert response.status_code == 200 and response["X-Travel-Times"] == "straight-line"
+    places = response.json()
+    assert [p["id"] for p in places] == [near.public_id, far.public_id]
+    assert places[0]["minutes"] is None and "street map cannot be read" in places[0]["note"]
+    # The operator learns which file: the server's log names it, the people's message does not.
+    assert str(map_gone) in caplog.text and str(map_gone) not in places[0]["note"]
+    query = {"lat": DUOMO[0], "lon": DUOMO[1], "mode": "walk", "minutes": 10}
+    isochrone = client.get("/api/v1/isochrone", query, HTTP_ACCEPT_LANGUAGE="en")
+    assert isochrone.status_code == 422
+    assert "street map cannot be read" in isochrone.json()["errors"]["lat"][0]
+    geocode = client.get("/api/v1/geocode", {"q": "Via Torino"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert geocode.status_code == 422
+    assert "street map cannot be read" in geocode.json()["errors"]["municipality"][0]

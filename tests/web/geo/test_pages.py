@@ -88,3 +88,23 @@ def test_coverage_page(client, listed_pair):
     page = client.get("/en/copertura/?mode=bike&minutes=10").content.decode()
     assert "Area 10" in page and "coverage-data" in page
     assert "Choose between 1 and 30 minutes" in client.get("/en/copertura/?minutes=99").content.decode()
+
+
+def test_nearby_with_a_street_map_that_cannot_be_read_lists_places_by_straight_line(
+    client, at_duomo, settings, tmp_path, monkeypatch
+):
+    from vicinato.geo import networks
+
+    monkeypatch.setattr(networks, "_graphs", {})
+    monkeypatch.setattr(networks, "_streets", {})
+    settings.ROUTING_OSM_FILE = tmp_path / "moved-away.osm.pbf"
+    query = {"lat": DUOMO[0], "lon": DUOMO[1], "mode": "walk", "minutes": 10}
+    response = client.get("/en/vicino-a-te/", query)
+    page = response.content.decode()
+    assert response.status_code == 200 and at_duomo.name_en in page
+    assert "The street map cannot be read on this server right now" in page
+    italian = client.get("/vicino-a-te/", query).content.decode()
+    assert "La mappa delle strade non si può leggere" in italian
+    by_street = client.get("/en/vicino-a-te/", {"address": "Via Torino 1", "mode": "walk", "minutes": 10})
+    assert by_street.status_code == 200
+    assert "The street map cannot be read on this server right now" in by_street.content.decode()

@@ -96,6 +96,9 @@ class WhereForm(WhenFields):
         municipality = Municipality.objects.filter(istat_code=cleaned.get("municipality") or "-").first()
         try:
             candidates = addresses.geocode(cleaned["address"], municipality)
+        except travel.MapUnavailableError as error:
+            self.add_error("address", str(error))
+            return cleaned
         except travel.NoNetworkError as error:
             self.add_error(
                 "address",

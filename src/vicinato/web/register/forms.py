@@ -56,6 +56,9 @@ class PlacePageForm(PlaceForm):
         municipality = self.instance.municipality if self.instance.municipality_id else None
         try:
             found = addresses.geocode(address, municipality)
+        except travel.MapUnavailableError as error:
+            self.add_error("address", str(error))
+            return
         except travel.NoNetworkError as error:
             self.add_error(
                 "address",
