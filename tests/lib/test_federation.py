@@ -223,3 +223,9 @@ def test_encrypted_userinfo(keys):
     with pytest.raises(TrustChainError, match="not signed by the provider"):
         token = encrypted("RSA-OAEP-256", "A256CBC-HS512", site)
         open_userinfo(token, KeySet([site]), KeySet([keys["stranger"]]))
+
+
+def test_a_malformed_statement_is_a_chain_error_not_a_crash(federation):
+    federation.policy["anchor->middle"] = "not an object"
+    with pytest.raises(TrustChainError, match="openid_provider in a statement is not an object"):
+        federation.resolve()

@@ -50,6 +50,13 @@ class TrustChain:
     statements: tuple[str, ...]  # the leaf's configuration, then each subordinate statement up to the anchor
 
 
+@dataclass(frozen=True)
+class Link:
+    configuration: dict  # the superior's Entity Configuration
+    statement: dict  # its Subordinate Statement about the entity below
+    token: str  # the statement as signed
+
+
 def sign_statement(claims: dict, key) -> str:
     """An entity statement (configuration or subordinate statement) signed with `key` (RS256)."""
     return jwt.encode({"alg": "RS256", "kid": key.kid, "typ": ENTITY_STATEMENT}, claims, key)
@@ -63,6 +70,15 @@ def unverified_claims(token: str) -> dict:
         raise TrustChainError(f"not a signed statement: {error}") from error
     if not isinstance(claims, dict):
         raise TrustChainError("a statement's claims are not a JSON object")
+    return claims
+
+
+def _part(claims: dict, *names: str) -> dict:
+    """claims[names[0]][names[1]]..., {} where absent; anything but an object on the way is refused."""
+    for name in names:
+        claims = claims.get(name, {})
+        if not isinstance(claims, dict):
+            raise TrustChainError(f"{name} in a statement is not an object")
     return claims
 
 
@@ -114,21 +130,25 @@ def resolve(
 ) -> TrustChain:
     """The trust chain from `subject` up to `anchor`, with the subject's `kind` metadata after the policies."""
     leaf_token, leaf = _configuration(subject, fetch, now)
-    links = _up(subject, leaf, anchor, anchor_keys, fetch, now, depth=0)
-    # links: (superior's configuration, statement about the one below), from the leaf's superior to the anchor
-    below_keys = _keys(links[0][1]["jwks"])
-    verify_statement(leaf_token, below_keys, iss=subject, sub=subject, now=now)
-    metadata = leaf.get("metadata", {}).get(kind)
-    if not isinstance(metadata, dict):
+    links = _up(subject, leaf, anchor, anchor_keys, fetch, now, depth=0)  # from the leaf's superior up
+    verify_statement(leaf_token, _keys(links[0].statement["jwks"]), iss=subject, sub=subject, now=now)
+    metadata = _part(leaf, "metadata", kind)
+    if not metadata:
         raise TrustChainError(f"{subject} publishes no {kind} metadata")
-    for _superior, statement in reversed(links):  # the anchor's policy first
-        metadata = apply_policy(metadata, statement.get("metadata_policy", {}).get(kind, {}))
-        metadata = {**metadata, **statement.get("metadata", {}).get(kind, {})}
-    expires = min([leaf["exp"], *(claims["exp"] for pair in links for claims in pair)])
-    return TrustChain(subject, anchor, metadata, expires, (leaf_token, *(s["_token"] for _c, s in links)))
+    for link in reversed(links):  # the anchor's policy first
+        metadata = apply_policy(metadata, _part(link.statement, "metadata_policy", kind))
+        metadata = {**metadata, **_part(link.statement, "metadata", kind)}
+    expires = min(
+        [
+            leaf["exp"],
+            *(link.configuration["exp"] for link in links),
+            *(link.statement["exp"] for link in links),
+        ]
+    )
+    return TrustChain(subject, anchor, metadata, expires, (leaf_token, *(link.token for link in links)))
 
 
-def _up(entity, configuration, anchor, anchor_keys, fetch, now, depth) -> list[tuple[dict, dict]]:
+def _up(entity, configuration, anchor, anchor_keys, fetch, now, depth) -> list[Link]:
     """The links from `entity` to the anchor, trying its authority hints in order."""
     if depth >= MAX_DEPTH:
         raise TrustChainError(f"no trust anchor within {MAX_DEPTH} steps of {entity}")
@@ -144,26 +164,25 @@ def _up(entity, configuration, anchor, anchor_keys, fetch, now, depth) -> list[t
     raise TrustChainError("; ".join(reasons))
 
 
-def _link(entity, superior, anchor, anchor_keys, fetch, now, depth) -> list[tuple[dict, dict]]:
+def _link(entity, superior, anchor, anchor_keys, fetch, now, depth) -> list[Link]:
+    """The superior's statement about `entity`, checked with the superior's keys, then the links above it."""
     if superior == anchor:  # the anchor's own configuration must be signed by the keys the site trusts
-        token = fetch(superior.rstrip("/") + WELL_KNOWN)
-        upper = verify_statement(token, anchor_keys, iss=superior, sub=superior, now=now)
-        upper_keys = anchor_keys
+        upper_token = fetch(superior.rstrip("/") + WELL_KNOWN)
+        upper = verify_statement(upper_token, anchor_keys, iss=superior, sub=superior, now=now)
     else:
-        _token, upper = _configuration(superior, fetch, now)
-        upper_keys = None  # known once the superior's own superior vouches for them
-    endpoint = upper.get("metadata", {}).get("federation_entity", {}).get("federation_fetch_endpoint")
+        upper_token, upper = _configuration(superior, fetch, now)
+    endpoint = _part(upper, "metadata", "federation_entity").get("federation_fetch_endpoint")
     if not isinstance(endpoint, str):
         raise TrustChainError(f"{superior} has no federation_fetch_endpoint")
     token = fetch(f"{endpoint}?{urlencode({'sub': entity})}")
-    if upper_keys is None:
+    above: list[Link] = []
+    upper_keys = anchor_keys
+    if superior != anchor:  # the superior's keys are those its own superior vouches for
         above = _up(superior, upper, anchor, anchor_keys, fetch, now, depth + 1)
-        upper_keys = _keys(above[0][1]["jwks"])
-        verify_statement(_token, upper_keys, iss=superior, sub=superior, now=now)
-    else:
-        above = []
+        upper_keys = _keys(above[0].statement["jwks"])
+        verify_statement(upper_token, upper_keys, iss=superior, sub=superior, now=now)
     statement = verify_statement(token, upper_keys, iss=superior, sub=entity, now=now)
-    return [(upper, {**statement, "_token": token}), *above]
+    return [Link(upper, statement, token), *above]
 
 
 def apply_policy(metadata: dict, policy: dict) -> dict:
