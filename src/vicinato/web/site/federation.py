@@ -30,8 +30,6 @@ TIMEOUT = 10  # seconds for each request to a provider or a federation authority
 LIFETIME = 86400  # seconds this site's Entity Configuration holds
 USERINFO_ALG, USERINFO_ENC = "RSA-OAEP-256", "A256CBC-HS512"
 
-__all__ = ["ProviderError", "TrustChainError"]
-
 
 class ProviderError(Exception):
     """The provider could not be reached or answered something this site does not accept."""
