@@ -432,6 +432,30 @@ IDENTITY_PROVIDERS = identity_providers(os.environ)
 IDENTITY_CLIENT_ID = os.environ.get("IDENTITY_CLIENT_ID", "") or SITE_URL
 IDENTITY_KEY_FILE = os.environ.get("IDENTITY_KEY_FILE", "")
 IDENTITY_LEVEL = os.environ.get("IDENTITY_LEVEL", "https://www.spid.gov.it/SpidL2")
+# The OpenID Federation of SPID and CIE (web/site/federation.py): the trust anchor's entity id and its public JWKS
+# (JSON, or the path of a file holding it; never fetched), this site's superiors (by default the trust anchor),
+# its federation key (signs /.well-known/openid-federation) and its encryption key (userinfo is encrypted to it),
+# RSA JWK or PEM files apart from IDENTITY_KEY_FILE. No trust anchor: providers are read from their
+# /.well-known/openid-configuration (a test provider; with DEBUG=0 `vicinato check` refuses it).
+IDENTITY_TRUST_ANCHOR = os.environ.get("IDENTITY_TRUST_ANCHOR", "").strip().rstrip("/")
+IDENTITY_TRUST_ANCHOR_JWKS = os.environ.get("IDENTITY_TRUST_ANCHOR_JWKS", "")
+IDENTITY_AUTHORITY_HINTS = [
+    hint.strip().rstrip("/")
+    for hint in os.environ.get("IDENTITY_AUTHORITY_HINTS", "").split(",")
+    if hint.strip()
+]
+IDENTITY_FEDERATION_KEY_FILE = os.environ.get("IDENTITY_FEDERATION_KEY_FILE", "")
+IDENTITY_ENCRYPTION_KEY_FILE = os.environ.get("IDENTITY_ENCRYPTION_KEY_FILE", "")
+IDENTITY_CLIENT_NAME = os.environ.get("IDENTITY_CLIENT_NAME", "") or os.environ.get(
+    "VICINATO_SITE_OWNER", "Vicinato"
+)
+IDENTITY_CONTACTS = [
+    address.strip()
+    for address in (
+        os.environ.get("IDENTITY_CONTACTS", "") or os.environ.get("VICINATO_CONTACT_EMAIL", "")
+    ).split(",")
+    if address.strip()
+]
 
 # Who runs the site, for the footer, the privacy notice, the accessibility statement and the legal notes.
 SITE_OWNER = os.environ.get("VICINATO_SITE_OWNER", "Vicinato (demo)")

@@ -7,7 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from vicinato.api.api import api
 from vicinato.web import media, opendata
-from vicinato.web.site import identity
+from vicinato.web.site import federation, identity
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -23,6 +23,10 @@ urlpatterns = [
     # whatever the language, as providers register it.
     path("oidc/callback/", identity.callback, name="identity_callback"),
     path("oidc/jwks.json", identity.jwks, name="identity_jwks"),
+    # Its Entity Configuration in the SPID/CIE OpenID Federation (a JWT signed with its federation key).
+    path(
+        ".well-known/openid-federation", federation.entity_configuration, name="identity_entity_configuration"
+    ),
 ]
 
 urlpatterns += i18n_patterns(

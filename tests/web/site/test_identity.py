@@ -269,14 +269,31 @@ def test_the_system_check_finds_a_missing_or_public_key_and_a_provider_without_h
         return {problem.id for problem in identity.check_configuration()}
 
     assert ids("") == {"vicinato.W101"}
-    assert ids(str(tmp_path / "missing.json")) == {"vicinato.E102", "vicinato.W102"}
+    assert ids(str(tmp_path / "missing.json")) == {"vicinato.E102", "vicinato.W102", "vicinato.E103"}
     key = RSAKey.generate_key(2048)
     public = tmp_path / "public.json"
     public.write_text(json.dumps(key.as_dict(private=False)))
-    assert ids(str(public)) == {"vicinato.E101", "vicinato.W102"}
+    assert ids(str(public)) == {"vicinato.E101", "vicinato.W102", "vicinato.E103"}
     private = tmp_path / "private.pem"
     private.write_bytes(key.as_pem(private=True))
     settings.IDENTITY_PROVIDERS["cie"]["issuer"] = "https://idserver.example"
+    assert ids(str(private)) == {"vicinato.E103"}  # with DEBUG=0, SPID and CIE only through the federation
+    settings.IDENTITY_TRUST_ANCHOR = "https://trust-anchor.example"
+    settings.IDENTITY_TRUST_ANCHOR_JWKS = json.dumps({"keys": [key.as_dict(private=False)]})
+    settings.IDENTITY_FEDERATION_KEY_FILE = str(tmp_path / "missing-federation.json")
+    settings.IDENTITY_ENCRYPTION_KEY_FILE = str(private)
+    assert ids(str(private)) == {"vicinato.E104"}  # a federation key that cannot be read
+    federation_key = tmp_path / "federation.json"
+    federation_key.write_text(json.dumps(RSAKey.generate_key(2048).as_dict(private=True)))
+    settings.IDENTITY_FEDERATION_KEY_FILE = str(federation_key)
+    assert ids(str(private)) == {"vicinato.E105"}  # userinfo encrypted to the key that signs: refused
+    settings.IDENTITY_ENCRYPTION_KEY_FILE = str(federation_key.with_name("encryption.json"))
+    federation_key.with_name("encryption.json").write_text(
+        json.dumps(RSAKey.generate_key(2048).as_dict(private=True))
+    )
+    assert ids(str(private)) == set()
+    settings.DEBUG = True  # in development a provider without the federation is fine
+    settings.IDENTITY_TRUST_ANCHOR = ""
     assert ids(str(private)) == set()
     identity._key.cache_clear()
 

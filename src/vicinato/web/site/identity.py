@@ -5,20 +5,18 @@ profile's essentials, with Authlib (the client) and joserfc (JOSE):
 - a signed request object (RS256, this site's key) carrying every parameter, and `acr_values` (SPID level 2 by
   default); the client authenticates at the token endpoint with `private_key_jwt`;
 - the ID token's signature checked against the provider's JWKS, with its issuer, audience, expiry and nonce;
-- the fiscal code, names and e-mail from userinfo (JSON, or a JWT signed by the provider), whose `sub` must be
-  the ID token's.
-
-Providers are found through their `/.well-known/openid-configuration`. What is left of the full profile: the
-OpenID Federation trust chain (entity statements signed by a trust anchor) and encrypted userinfo.
+- the fiscal code, names and e-mail from userinfo, whose `sub` must be the ID token's: in the federation a JWE
+  encrypted to this site's encryption key wrapping a JWT signed by the provider;
+- providers are trusted through the OpenID Federation (federation.py): their metadata and keys come from a trust
+  chain up to the configured trust anchor, and this site publishes its Entity Configuration. Without a trust
+  anchor (a test provider), their `/.well-known/openid-configuration` and userinfo as JSON or a signed JWT.
 
 Whatever goes wrong ends on the sign-in (or account) page with a message, never an error page."""
 
 from __future__ import annotations
 
-import json
+import logging
 import secrets
-from functools import cache
-from pathlib import Path
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -41,31 +39,24 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 
+from vicinato.lib.federation import TrustChainError, open_userinfo
 from vicinato.register import identities
 from vicinato.register.identities import IdentityRefused
 
+from . import federation
+from .federation import ProviderError
+from .federation import key_from_file as _key
 from .forms import SignInForm
 from .providers import by_kind, configured
 from .views import _next_page, home_for
 
+logger = logging.getLogger(__name__)
 SESSION_FLOW = "identity_flow"
-TIMEOUT = 10  # seconds for each request to a provider
+TIMEOUT = federation.TIMEOUT
 ALGORITHMS = ["RS256"]
 LEVELS = [f"https://www.spid.gov.it/SpidL{n}" for n in (1, 2, 3)]
 ENDPOINTS = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri")
 CLAIMS = ("given_name", "family_name", "email", identities.FISCAL_CODE_CLAIM)
-
-
-class ProviderError(Exception):
-    """The provider could not be reached or answered something this site does not accept."""
-
-
-@cache
-def _key(path: str) -> RSAKey:
-    data = Path(path).read_text()
-    key = RSAKey.import_key(json.loads(data) if data.lstrip().startswith("{") else data)
-    key.ensure_kid()
-    return key
 
 
 def site_key() -> RSAKey:
@@ -73,7 +64,8 @@ def site_key() -> RSAKey:
 
 
 def check_configuration(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """`vicinato check`: SPID/CIE providers need this site's key, a private RSA key, and https issuers."""
+    """`vicinato check`: SPID/CIE providers need this site's key, a private RSA key, https issuers and, with
+    DEBUG=0 (or a trust anchor set), the federation's settings."""
     problems: list[checks.CheckMessage] = []
     if not settings.IDENTITY_PROVIDERS:
         return problems
@@ -105,14 +97,16 @@ def check_configuration(app_configs=None, **kwargs) -> list[checks.CheckMessage]
                         f"The identity provider {provider['name']} is not on https.", id="vicinato.W102"
                     )
                 )
+    federation.check_federation(problems)
     return problems
 
 
 def jwks(request):
-    """This site's public key, for the providers to check its request objects and client assertions."""
+    """This site's public keys: the one providers check its request objects and client assertions with, and the
+    one they encrypt userinfo to (also in its Entity Configuration)."""
     if not configured():
         raise Http404
-    return JsonResponse({"keys": [site_key().as_dict(private=False, use="sig", alg="RS256")]})
+    return JsonResponse(federation.relying_party_jwks())
 
 
 def _get_json(url: str, **kwargs) -> dict:
@@ -128,7 +122,13 @@ def _get_json(url: str, **kwargs) -> dict:
 
 
 def _metadata(issuer: str) -> dict:
-    """The provider's OpenID configuration, kept an hour in the shared cache."""
+    """The provider's metadata: from its trust chain in the federation, else its OpenID configuration kept an
+    hour in the shared cache."""
+    if federation.federated():
+        metadata = federation.provider_metadata(issuer)
+        if not all(isinstance(metadata.get(name), str) for name in ENDPOINTS[:3]):
+            raise TrustChainError("the provider's federation metadata lacks an endpoint")
+        return metadata
     cache_key = f"oidc-metadata:{issuer}"
     metadata = shared_cache.get(cache_key)
     if metadata is None:
@@ -169,6 +169,8 @@ def _start(request, key: str, linking: bool):
         return _refused(
             request, _("The identity provider cannot be reached now; please try again later."), 502
         )
+    except TrustChainError as error:
+        return _untrusted(request, provider, error)
     state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(48)
     client_id, redirect_uri = settings.IDENTITY_CLIENT_ID, _redirect_uri(request)
     now = int(timezone.now().timestamp())
@@ -226,11 +228,32 @@ def start_link(request, key: str):
     return _start(request, key, linking=True)
 
 
+def _untrusted(request, provider: dict, error: Exception):
+    logger.warning("SPID/CIE provider %s refused by the federation: %s", provider["issuer"], error)
+    return _refused(
+        request,
+        _(
+            "The identity provider could not be verified in the SPID/CIE federation, so this site does not "
+            "trust it now. Please try again later or choose another provider."
+        ),
+        502,
+    )
+
+
+def _provider_keys(metadata: dict) -> KeySet:
+    """The provider's signing keys: in its federation metadata, else at its jwks_uri."""
+    try:
+        if isinstance(metadata.get("jwks"), dict):
+            return KeySet.import_key_set(metadata["jwks"])
+        return KeySet.import_key_set(_get_json(metadata["jwks_uri"]))
+    except (JoseError, KeyError, ValueError, TypeError) as error:
+        raise ProviderError(f"the provider's keys cannot be read: {error}") from error
+
+
 def _id_token(token: dict, metadata: dict, issuer: str, nonce: str) -> dict:
     """The ID token's claims, once its signature, issuer, audience, expiry and nonce are right."""
-    jwks_document = _get_json(metadata["jwks_uri"])
+    keys = _provider_keys(metadata)
     try:
-        keys = KeySet.import_key_set(jwks_document)
         claims = jwt.decode(token["id_token"], keys, algorithms=ALGORITHMS).claims
         jwt.JWTClaimsRegistry(
             iss={"essential": True, "value": issuer},
@@ -249,12 +272,14 @@ def _userinfo(session: OAuth2Session, metadata: dict, sub: str) -> dict:
     try:
         answer = session.get(metadata["userinfo_endpoint"], timeout=TIMEOUT)
         answer.raise_for_status()
-        if answer.headers.get("Content-Type", "").startswith("application/jwt"):
-            keys = KeySet.import_key_set(_get_json(metadata["jwks_uri"]))
-            claims = jwt.decode(answer.text.strip(), keys, algorithms=ALGORITHMS).claims
+        if federation.federated():  # encrypted to this site, signed by the provider; nothing else
+            decryption = KeySet([federation.encryption_key()])
+            claims = open_userinfo(answer.text, decryption, _provider_keys(metadata))
+        elif answer.headers.get("Content-Type", "").startswith("application/jwt"):
+            claims = jwt.decode(answer.text.strip(), _provider_keys(metadata), algorithms=ALGORITHMS).claims
         else:
             claims = answer.json()
-    except (requests.RequestException, JoseError, ValueError, KeyError, TypeError) as error:
+    except (requests.RequestException, JoseError, TrustChainError, ValueError, KeyError, TypeError) as error:
         raise ProviderError(f"userinfo refused: {error}") from error
     if not isinstance(claims, dict):
         raise ProviderError("userinfo is not a JSON object")
@@ -324,10 +349,13 @@ def callback(request):
             messages.success(request, _("Your identity is linked: you can now sign in with it."))
             return redirect("web:account")
         user = identities.account_for(fiscal_code, provider["kind"], claims)
-    except ProviderError:
+    except ProviderError as error:
+        logger.warning("SPID/CIE answer of %s refused: %s", provider["issuer"], error)
         return _refused(
             request, _("The identity provider's answer could not be verified. Please start again.")
         )
+    except TrustChainError as error:
+        return _untrusted(request, provider, error)
     except IdentityRefused as refused:
         return _refused(request, str(refused))
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
