@@ -233,7 +233,9 @@ def answer(person, invitation: GuestInvitation, accept: bool, now: datetime | No
             raise Conflict(refusal)
         if found.guest_community_id and found.guest_community.owner_id != found.organisation_id:
             raise Conflict(
-                _("This community is now run by another organisation; it answers a new invitation.")
+                _(
+                    "This community is now run by another organisation; the host must send it a new invitation."
+                )
             )
         if accept:
             if found.guest_community_id:
