@@ -210,3 +210,36 @@ def test_the_people_of_a_member_organisation_are_eligible_through_the_accepted_c
     community.organisations.add(association)
     consent.answer(association_admin, services.add_community(host_admin, pilot, community), accept=True)
     assert list(eligible_guests(member, pilot)) == [association]
+
+
+def admin_change(client, agreement: Agreement, *ticked: Community):
+    """Post Django admin's change form of the agreement with its terms as they are and these communities."""
+    data = {
+        "host": agreement.host_id,
+        "name": agreement.name,
+        "resources": [r.pk for r in agreement.resources.all()],
+        "communities": [c.pk for c in ticked],
+        "desks_per_day": agreement.desks_per_day,
+        "weekdays": "[0, 1, 2, 3, 4]",
+        "starts_on": agreement.starts_on.isoformat(),
+        "ends_on": agreement.ends_on.isoformat(),
+        "price_cents_per_day": 0,
+        "approval": agreement.approval,
+        "events-TOTAL_FORMS": 0,
+        "events-INITIAL_FORMS": 0,
+    }
+    return client.post(f"/admin/agreements/agreement/{agreement.pk}/change/", data, follow=True)
+
+
+def test_django_admin_invites_an_owned_community_and_adds_one_without_owner(
+    client, user_factory, pilot, community, association_admin, company
+):
+    run_by_the_site = Community.objects.create(name="Imprese del Municipio 9")
+    client.force_login(user_factory("root", is_superuser=True, is_staff=True))
+    answer = admin_change(client, pilot, community, run_by_the_site)
+    assert answer.status_code == 200
+    assert "Associati è invitata: diventa ospite quando gli amministratori" in answer.content.decode()
+    assert list(pilot.communities.all()) == [run_by_the_site]
+    assert list(consent.invited_communities(pilot)) == [community]
+    consent.answer(association_admin, consent.pending(agreement=pilot).get(), accept=True)
+    assert set(pilot.communities.all()) == {community, run_by_the_site}
