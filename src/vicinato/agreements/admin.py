@@ -1,9 +1,13 @@
 """Django admin for site administrators; funders set up their programmes and organisations their communities
 on the site's pages and through the API too. The ledger is read-only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
-from . import models
+from vicinato.lib.ratelimit import RateLimited
+
+from . import consent, models
 
 
 @admin.register(models.Affiliation)
@@ -45,6 +49,29 @@ class AgreementAdmin(admin.ModelAdmin):
     filter_horizontal = ["guests", "communities", "resources"]
     readonly_fields = ["state"]
     inlines = [AgreementEventInline]
+
+    def save_related(self, request, form, formsets, change):
+        """A community ticked here is named as on the site's pages (`consent.invite_communities`): one without an
+        owner joins at once (a site administrator runs it), any other is invited through its owner."""
+        before = set(form.instance.communities.all()) if change else set()
+        super().save_related(request, form, formsets, change)
+        agreement = form.instance
+        new = set(agreement.communities.all()) - before
+        agreement.communities.remove(*new)
+        try:
+            sent = consent.invite_communities(request.user, agreement, sorted(new, key=lambda c: c.pk))
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+            return
+        except RateLimited as refused:
+            messages.error(request, str(refused))
+            return
+        for invitation in sent:
+            messages.info(
+                request,
+                _("%(community)s is invited; it becomes a guest once its owner's administrators accept.")
+                % {"community": invitation.guest_community.name},
+            )
 
 
 @admin.register(models.AgreementBooking)

@@ -1,13 +1,15 @@
-"""Consent of organisations: nobody makes an organisation a member of a community or a guest of an agreement;
-its administrators are invited and accept (or decline) on its invitations page. Consent of people: nobody is
-made a programme's reviewer without accepting an invitation sent to their own e-mail address."""
+"""Consent of organisations: nobody makes an organisation a member of a community or a guest of an agreement,
+nor names a community as a guest of an agreement; the administrators of the organisation (of the community's
+owner) are invited and accept (or decline) on its invitations page. A community without an owner is run by the
+site's administrators: one of them naming it is its consent. Consent of people: nobody is made a programme's
+reviewer without accepting an invitation sent to their own e-mail address."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -52,9 +54,14 @@ def pending(**where) -> QuerySet[GuestInvitation]:
 
 def invited(target: Community | Agreement) -> QuerySet[Organisation]:
     """The organisations invited into `target` that have not answered yet."""
-    return Organisation.objects.filter(guest_invitations__in=pending(**_target(target))).order_by(
-        "legal_name"
-    )
+    return Organisation.objects.filter(
+        guest_invitations__in=pending(guest_community=None, **_target(target))
+    ).order_by("legal_name")
+
+
+def invited_communities(agreement: Agreement) -> QuerySet[Community]:
+    """The communities invited to be guests of the agreement whose owners have not answered yet."""
+    return Community.objects.filter(guest_invitations__in=pending(agreement=agreement)).order_by("name")
 
 
 def named(target: Community | Agreement) -> list[int]:
@@ -64,9 +71,22 @@ def named(target: Community | Agreement) -> list[int]:
     return [o.pk for o in _members(target).all()] + [o.pk for o in invited(target)]
 
 
+def named_communities(agreement: Agreement) -> list[int]:
+    """The ids of the agreement's guest communities and of those invited: what its form shows ticked."""
+    if agreement.pk is None:
+        return []
+    return [c.pk for c in agreement.communities.all()] + [c.pk for c in invited_communities(agreement)]
+
+
 def withdraw(target: Community | Agreement, organisation: Organisation) -> bool:
     """Take back an invitation not answered yet; whether there was one."""
-    deleted, _by_model = pending(organisation=organisation, **_target(target)).delete()
+    deleted, _by_model = pending(organisation=organisation, guest_community=None, **_target(target)).delete()
+    return bool(deleted)
+
+
+def withdraw_communities(agreement: Agreement, communities: Iterable[Community]) -> bool:
+    """Take back the invitations not answered yet of these communities to the agreement; whether there were any."""
+    deleted, _by_model = pending(agreement=agreement, guest_community__in=list(communities)).delete()
     return bool(deleted)
 
 
@@ -83,29 +103,93 @@ def invite(
         if answers_for(actor, organisation):
             _members(target).add(organisation)
             continue
-        waiting = pending(organisation=organisation, **_target(target)).filter(expires_at__gt=now).first()
-        if waiting is not None:
-            sent.append(waiting)
-            continue
-        ratelimit.hit_all(
-            (INVITATIONS_BY_SENDER, f"{type(target).__name__}:{target.pk}"),
-            (INVITATIONS_TO_ORGANISATION, organisation.pk),
-        )
-        invitation = GuestInvitation.objects.create(
-            organisation=organisation,
-            created_by=actor,
-            expires_at=now + timedelta(days=INVITATION_DAYS),
-            **_target(target),
-        )
-        _mail(invitation)
-        sent.append(invitation)
+        sent.append(_send(actor, target, organisation, now))
     return sent
+
+
+def answers_for_community(person, community: Community) -> bool:
+    """Whether `person` answers for the community: an administrator of its owner; a site administrator when it
+    has no owner (the site's administrators run it)."""
+    if community.owner_id is None:
+        return person.is_authenticated and person.is_superuser
+    return answers_for(person, community.owner)
+
+
+def invite_communities(
+    actor, agreement: Agreement, communities: Iterable[Community], now: datetime | None = None
+) -> list[GuestInvitation]:
+    """Ask each community that is not a guest of the agreement yet to become one. One the actor answers for
+    joins at once (their own consent); every other one gets an invitation mailed to its owner's administrators.
+    A community without an owner can only be named by a site administrator: nobody else could answer."""
+    now = now or timezone.now()
+    communities = [c for c in communities if not agreement.communities.filter(pk=c.pk).exists()]
+    unowned = [c.name for c in communities if c.owner_id is None and not answers_for_community(actor, c)]
+    if unowned:
+        raise ValidationError(
+            {
+                "communities": [
+                    _(
+                        "Only the site's administrators can name these communities, which they run, as guests: "
+                        "%(names)s. Ask them, or name the organisations in them."
+                    )
+                    % {"names": ", ".join(sorted(unowned))}
+                ]
+            }
+        )
+    sent = []
+    for community in communities:
+        if answers_for_community(actor, community):
+            agreement.communities.add(community)
+            continue
+        sent.append(_send(actor, agreement, community.owner, now, community))
+    return sent
+
+
+def _send(
+    actor,
+    target: Community | Agreement,
+    organisation: Organisation,
+    now: datetime,
+    guest_community: Community | None = None,
+) -> GuestInvitation:
+    """The invitation still waiting for the organisation's answer (for itself, or for the community it runs),
+    or a new one, counted against both rate limits and mailed to its administrators."""
+    waiting = (
+        pending(organisation=organisation, guest_community=guest_community, **_target(target))
+        .filter(expires_at__gt=now)
+        .first()
+    )
+    if waiting is not None:
+        return waiting
+    ratelimit.hit_all(
+        (INVITATIONS_BY_SENDER, f"{type(target).__name__}:{target.pk}"),
+        (INVITATIONS_TO_ORGANISATION, organisation.pk),
+    )
+    invitation = GuestInvitation.objects.create(
+        organisation=organisation,
+        guest_community=guest_community,
+        created_by=actor,
+        expires_at=now + timedelta(days=INVITATION_DAYS),
+        **_target(target),
+    )
+    _mail(invitation)
+    return invitation
 
 
 def _mail(invitation: GuestInvitation) -> None:
     def render():
         names = {"organisation": invitation.organisation.legal_name, "name": invitation.target.name}
-        if invitation.agreement_id:
+        if invitation.guest_community_id:
+            names["community"] = invitation.guest_community.name
+            subject = (
+                _("The community %(community)s is invited to be a guest of the agreement %(name)s") % names
+            )
+            what = _(
+                "%(host)s invites the community %(community)s, which %(organisation)s runs, to be a guest of "
+                "its agreement %(name)s: the verified employees and members of every organisation in the "
+                "community could book its desks, and the host may charge the price it sets."
+            ) % {**names, "host": invitation.agreement.host.legal_name}
+        elif invitation.agreement_id:
             subject = _("%(organisation)s is invited to be a guest of the agreement %(name)s") % names
             what = _(
                 "%(host)s invites %(organisation)s to be a guest of its agreement %(name)s: your verified "
@@ -113,13 +197,13 @@ def _mail(invitation: GuestInvitation) -> None:
             ) % {**names, "host": invitation.agreement.host.legal_name}
         else:
             subject = _("%(organisation)s is invited to join the community %(name)s") % names
-            what = (
-                _(
-                    "%(organisation)s is invited to join the community %(name)s: your verified employees and "
-                    "members could book under the agreements that name the community."
-                )
-                % names
-            )
+            owner = invitation.community.owner
+            what = _(
+                "%(organisation)s is invited to join the community %(name)s: your verified employees and "
+                "members could book under the agreements that name the community. Once you have joined, "
+                "%(owner)s, which runs the community, may name it as a guest of agreements without asking you "
+                "again."
+            ) % {**names, "owner": owner.legal_name if owner else _("the site's administrators")}
         return subject, _(
             "%(what)s\n\nNothing changes unless one of your administrators accepts, signed in, on this page "
             "(until %(date)s): %(url)s\n\nIf you do not know this invitation, ignore this message."
@@ -133,7 +217,8 @@ def _mail(invitation: GuestInvitation) -> None:
 
 
 def answer(person, invitation: GuestInvitation, accept: bool, now: datetime | None = None) -> GuestInvitation:
-    """Accept (the organisation joins) or decline an invitation, as one of the organisation's administrators."""
+    """Accept (the organisation, or the community it runs, joins) or decline an invitation, as one of the
+    organisation's administrators."""
     now = now or timezone.now()
     if not answers_for(person, invitation.organisation):
         raise PermissionDenied(_("Only the organisation's administrators answer its invitations."))
@@ -146,8 +231,17 @@ def answer(person, invitation: GuestInvitation, accept: bool, now: datetime | No
         refusal = found.refusal(person, now)
         if refusal:
             raise Conflict(refusal)
+        if found.guest_community_id and found.guest_community.owner_id != found.organisation_id:
+            raise Conflict(
+                _(
+                    "This community is now run by another organisation; the host must send it a new invitation."
+                )
+            )
         if accept:
-            _members(found.target).add(found.organisation)
+            if found.guest_community_id:
+                found.agreement.communities.add(found.guest_community)
+            else:
+                _members(found.target).add(found.organisation)
             found.accepted_by, found.accepted_at = person, now
         else:
             found.declined_at = now

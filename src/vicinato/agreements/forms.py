@@ -115,6 +115,11 @@ class AgreementForm(forms.ModelForm):
         self.fields["resources"].label_from_instance = lambda r: f"{r.place.name} — {r.name}"
         self.fields["guests"].queryset = Organisation.objects.exclude(pk=host.pk)
         self.initial["guests"] = consent.named(self.instance)
+        self.initial["communities"] = consent.named_communities(self.instance)
+        self.fields["communities"].help_text = gettext_lazy(
+            "Every organisation of these communities is a guest. A community you do not run is invited: it "
+            "becomes a guest once an administrator of the organisation that runs it accepts."
+        )
         self.fields["price"].initial = self.instance.price
 
     def clean(self):
@@ -133,9 +138,9 @@ class AgreementForm(forms.ModelForm):
 def agreement_data(agreement: Agreement) -> dict:
     """The agreement's current terms as form data, to which a partial update adds its changes."""
     data = model_to_dict(agreement, fields=AgreementForm.Meta.fields)
-    for name in ("communities", "resources"):
-        data[name] = [obj.pk for obj in data[name]]
+    data["resources"] = [obj.pk for obj in data["resources"]]
     data["guests"] = consent.named(agreement)  # an invitation not answered yet stays
+    data["communities"] = consent.named_communities(agreement)
     data["price"] = agreement.price
     return {name: value for name, value in data.items() if value is not None}
 

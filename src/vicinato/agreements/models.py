@@ -261,7 +261,9 @@ class Agreement(models.Model):
 
 class GuestInvitation(InvitationBase):
     """An invitation to an organisation, answered by its administrators, to join a community or to be a guest of
-    an agreement: nobody puts an organisation into either without its consent (`consent.answer`)."""
+    an agreement: nobody puts an organisation into either without its consent (`consent.answer`). With a
+    `guest_community`, it invites that community to be a guest of the agreement, and `organisation` is the
+    community's owner, whose administrators answer for it."""
 
     organisation = models.ForeignKey(
         Organisation,
@@ -275,6 +277,14 @@ class GuestInvitation(InvitationBase):
     agreement = models.ForeignKey(
         Agreement, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
     )
+    guest_community = models.ForeignKey(
+        Community,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="guest_invitations",
+        verbose_name=_("guest community"),
+    )
     declined_at = models.DateTimeField(null=True, blank=True)
     # Addressed to the organisation's administrators, not to one e-mail address (InvitationBase.refusal).
     email = ""
@@ -287,11 +297,22 @@ class GuestInvitation(InvitationBase):
                 condition=models.Q(community__isnull=True, agreement__isnull=False)
                 | models.Q(community__isnull=False, agreement__isnull=True),
                 name="guest_invitation_to_one_thing",
-            )
+            ),
+            # One invitee: the organisation itself, or the community it runs, which is only ever invited to be a
+            # guest of an agreement.
+            models.CheckConstraint(
+                condition=models.Q(guest_community__isnull=True) | models.Q(agreement__isnull=False),
+                name="guest_invitation_community_to_an_agreement",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation} → {self.community or self.agreement}"
+        return f"{self.guest_community or self.organisation} → {self.community or self.agreement}"
+
+    @property
+    def invitee(self) -> Organisation | Community:
+        """Who is asked to join: the community named, or the organisation itself."""
+        return self.guest_community or self.organisation
 
     @property
     def target(self) -> Community | Agreement:

@@ -27,7 +27,15 @@ from vicinato.register.models import OpeningHours, Organisation
 from . import consent
 from .errors import ConflictError
 from .forms import AgreementForm
-from .models import Affiliation, Agreement, AgreementBooking, AgreementEvent, cents_to_euros
+from .models import (
+    Affiliation,
+    Agreement,
+    AgreementBooking,
+    AgreementEvent,
+    Community,
+    GuestInvitation,
+    cents_to_euros,
+)
 from .permissions import Action, can, guest_organisations, require
 
 S = Reservation.State
@@ -273,24 +281,62 @@ def save_agreement(actor, host: Organisation, data, agreement: Agreement | None 
     if agreement is None:
         require(actor, Action.OFFER_AGREEMENT, host)
     else:
-        require(actor, Action.EDIT_AGREEMENT, agreement)
-        agreement.refresh_from_db(fields=["state"])
-        if not is_changeable(agreement):
-            raise ConflictError(_("This agreement has ended and cannot change; draft a new one instead."))
+        _editable(actor, agreement)
     form = AgreementForm(data, instance=agreement or Agreement(host=host, created_by=actor))
     if not form.is_valid():
         raise ValidationError(
             {name: [e["message"] for e in errors] for name, errors in form.errors.get_json_data().items()}
         )
     before = set(agreement.guests.all()) if agreement is not None else set()
+    communities_before = set(agreement.communities.all()) if agreement is not None else set()
     with transaction.atomic():
         saved = form.save()
-        # A guest organisation named for the first time is invited (`consent.invite`): it is no guest until
-        # its administrators accept.
+        # A guest organisation or community named for the first time is invited (`consent.invite`,
+        # `consent.invite_communities`): it is no guest until its administrators (its owner's) accept.
         new = set(saved.guests.all()) - before
         saved.guests.remove(*new)
         consent.invite(actor, saved, sorted(new, key=lambda o: o.pk))
+        ticked = set(saved.communities.all())
+        saved.communities.remove(*(ticked - communities_before))
+        consent.withdraw_communities(
+            saved, consent.invited_communities(saved).exclude(pk__in=[c.pk for c in ticked])
+        )
+        consent.invite_communities(actor, saved, sorted(ticked - communities_before, key=lambda c: c.pk))
         return saved
+
+
+def _editable(actor, agreement: Agreement) -> None:
+    require(actor, Action.EDIT_AGREEMENT, agreement)
+    agreement.refresh_from_db(fields=["state"])
+    if not is_changeable(agreement):
+        raise ConflictError(_("This agreement has ended and cannot change; draft a new one instead."))
+
+
+def add_community(actor, agreement: Agreement, community: Community) -> GuestInvitation | None:
+    """Name a community as a guest: its owner's administrators are invited; None when it is a guest (already, or
+    at once because the actor answers for it)."""
+    _editable(actor, agreement)
+    with transaction.atomic():
+        sent = consent.invite_communities(actor, agreement, [community])
+    return sent[0] if sent else None
+
+
+def remove_community(actor, agreement: Agreement, community: Community) -> Agreement:
+    """Take a guest community out (bookings already made stay), or take back its invitation."""
+    _editable(actor, agreement)
+    if consent.withdraw_communities(agreement, [community]):
+        return agreement
+    if not agreement.communities.filter(pk=community.pk).exists():
+        raise ValidationError(
+            {
+                "community": [
+                    _("%(community)s is not a guest of %(agreement)s.")
+                    % {"community": community.name, "agreement": agreement.name}
+                ]
+            }
+        )
+    agreement.communities.remove(community)
+    return agreement
 
 
 def _activation_problems(agreement: Agreement, today: date) -> dict[str, list[str]]:

@@ -86,6 +86,8 @@ def _agreement(city: Organisation, users: dict) -> bool:
         days_per_month_per_person=8,
         created_by=users.get("azienda"),
     )
+    # The demo community has no owner: the site runs it, and the site naming it is its consent
+    # (`consent.invite_communities`).
     agreement.communities.add(community)
     agreement.resources.set(desks)
     services.change_agreement_state(agreement, "activate", users["azienda"])

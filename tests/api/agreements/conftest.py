@@ -2,6 +2,8 @@
 
 from tests.agreements.conftest import (  # noqa: F401
     agreement,
+    association,
+    association_admin,
     city_admin,
     city_hall,
     clerk,

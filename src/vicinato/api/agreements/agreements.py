@@ -7,16 +7,18 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from vicinato.agreements import consent, exports, services
 from vicinato.agreements.forms import agreement_data
-from vicinato.agreements.models import Agreement
+from vicinato.agreements.models import Agreement, Community
 from vicinato.agreements.permissions import Action, can, guest_organisations, operated_organisations, require
 from vicinato.register.models import Organisation
 
 from ..operations import operation_id
 from ..schemas.agreements import (
+    AgreementCommunityIn,
     AgreementIn,
     AgreementOut,
     AgreementTransitionIn,
@@ -44,6 +46,7 @@ def _agreement_out(request, a: Agreement) -> dict:
         "guests": [o.legal_name for o in guest_organisations(a).order_by("legal_name")],
         "invited_guests": [o.legal_name for o in consent.invited(a)],
         "communities": [c.name for c in a.communities.all()],
+        "invited_communities": [c.name for c in consent.invited_communities(a)],
         "resources": [
             {"id": r.pk, "name": r.name, "place": r.place.public_id, "place_name": r.place.name}
             for r in a.resources.select_related("place")
@@ -99,7 +102,7 @@ def bookable(request):
 @router.post(
     "",
     response={201: AgreementOut, **REFUSALS, 429: ErrorOut},
-    summary="Draft an agreement as its host (guest organisations are invited: see `invited_guests`)",
+    summary="Draft an agreement as its host (guests are invited: see `invited_guests`, `invited_communities`)",
 )
 def create_agreement(request, payload: AgreementIn):
     host = Organisation.objects.filter(pk=payload.host).first() if payload.host else None
@@ -119,7 +122,7 @@ def get_agreement(request, pk: int):
 @router.patch(
     "/{pk}",
     response={200: AgreementOut, **REFUSALS, 429: ErrorOut},
-    summary="Change an agreement's terms (new guest organisations are invited: see `invited_guests`)",
+    summary="Change an agreement's terms (new guests are invited: see `invited_guests`, `invited_communities`)",
 )
 def update_agreement(request, pk: int, payload: AgreementIn):
     agreement = _agreement(request, pk)
@@ -127,6 +130,34 @@ def update_agreement(request, pk: int, payload: AgreementIn):
         request.user, agreement.host, _form_data(payload, agreement_data(agreement)), agreement
     )
     return _agreement_out(request, saved)
+
+
+@router.post(
+    "/{pk}/communities",
+    response={200: AgreementOut, 202: AgreementOut, **REFUSALS, 429: ErrorOut},
+    summary="Name a community as a guest of an agreement (its owner is invited)",
+    description="202: an invitation was sent to the administrators of the organisation that runs the community "
+    "(it is listed in `invited_communities` until they answer); 200: it is a guest (already, or at once because "
+    "you are one of those administrators, or a site administrator naming a community without an owner).",
+)
+def add_agreement_community(request, pk: int, payload: AgreementCommunityIn):
+    agreement = _agreement(request, pk)
+    community = Community.objects.select_related("owner").filter(pk=payload.community).first()
+    if community is None:
+        raise ValidationError({"community": [_("No community has this id.")]})
+    invitation = services.add_community(request.user, agreement, community)
+    return (202 if invitation else 200), _agreement_out(request, agreement)
+
+
+@router.delete(
+    "/{pk}/communities/{community}",
+    response={200: AgreementOut, **REFUSALS},
+    summary="Take a guest community out of an agreement (or take back its invitation)",
+)
+def remove_agreement_community(request, pk: int, community: int):
+    agreement = _agreement(request, pk)
+    found = get_object_or_404(Community, pk=community)
+    return _agreement_out(request, services.remove_community(request.user, agreement, found))
 
 
 @router.get(

@@ -151,6 +151,10 @@ class AgreementIn(Schema):
     approval: Agreement.Approval | None = None
 
 
+class AgreementCommunityIn(Schema):
+    community: int
+
+
 class AgreementOut(Schema):
     id: int
     host: int
@@ -162,6 +166,9 @@ class AgreementOut(Schema):
     # Guest organisations invited that have not answered yet: guests once one of their administrators accepts.
     invited_guests: list[str] = []
     communities: list[str]
+    # Guest communities invited whose owners have not answered yet: guests once one of the owner's administrators
+    # accepts.
+    invited_communities: list[str] = []
     resources: list[ResourceRef]
     desks_per_day: int
     weekdays: list[int]

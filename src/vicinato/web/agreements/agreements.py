@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from vicinato.agreements import exports, services
+from vicinato.agreements import consent, exports, services
 from vicinato.agreements.forms import AgreementForm
 from vicinato.agreements.models import Agreement
 from vicinato.agreements.permissions import Action, can, guest_organisations, require
@@ -20,7 +20,7 @@ from vicinato.lib.errors import Conflict
 from vicinato.register.models import Organisation
 
 from ..feedback import show_refusal
-from .common import get_organisation, history
+from .common import get_organisation, history, merge_errors
 from .forms import AgreementMoveForm, PeriodForm
 
 
@@ -44,8 +44,11 @@ def _agreement_form(request, host: Organisation, agreement: Agreement | None):
     if request.method == "POST":
         try:
             saved = services.save_agreement(request.user, host, request.POST, agreement)
-        except ValidationError:
+        except ValidationError as error:
             form.is_valid()  # the same form reports the errors next to their fields
+            merge_errors(
+                form, error
+            )  # and the service's own (a community only the site's administrators name)
         except Conflict as error:
             messages.error(request, str(error))
         else:
@@ -118,6 +121,7 @@ def agreement(request, pk: int):
             "agreement": agreement,
             "guests": guest_organisations(agreement).order_by("legal_name"),
             "communities": agreement.communities.all(),
+            "invited_communities": consent.invited_communities(agreement),
             "resources": agreement.resources.select_related("place"),
             "weekdays": services.weekday_names(agreement.weekdays),
             "events": history(agreement.events.select_related("actor"), Agreement.State),

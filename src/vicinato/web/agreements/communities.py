@@ -100,7 +100,7 @@ def guest_invitations(request, pk: int):
             "organisation": organisation,
             "answers": answers,
             "invitations": consent.pending(organisation=organisation).select_related(
-                "community__owner", "agreement__host"
+                "community__owner", "agreement__host", "guest_community"
             ),
             "now": timezone.now(),
         },
