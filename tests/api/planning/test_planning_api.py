@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vicinato.planning import surveys
-from vicinato.planning.models import Proposal, Scenario, Survey
+from vicinato.planning.models import Proposal, Scenario
 from vicinato.register.models import ApiToken
 
 BASE = "/api/v1/planning"
@@ -74,23 +73,8 @@ def test_who_may_plan(client, stations, manager, outsider):
     assert client.get(f"{BASE}/scenarios", **auth(outsider)).status_code == 403
 
 
-def test_answer_and_read_suppressed_results(client, city, manager, cooperative):
-    survey = surveys.create_survey(
-        manager,
-        cooperative,
-        "Vicino a casa",
-        title_en="Near home",
-        questions=[
-            {
-                "kind": "choice",
-                "text": "Lavoro?",
-                "text_en": "Work?",
-                "options": ["sì", "no"],
-                "options_en": ["yes", "no"],
-            }
-        ],
-    )
-    surveys.set_state(manager, survey, Survey.State.OPEN)
+def test_answer_and_read_suppressed_results(client, city, yes_no_survey):
+    survey = yes_no_survey
     qid = str(survey.questions.get().pk)
     listed = client.get(f"{BASE}/surveys").json()[0]
     assert (listed["title"], listed["title_it"], listed["title_en"]) == (
@@ -99,7 +83,11 @@ def test_answer_and_read_suppressed_results(client, city, manager, cooperative):
         "Near home",
     )
     question = listed["questions"][0]
-    assert (question["text"], question["text_it"], question["text_en"]) == ("Work?", "Lavoro?", "Work?")
+    assert (question["text"], question["text_it"], question["text_en"]) == (
+        "Would you work near home?",
+        "Lavoreresti vicino a casa?",
+        "Would you work near home?",
+    )
     assert question["options"] == [
         {"key": "si", "label": "yes", "label_it": "sì", "label_en": "yes"},
         {"key": "no", "label": "no", "label_it": "no", "label_en": "no"},
