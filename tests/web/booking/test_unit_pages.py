@@ -4,19 +4,18 @@ desk held; the place's administrators add, rename and deactivate desks; prices p
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 
-from tests.booking.conftest import make_resource
+from tests.booking.conftest import at, make_resource
 from tests.web.booking.conftest import in_page_units
+from tests.web.pages import text
 from vicinato.booking import services
 from vicinato.booking.models import Reservation, Resource
 from vicinato.booking.services import units
 
 pytestmark = pytest.mark.django_db
-ROME = ZoneInfo("Europe/Rome")
 
 
 @pytest.fixture
@@ -30,14 +29,6 @@ def desks(listed, admin) -> Resource:
 @pytest.fixture
 def ada(user_factory):
     return user_factory("ada")
-
-
-def at(hhmm: str, day: date) -> datetime:
-    return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=ROME)
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
 def calendar_url(resource, day: date) -> str:
