@@ -1,5 +1,7 @@
 """The booking pages' people: the test organisation's staff member and administrator (of `people`); the
-operators' page addresses, and a resource form filled in as a person types it."""
+operators' page addresses, the person's booking form, and a resource form filled in as a person types it."""
+
+from datetime import date
 
 import pytest
 
@@ -40,7 +42,18 @@ def page(place: Place, tail: str) -> str:
 
 
 def book(person, resource, day, start="09:00", end="10:00") -> Reservation:
+    """A booking made through the engine, as the operators' pages find it."""
     return services.reserve(person, resource, at(start, day), at(end, day))
+
+
+def calendar_url(resource, day: date) -> str:
+    return f"/en/luoghi/{resource.place.public_id}/prenota/?risorsa={resource.pk}&giorno={day.isoformat()}"
+
+
+def book_on_calendar(client, resource, day: date, start="09:00", minutes=60, **extra):
+    """The booking form of a resource's calendar sent as a person fills it in (one unit unless said)."""
+    data = {"day": day.isoformat(), "start": start, "minutes": str(minutes), "units": "1", **extra}
+    return client.post(calendar_url(resource, day), data)
 
 
 def resource_data(**changes) -> dict:
