@@ -1,4 +1,4 @@
-"""A test client signed in to the API by a bearer token of its own, reading English."""
+"""Signing in to the API by a bearer token of one's own: the request headers, or a test client reading English."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ from django.test import Client
 from vicinato.register.models import ApiToken
 
 
+def bearer(user) -> dict:
+    """The headers of a request by `user`, with a new token of theirs."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.objects.create(user=user).key}"}
+
+
 def client_for(user) -> Client:
-    token = ApiToken.objects.create(user=user)
-    return Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Bearer {token.key}")
+    return Client(HTTP_ACCEPT_LANGUAGE="en", **bearer(user))

@@ -3,28 +3,22 @@ test place moved to Piazza Cinque Giornate (Municipio 2), on the real Milan stre
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import time
 
 import pytest
 
+# The booking tests' clock (Monday 4 March 2030, 07:00 in Milan) and wall-clock times, which impact's tests
+# import from here.
+from tests.booking.conftest import NOW, ROME, TUESDAY, at  # noqa: F401
 from vicinato.booking.models import Resource
 from vicinato.impact import services
 from vicinato.register.models import Membership, Place
 
-ROME = ZoneInfo("Europe/Rome")
 CADORNA = (45.4680, 9.1754)
 LORETO = (45.4856, 9.2163)
 CINQUE_GIORNATE = (45.4627, 9.2083)
 DUOMO = (45.4642, 9.1900)
 OUTSIDE_MAP = (45.90, 9.60)
-NOW = datetime(2030, 3, 4, 7, 0, tzinfo=ROME)  # Monday
-TUESDAY = date(2030, 3, 5)
-
-
-def at(hhmm: str, day: date = TUESDAY) -> datetime:
-    hours, minutes = map(int, hhmm.split(":"))
-    return datetime.combine(day, time(hours, minutes), tzinfo=ROME)
 
 
 @pytest.fixture

@@ -1,11 +1,13 @@
-"""Planning fixtures: the test city (two neighbourhoods around the Duomo), metro stations in it, city staff and a
-community manager."""
+"""Planning fixtures: the test city (two neighbourhoods around the Duomo), metro stations in it, city staff, a
+community manager and an open survey in two languages."""
 
 from __future__ import annotations
 
 import pytest
 
 from vicinato.geo.models import Stop
+from vicinato.planning import surveys
+from vicinato.planning.models import Survey
 from vicinato.register.models import Membership, Organisation
 
 STATIONS = [
@@ -57,3 +59,24 @@ def manager(user_factory, cooperative):
 @pytest.fixture
 def outsider(user_factory):
     return user_factory("outsider")
+
+
+@pytest.fixture
+def yes_no_survey(manager, cooperative) -> Survey:
+    """An open survey by the cooperative, in Italian and English, of one yes/no question."""
+    made = surveys.create_survey(
+        manager,
+        cooperative,
+        "Vicino a casa",
+        title_en="Near home",
+        questions=[
+            {
+                "kind": "choice",
+                "text": "Lavoreresti vicino a casa?",
+                "text_en": "Would you work near home?",
+                "options": ["sì", "no"],
+                "options_en": ["yes", "no"],
+            }
+        ],
+    )
+    return surveys.set_state(manager, made, Survey.State.OPEN)

@@ -4,7 +4,7 @@ in the API and through its place (issue 18, finding 11)."""
 import pytest
 from django.urls import reverse
 
-from tests.api.register.conftest import token_for
+from tests.api.bearer import bearer
 from vicinato.register.models import Application
 from vicinato.register.permissions import Action, can
 
@@ -31,9 +31,9 @@ def test_the_review_queue_and_the_api_leave_drafts_out(client, people, draft):
     client.force_login(reviewer)
     page = client.get(reverse("web:review_queue"), {"state": "draft"}).content.decode()
     assert place_name(draft) not in page
-    listed = client.get("/api/v1/applications", **token_for(reviewer)).json()
+    listed = client.get("/api/v1/applications", **bearer(reviewer)).json()
     assert listed == []
-    assert client.get(f"/api/v1/applications/{draft.pk}", **token_for(reviewer)).status_code in (403, 404)
+    assert client.get(f"/api/v1/applications/{draft.pk}", **bearer(reviewer)).status_code in (403, 404)
 
 
 def place_name(application) -> str:

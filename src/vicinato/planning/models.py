@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from vicinato.geo.models import Area
+from vicinato.lib.records import TransitionRecord
 from vicinato.register.models import Organisation
 from vicinato.register.translation import Translated, in_reader_language
 
@@ -221,28 +222,12 @@ class Proposal(models.Model):
         return self.title
 
 
-class ProposalEvent(models.Model):
+class ProposalEvent(TransitionRecord):
     """One transition of a proposal: who, when, from which state to which, and why."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("action"), max_length=30)
     from_state = models.CharField(_("from"), max_length=20, choices=Proposal.State.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=Proposal.State.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(_("note"), blank=True)
-    # A note is written once, in its writer's language: pages mark it with it (`lang`) for screen readers.
-    note_language = models.CharField(
-        _("language of the note"), max_length=8, choices=settings.LANGUAGES, blank=True
-    )
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.action}: {self.from_state} → {self.to_state}"
 
 
 class CommuterCount(models.Model):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vicinato.geo.models import Area, Municipality
 from vicinato.lib.constraints import ends_after
+from vicinato.lib.records import TransitionRecord
 
 from .translation import Translated
 from .validators import validate_codice_fiscale, validate_partita_iva
@@ -505,28 +506,12 @@ class ApplicationDocument(UploadedDocument):
         return self.filename
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(TransitionRecord):
     """One transition of an application: who, when, from which state to which, and why."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("action"), max_length=30)
     from_state = models.CharField(_("from"), max_length=20, choices=Application.State.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=Application.State.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(_("note"), blank=True)
-    # A note is written once, in its writer's language: pages mark it with it (`lang`) for screen readers.
-    note_language = models.CharField(
-        _("language of the note"), max_length=8, choices=settings.LANGUAGES, blank=True
-    )
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.action}: {self.from_state} → {self.to_state}"
 
 
 def token_digest(key: str) -> str:

@@ -6,16 +6,12 @@ from __future__ import annotations
 import pytest
 
 from tests.activities.conftest import NOW, TUESDAY, at, make_event
+from tests.api.bearer import bearer
 from vicinato.activities.models import Registration
 from vicinato.activities.services import appointments, events
-from vicinato.register.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/activities"
-
-
-def bearer(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.objects.create(user=user).key}"}
 
 
 def test_services_and_their_free_slots(client, service, advisor, place, clock):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vicinato.planning import surveys
-from vicinato.planning.models import Proposal, Scenario, Survey
-from vicinato.register.models import ApiToken
+from tests.api.bearer import bearer
+from vicinato.planning.models import Proposal, Scenario
 
 BASE = "/api/v1/planning"
 SCENARIO = {
@@ -19,12 +18,8 @@ SCENARIO = {
 }
 
 
-def auth(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.objects.create(user=user).key}"}
-
-
 def test_preview_save_read_and_export(client, stations, planner):
-    headers = auth(planner)
+    headers = bearer(planner)
     preview = client.post(f"{BASE}/scenarios/preview", SCENARIO, content_type="application/json", **headers)
     assert preview.status_code == 200 and len(preview.json()["sites"]) == 2
     saved = client.post(
@@ -55,7 +50,10 @@ def test_preview_save_read_and_export(client, stations, planner):
 )
 def test_bad_scenarios_are_422_with_field_messages(client, stations, planner, changes, field, words):
     response = client.post(
-        f"{BASE}/scenarios/preview", {**SCENARIO, **changes}, content_type="application/json", **auth(planner)
+        f"{BASE}/scenarios/preview",
+        {**SCENARIO, **changes},
+        content_type="application/json",
+        **bearer(planner),
     )
     assert response.status_code == 422
     assert words in response.json()["errors"][field][0]
@@ -67,30 +65,15 @@ def test_who_may_plan(client, stations, manager, outsider):
     )
     for user in (manager, outsider):
         refused = client.post(
-            f"{BASE}/scenarios/preview", SCENARIO, content_type="application/json", **auth(user)
+            f"{BASE}/scenarios/preview", SCENARIO, content_type="application/json", **bearer(user)
         )
         assert refused.status_code == 403
-    assert client.get(f"{BASE}/scenarios", **auth(manager)).status_code == 200
-    assert client.get(f"{BASE}/scenarios", **auth(outsider)).status_code == 403
+    assert client.get(f"{BASE}/scenarios", **bearer(manager)).status_code == 200
+    assert client.get(f"{BASE}/scenarios", **bearer(outsider)).status_code == 403
 
 
-def test_answer_and_read_suppressed_results(client, city, manager, cooperative):
-    survey = surveys.create_survey(
-        manager,
-        cooperative,
-        "Vicino a casa",
-        title_en="Near home",
-        questions=[
-            {
-                "kind": "choice",
-                "text": "Lavoro?",
-                "text_en": "Work?",
-                "options": ["sì", "no"],
-                "options_en": ["yes", "no"],
-            }
-        ],
-    )
-    surveys.set_state(manager, survey, Survey.State.OPEN)
+def test_answer_and_read_suppressed_results(client, city, yes_no_survey):
+    survey = yes_no_survey
     qid = str(survey.questions.get().pk)
     listed = client.get(f"{BASE}/surveys").json()[0]
     assert (listed["title"], listed["title_it"], listed["title_en"]) == (
@@ -99,7 +82,11 @@ def test_answer_and_read_suppressed_results(client, city, manager, cooperative):
         "Near home",
     )
     question = listed["questions"][0]
-    assert (question["text"], question["text_it"], question["text_en"]) == ("Work?", "Lavoro?", "Work?")
+    assert (question["text"], question["text_it"], question["text_en"]) == (
+        "Would you work near home?",
+        "Lavoreresti vicino a casa?",
+        "Would you work near home?",
+    )
     assert question["options"] == [
         {"key": "si", "label": "yes", "label_it": "sì", "label_en": "yes"},
         {"key": "no", "label": "no", "label_it": "no", "label_en": "no"},
@@ -151,12 +138,12 @@ def test_propose_review_and_needs(client, city, planner, manager, cooperative, o
         "lon": 9.18,
         "desks": 6,
     }
-    made = client.post(f"{BASE}/proposals", proposal, content_type="application/json", **auth(manager))
+    made = client.post(f"{BASE}/proposals", proposal, content_type="application/json", **bearer(manager))
     assert made.status_code == 201 and made.json()["neighbourhood"] == "10"
     pk = made.json()["id"]
     assert (
         client.post(
-            f"{BASE}/proposals", proposal, content_type="application/json", **auth(outsider)
+            f"{BASE}/proposals", proposal, content_type="application/json", **bearer(outsider)
         ).status_code
         == 422
     )
@@ -164,7 +151,7 @@ def test_propose_review_and_needs(client, city, planner, manager, cooperative, o
         f"{BASE}/proposals/{pk}/transitions",
         {"action": "reject"},
         content_type="application/json",
-        **auth(planner),
+        **bearer(planner),
     )
     assert note.status_code == 422 and "note" in note.json()["errors"]
     assert (
@@ -172,7 +159,7 @@ def test_propose_review_and_needs(client, city, planner, manager, cooperative, o
             f"{BASE}/proposals/{pk}/transitions",
             {"action": "accept"},
             content_type="application/json",
-            **auth(manager),
+            **bearer(manager),
         ).status_code
         == 403
     )
@@ -180,14 +167,14 @@ def test_propose_review_and_needs(client, city, planner, manager, cooperative, o
         f"{BASE}/proposals/{pk}/transitions",
         {"action": "accept"},
         content_type="application/json",
-        **auth(planner),
+        **bearer(planner),
     )
     assert accepted.json()["state"] == Proposal.State.ACCEPTED
     again = client.post(
         f"{BASE}/proposals/{pk}/transitions",
         {"action": "accept"},
         content_type="application/json",
-        **auth(planner),
+        **bearer(planner),
     )
     assert again.status_code == 409
     need = {
@@ -198,11 +185,11 @@ def test_propose_review_and_needs(client, city, planner, manager, cooperative, o
         "observed_on": "2026-01-05",
     }
     assert (
-        client.post(f"{BASE}/needs", need, content_type="application/json", **auth(manager)).status_code
+        client.post(f"{BASE}/needs", need, content_type="application/json", **bearer(manager)).status_code
         == 201
     )
-    assert client.get(f"{BASE}/needs", **auth(planner)).json()[0]["estimated_people"] == 12
-    assert client.get(f"{BASE}/needs", **auth(outsider)).status_code == 403
+    assert client.get(f"{BASE}/needs", **bearer(planner)).json()[0]["estimated_people"] == 12
+    assert client.get(f"{BASE}/needs", **bearer(outsider)).status_code == 403
     assert client.get(f"{BASE}/layers").json()[0]["key"] == "residents"
 
 
@@ -214,7 +201,10 @@ def test_points_given_and_desks_against_demand(client, stations, planner):
         "points": [{"lat": 45.4642, "lon": 9.19, "name": "Sala", "desks": 3}],
     }
     answer = client.post(
-        f"{BASE}/scenarios/preview", {**body, "per_desk": 4}, content_type="application/json", **auth(planner)
+        f"{BASE}/scenarios/preview",
+        {**body, "per_desk": 4},
+        content_type="application/json",
+        **bearer(planner),
     )
     assert answer.status_code == 200
     [site] = answer.json()["sites"]

@@ -1,14 +1,10 @@
-"""Helpers of the register API's tests: a signed-in client's headers, JSON requests."""
+"""Helpers of the register API's tests: JSON requests, by a signed-in person or no one."""
 
 import json
 
-from vicinato.register.models import ApiToken
-
-
-def token_for(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.objects.create(user=user).key}"}
+from tests.api.bearer import bearer
 
 
 def post(client, url, payload, user=None, method="post"):
-    headers = token_for(user) if user else {}
+    headers = bearer(user) if user else {}
     return getattr(client, method)(url, data=json.dumps(payload), content_type="application/json", **headers)

@@ -1,8 +1,9 @@
 """Applications to a register through the API: the same workflow as the pages, refusals as 403 and 409."""
 
+from tests.api.bearer import bearer
 from vicinato.register.models import Requirement
 
-from .conftest import post, token_for
+from .conftest import post
 
 
 def test_application_workflow_through_the_api(client, people, place, register):
@@ -38,8 +39,8 @@ def test_application_workflow_through_the_api(client, people, place, register):
     assert [e["to_state"] for e in approved["history"]] == ["draft", "submitted", "approved"]
     wrong = post(client, f"{url}/transitions", {"action": "submit"}, people["org_admin"])
     assert wrong.status_code == 409 and "is not possible for an application" in wrong.json()["detail"]
-    assert client.get(url, **token_for(people["other_admin"])).status_code == 403
-    assert client.get(url, **token_for(people["worker"])).status_code == 403
+    assert client.get(url, **bearer(people["other_admin"])).status_code == 403
+    assert client.get(url, **bearer(people["worker"])).status_code == 403
 
 
 def test_an_unknown_place_or_register_in_the_body_is_a_field_to_correct(client, people, place, register):
@@ -53,7 +54,7 @@ def test_an_unknown_place_or_register_in_the_body_is_a_field_to_correct(client, 
         "place": ["Nothing with this identifier exists; check the value."]
     }
     assert unknown_place.json()["codes"] == {"place": ["not_found"]}
-    headers = {**token_for(people["org_admin"]), "HTTP_ACCEPT_LANGUAGE": "it"}
+    headers = {**bearer(people["org_admin"]), "HTTP_ACCEPT_LANGUAGE": "it"}
     unknown_register = client.post(
         "/api/v1/applications",
         data={"place": place.public_id, "register": "atlantide"},

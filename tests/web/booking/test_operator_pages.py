@@ -4,8 +4,7 @@ What the operator sees is asserted, and what the engine recorded."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core import mail
@@ -13,21 +12,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.booking.conftest import assert_cancelled, make_resource
+from tests.booking.conftest import assert_cancelled, at, make_resource
 from tests.conftest import another_place
-from tests.web.booking.conftest import in_page_units
+from tests.web.booking.conftest import book, in_page_units, page, resource_data
+from tests.web.pages import text
 from vicinato.booking import services
 from vicinato.booking.models import Block, Reservation, Resource, WaitingListEntry
 from vicinato.register.models import OpeningHours, Place
 
 pytestmark = pytest.mark.django_db
-ROME = ZoneInfo("Europe/Rome")
 S = Reservation.State
 IMMEDIATE = "django_tasks.backends.immediate.ImmediateBackend"
-
-
-def at(hhmm: str, day: date) -> datetime:
-    return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=ROME)
 
 
 @pytest.fixture
@@ -58,19 +53,6 @@ def ada(user_factory):
 @pytest.fixture
 def bruno(user_factory):
     return user_factory("bruno", first_name="Bruno", last_name="Munari")
-
-
-def page(place: Place, tail: str) -> str:
-    return f"/en/gestione/luoghi/{place.public_id}/{tail}"
-
-
-def book(person, resource, day, start="09:00", end="10:00") -> Reservation:
-    return services.reserve(person, resource, at(start, day), at(end, day))
-
-
-def text(response) -> str:
-    """The page's visible text, tags removed and spaces collapsed (for sentences split over lines)."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
 # --- who may ---------------------------------------------------------------------------------------------------
@@ -107,32 +89,6 @@ def test_the_dashboard_links_each_place_to_its_booking_pages(client, listed, sta
 
 
 # --- resources and rules ---------------------------------------------------------------------------------------
-def resource_data(**changes) -> dict:
-    data = {
-        "kind": "shower",
-        "name_it": "Doccia",
-        "name_en": "Shower",
-        "capacity": "2",
-        "is_active": "on",
-        "slot_minutes": "15",
-        "min_minutes": "15",
-        "max_minutes": "30",
-        "buffer_minutes": "10",
-        "min_notice_minutes": "0",
-        "max_days_ahead": "7",
-        "cancellation_deadline_minutes": "0",
-        "checkin_window_minutes": "10",
-        "max_per_day_per_person": "1",
-        "max_per_week_per_person": "",
-        "who_may_book": "everyone",
-        "requires_approval": "",
-        "offer_minutes": "20",
-        "price_cents_per_slot": "0",
-    }
-    data.update(changes)
-    return in_page_units({k: v for k, v in data.items() if v != ""})
-
-
 def test_a_resource_with_invalid_rules_shows_the_errors_next_to_the_fields(client, listed, admin):
     client.force_login(admin)
     url = page(listed, "risorse/nuova/")

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from tests.booking.conftest import MONTHLY_PASS_DESKS, NOW, at, make_resource
-from tests.web.booking.test_operator_pages import page, resource_data
+from tests.web.booking.conftest import page, resource_data
 from vicinato.booking.models import MonthlyPass, Resource
 from vicinato.booking.services import reserve
 

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from icalendar import Calendar
 
 from tests.booking.conftest import make_resource
+from tests.web.booking.conftest import book_on_calendar, calendar_url
 from vicinato.booking import services
 from vicinato.booking.models import CalendarFeed, Reservation, WaitingListEntry
 from vicinato.register.models import Closure
@@ -32,20 +33,11 @@ def ada(user_factory):
     return user_factory("ada")
 
 
-def calendar_url(resource, day: date) -> str:
-    return f"/en/luoghi/{resource.place.public_id}/prenota/?risorsa={resource.pk}&giorno={day.isoformat()}"
-
-
-def book(client, resource, day: date, start="09:00", minutes=60, **extra):
-    data = {"day": day.isoformat(), "start": start, "minutes": str(minutes), "units": "1", **extra}
-    return client.post(calendar_url(resource, day), data)
-
-
 def test_anyone_sees_free_slots_but_signs_in_to_book(client, room, day):
     page = client.get(calendar_url(room, day)).content.decode()
     assert "Meeting room" in page and "08:30–09:00" in page and "18:30–19:00" in page
     assert "1 free" in page and "Sign in to book" in page
-    response = book(client, room, day)
+    response = book_on_calendar(client, room, day)
     assert response.status_code == 302 and "/accedi/" in response["Location"]
     assert not Reservation.objects.exists()
 
@@ -61,8 +53,8 @@ def test_calendar_offers_only_slots_that_can_still_be_booked(client, listed, day
         assert "08:30–09:00" not in page and "10:30–11:00" not in page and "11:30–12:00" not in page
         assert "11:40" not in page and "12:00–12:30" in page
         # What the calendar offers, the engine accepts.
-        assert book(client, room, day, start="12:00").status_code == 302
-        assert "already begun" in book(client, room, day, start="10:30").content.decode()
+        assert book_on_calendar(client, room, day, start="12:00").status_code == 302
+        assert "already begun" in book_on_calendar(client, room, day, start="10:30").content.decode()
 
 
 def test_calendar_says_why_a_slot_is_not_for_the_person(client, listed, day, ada):
@@ -78,7 +70,7 @@ def test_calendar_says_why_a_slot_is_not_for_the_person(client, listed, day, ada
 
 def test_book_then_see_code_qr_and_ics(client, room, day, ada, user_factory):
     client.force_login(ada)
-    response = book(client, room, day, start="09:00", minutes=90)
+    response = book_on_calendar(client, room, day, start="09:00", minutes=90)
     reservation = Reservation.objects.get()
     assert response["Location"] == f"/en/prenotazioni/{reservation.pk}/"
     assert reservation.start == datetime.combine(day, time(9), tzinfo=ROME)
@@ -100,26 +92,26 @@ def test_book_then_see_code_qr_and_ics(client, room, day, ada, user_factory):
 
 def test_the_same_form_sent_twice_books_once(client, room, day, ada):
     client.force_login(ada)
-    first = book(client, room, day, idempotency_key="k-1")
-    second = book(client, room, day, idempotency_key="k-1")
+    first = book_on_calendar(client, room, day, idempotency_key="k-1")
+    second = book_on_calendar(client, room, day, idempotency_key="k-1")
     assert first["Location"] == second["Location"]
     assert Reservation.objects.count() == 1
 
 
 def test_refusals_are_shown_next_to_the_fields(client, room, day, ada, user_factory):
     client.force_login(ada)
-    page = book(client, room, day, start="09:00", minutes=600).content.decode()
+    page = book_on_calendar(client, room, day, start="09:00", minutes=600).content.decode()
     assert "Select a valid choice" in page  # longer than the longest booking: not offered
     too_far = day + timedelta(days=room.max_days_ahead + 7)
     while too_far.weekday() > 4:
         too_far += timedelta(days=1)
-    response = book(client, room, too_far)
+    response = book_on_calendar(client, room, too_far)
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert any("days ahead" in message for messages in errors.values() for message in messages)
     # Someone else holds the only unit: a clear sentence, nothing booked.
     services.reserve(user_factory("bruno"), room, *_period(day, "09:00", 60))
-    response = book(client, room, day)
+    response = book_on_calendar(client, room, day)
     assert "free" in " ".join(response.context["form"].non_field_errors())
     assert Reservation.objects.filter(person=ada).count() == 0
 
@@ -135,7 +127,7 @@ def test_series_reports_conflicts_and_cancels_from_a_date(client, listed, day, a
     tuesday = day + timedelta(days=(1 - day.weekday()) % 7)
     closed = tuesday + timedelta(days=9)  # the second Thursday
     Closure.objects.create(place=listed, start_date=closed, end_date=closed, reason_it="Lavori")
-    response = book(
+    response = book_on_calendar(
         client,
         desk,
         tuesday,
@@ -172,7 +164,7 @@ def test_series_reports_conflicts_and_cancels_from_a_date(client, listed, day, a
 
 def test_series_needs_weekdays_and_an_end(client, room, day, ada):
     client.force_login(ada)
-    response = book(client, room, day, repeat="on")
+    response = book_on_calendar(client, room, day, repeat="on")
     form = response.context["form"]
     assert "weekdays" in form.errors and "until" in form.errors
     assert not Reservation.objects.exists()
@@ -264,7 +256,7 @@ def test_prices_read_in_euros_in_each_language(client, listed, day, ada):
     desk = make_resource(listed, price_cents_per_slot=1250)
     client.force_login(ada)
     assert "Price: € 12.50 per slot of 30 min." in client.get(calendar_url(desk, day)).content.decode()
-    assert book(client, desk, day, start="09:00", minutes=60).status_code == 302
+    assert book_on_calendar(client, desk, day, start="09:00", minutes=60).status_code == 302
     reservation = Reservation.objects.get()
     english = client.get(f"/en/prenotazioni/{reservation.pk}/").content.decode()
     italian = client.get(f"/prenotazioni/{reservation.pk}/").content.decode()
@@ -278,11 +270,11 @@ def test_dates_out_of_range_get_a_message_not_an_error(client, room, day, ada, f
     response = client.get(calendar_url(room, date.fromisoformat(far)))
     assert response.status_code == 200 and response.context["day"] == timezone.localdate()
     # Sent in the form: the field says which dates it takes.
-    response = book(client, room, date.fromisoformat(far))
+    response = book_on_calendar(client, room, date.fromisoformat(far))
     assert response.status_code == 200 and "Choose a date between" in str(
         response.context["form"].errors["day"]
     )
-    series = book(client, room, day, repeat="on", weekdays=["1"], until=far)
+    series = book_on_calendar(client, room, day, repeat="on", weekdays=["1"], until=far)
     assert series.status_code == 200 and "until" in series.context["form"].errors
     response = client.post(
         f"/en/prenotazioni/attesa/risorsa/{room.pk}/", {"start": f"{far}T09:00", "minutes": "60"}

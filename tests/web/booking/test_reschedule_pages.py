@@ -4,23 +4,17 @@ errors next to the fields, the desk choice of named units, and the place's staff
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.booking.conftest import make_resource
+from tests.booking.conftest import at, make_resource
+from tests.web.pages import text
 from vicinato.booking import services
 from vicinato.booking.models import Reservation
 from vicinato.booking.services import units
 from vicinato.register.models import Membership
 
 pytestmark = pytest.mark.django_db
-ROME = ZoneInfo("Europe/Rome")
-
-
-def at(hhmm: str, day: date) -> datetime:
-    return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=ROME)
 
 
 @pytest.fixture
@@ -31,10 +25,6 @@ def ada(user_factory):
 @pytest.fixture
 def desks(listed):
     return make_resource(listed)
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
 def test_the_person_changes_the_time_with_a_plain_form(client, desks, ada, day):

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from tests.booking.conftest import make_resource
-from tests.web.booking.test_operator_pages import at, book, page, text
+from tests.booking.conftest import at, make_resource
+from tests.web.booking.conftest import book, page
+from tests.web.pages import text
 from vicinato.booking import services
 from vicinato.booking.models import Block, Reservation, Resource, WaitingListEntry
 from vicinato.booking.services import units

@@ -4,19 +4,17 @@ desk held; the place's administrators add, rename and deactivate desks; prices p
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.booking.conftest import make_resource
-from tests.web.booking.conftest import in_page_units
+from tests.booking.conftest import at, make_resource
+from tests.web.booking.conftest import book_on_calendar, calendar_url, in_page_units
+from tests.web.pages import text
 from vicinato.booking import services
 from vicinato.booking.models import Reservation, Resource
 from vicinato.booking.services import units
 
 pytestmark = pytest.mark.django_db
-ROME = ZoneInfo("Europe/Rome")
 
 
 @pytest.fixture
@@ -30,23 +28,6 @@ def desks(listed, admin) -> Resource:
 @pytest.fixture
 def ada(user_factory):
     return user_factory("ada")
-
-
-def at(hhmm: str, day: date) -> datetime:
-    return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=ROME)
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
-
-
-def calendar_url(resource, day: date) -> str:
-    return f"/en/luoghi/{resource.place.public_id}/prenota/?risorsa={resource.pk}&giorno={day.isoformat()}"
-
-
-def book(client, resource, day: date, start="09:00", minutes=60, **extra):
-    data = {"day": day.isoformat(), "start": start, "minutes": str(minutes), "units": "1", **extra}
-    return client.post(calendar_url(resource, day), data)
 
 
 def units_url(resource) -> str:
@@ -64,23 +45,23 @@ def test_the_person_picks_a_desk_or_any_free_one(client, desks, day, ada, user_f
     assert '<label for="id_unit" class="form-label active">Desk</label>' in form
     assert '<option value="" selected>Any free desk</option>' in form
     a2 = desks.units.get(name_it="A2")
-    response = book(client, desks, day, unit=str(a2.pk))
+    response = book_on_calendar(client, desks, day, unit=str(a2.pk))
     reservation = Reservation.objects.get(person=ada)
     assert response["Location"].endswith(f"/prenotazioni/{reservation.pk}/") and reservation.unit == a2
     detail = text(client.get(response["Location"]))
     assert "Desk A2" in detail
     # Any free desk: the first free one in order.
-    book(client, desks, day, start="11:00")
+    book_on_calendar(client, desks, day, start="11:00")
     assert Reservation.objects.get(person=ada, start=at("11:00", day)).unit.name_it == "A1"
     assert "Desk A2" in text(client.get("/en/prenotazioni/")) and "Desk A1" in text(
         client.get("/en/prenotazioni/")
     )
     # A desk someone else holds: the refusal names it and another to choose.
     client.force_login(user_factory("bruno"))
-    refused = book(client, desks, day, unit=str(a2.pk))
+    refused = book_on_calendar(client, desks, day, unit=str(a2.pk))
     assert refused.status_code == 200
     assert "Desk A2 is taken at that time; choose desk A1 or any free desk." in text(refused)
-    several = book(client, desks, day, units="2")
+    several = book_on_calendar(client, desks, day, units="2")
     assert "Desks are booked one at a time" in text(several)
 
 

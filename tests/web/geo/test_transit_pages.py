@@ -3,11 +3,10 @@ and cycling, "from your street by public transport" on a place's page, and what 
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.geo.conftest import CADORNA
+from tests.web.pages import text
 from vicinato.geo import transit
 
 pytestmark = pytest.mark.django_db
@@ -18,10 +17,6 @@ def _fresh_indexes():
     transit.drop_indexes()
     yield
     transit.drop_indexes()
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
 def test_near_you_by_public_transport_shows_the_trip_and_the_timetable_date(client, by_the_metro):

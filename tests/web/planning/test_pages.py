@@ -209,25 +209,10 @@ def test_points_of_ones_own_and_desks_against_demand_on_the_page(stations, plann
     assert "Point 1 is not valid" in refused
 
 
-def test_a_survey_in_both_languages_counts_answers_together(city, manager, cooperative):
+def test_a_survey_in_both_languages_counts_answers_together(city, yes_no_survey):
     """Each reader sees the survey in their language only; answers hold the option's key, so an Italian and
     an English respondent's answers are counted as one."""
-    made = surveys.create_survey(
-        manager,
-        cooperative,
-        "Vicino a casa",
-        title_en="Near home",
-        questions=[
-            {
-                "kind": "choice",
-                "text": "Lavoreresti vicino a casa?",
-                "text_en": "Would you work near home?",
-                "options": ["sì", "no"],
-                "options_en": ["yes", "no"],
-            }
-        ],
-    )
-    survey = surveys.set_state(manager, made, Survey.State.OPEN)
+    survey = yes_no_survey
     question = survey.questions.get()
     east = Area.objects.get(level=Area.Level.NEIGHBOURHOOD, code="20")
     pages = {}
