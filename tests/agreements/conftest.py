@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tests.booking.conftest import NOW, TUESDAY, at, file_database, make_resource  # noqa: F401
-from vicinato.agreements.models import Affiliation, Agreement, VoucherApplication, VoucherProgramme
+from vicinato.agreements.models import Affiliation, Agreement, Community, VoucherApplication, VoucherProgramme
 from vicinato.booking.models import Resource
 from vicinato.booking.services import reserve
 from vicinato.register.models import Membership, Organisation
@@ -179,3 +179,17 @@ def association(db):
 @pytest.fixture
 def association_admin(member_factory, association):
     return member_factory("assoadmin", association, Membership.Role.ADMIN)
+
+
+@pytest.fixture
+def community(association, company):
+    """The association's community, which the company has joined."""
+    community = Community.objects.create(owner=association, name="Associati")
+    community.organisations.add(company)
+    return community
+
+
+@pytest.fixture
+def pilot(host, desks):
+    """An active agreement with no guest yet."""
+    return make_agreement(host, [], [desks])

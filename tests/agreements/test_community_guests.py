@@ -24,20 +24,6 @@ from .test_agreement_states import terms
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def community(association, company):
-    """The association's community, which the company has joined."""
-    community = Community.objects.create(owner=association, name="Associati")
-    community.organisations.add(company)
-    return community
-
-
-@pytest.fixture
-def pilot(host, desks):
-    """An active agreement with no guest yet."""
-    return make_agreement(host, [], [desks])
-
-
 def named(agreement: Agreement, *ticked: Community) -> dict:
     return terms(list(agreement.resources.all()), [], communities=[c.pk for c in ticked], name=agreement.name)
 

@@ -111,6 +111,18 @@ def test_a_guest_of_an_agreement_is_invited(host, host_admin, desks, company, co
     assert list(agreement.guests.all()) == [company] and consent.pending(agreement=agreement).count() == 1
 
 
+def test_unticking_an_invited_organisation_takes_its_invitation_back(
+    host, host_admin, desks, company, company_admin, city_hall
+):
+    agreement = services.save_agreement(host_admin, host, terms([desks], [company, city_hall]))
+    invitation = consent.pending(agreement=agreement, organisation=company).get()
+    services.save_agreement(host_admin, host, terms([desks], [city_hall]), agreement)
+    assert [o.legal_name for o in consent.invited(agreement)] == ["Comune di Milano"]
+    with pytest.raises(Conflict):
+        consent.answer(company_admin, invitation, accept=True)
+    assert not agreement.guests.exists()
+
+
 def test_invitations_to_one_organisation_are_limited(association, association_admin, company, settings):
     for n in range(consent.INVITATIONS_TO_ORGANISATION.count):
         consent.invite(

@@ -165,4 +165,5 @@ def test_the_project_adds_no_other_pages():
         # SPID/CIE providers send people back to one address whatever the language; the site's public key
         ("oidc/callback/", "identity_callback"),
         ("oidc/jwks.json", "identity_jwks"),
+        (".well-known/openid-federation", "identity_entity_configuration"),
     }

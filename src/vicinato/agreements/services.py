@@ -293,8 +293,12 @@ def save_agreement(actor, host: Organisation, data, agreement: Agreement | None 
         saved = form.save()
         # A guest organisation or community named for the first time is invited (`consent.invite`,
         # `consent.invite_communities`): it is no guest until its administrators (its owner's) accept.
-        new = set(saved.guests.all()) - before
+        ticked_guests = set(saved.guests.all())
+        new = ticked_guests - before
         saved.guests.remove(*new)
+        # An invited organisation no longer ticked: its invitation is taken back.
+        for organisation in consent.invited(saved).exclude(pk__in=[o.pk for o in ticked_guests]):
+            consent.withdraw(saved, organisation)
         consent.invite(actor, saved, sorted(new, key=lambda o: o.pk))
         ticked = set(saved.communities.all())
         saved.communities.remove(*(ticked - communities_before))

@@ -7,6 +7,7 @@ from tests.agreements.conftest import (  # noqa: F401
     city_admin,
     city_hall,
     clerk,
+    community,
     company,
     company_admin,
     desks,
@@ -14,5 +15,6 @@ from tests.agreements.conftest import (  # noqa: F401
     host,
     host_admin,
     host_staff,
+    pilot,
 )
 from tests.booking.conftest import file_database  # noqa: F401

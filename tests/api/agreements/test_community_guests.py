@@ -18,18 +18,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/agreements"
 
 
-@pytest.fixture
-def community(association, company):
-    community = Community.objects.create(owner=association, name="Associati")
-    community.organisations.add(company)
-    return community
-
-
-@pytest.fixture
-def pilot(host, desks):
-    return make_agreement(host, [], [desks])
-
-
 def name(api, pilot, community):
     return api.post(
         f"{URL}/{pilot.pk}/communities", {"community": community}, content_type="application/json"

@@ -8,6 +8,7 @@ from tests.agreements.conftest import (  # noqa: F401  (fixtures)
     city_admin,
     city_hall,
     clerk,
+    community,
     company,
     company_admin,
     desks,
@@ -16,6 +17,7 @@ from tests.agreements.conftest import (  # noqa: F401  (fixtures)
     host,
     host_admin,
     host_staff,
+    pilot,
     programme_people,
     spent,
 )

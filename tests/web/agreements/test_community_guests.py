@@ -7,25 +7,12 @@ import re
 
 import pytest
 
-from tests.agreements.conftest import make_agreement
 from vicinato.agreements import consent
 from vicinato.agreements.forms import agreement_data
 from vicinato.agreements.models import Community
 from vicinato.agreements.services import eligible_guests
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def community(association, company):
-    community = Community.objects.create(owner=association, name="Associati")
-    community.organisations.add(company)
-    return community
-
-
-@pytest.fixture
-def pilot(host, desks):
-    return make_agreement(host, [], [desks])
 
 
 def form_data(pilot, *communities) -> dict:
