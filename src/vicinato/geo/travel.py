@@ -339,12 +339,15 @@ def coverage_of(index_of: IndexOf, minutes: int, version: tuple) -> list[Neighbo
     answer is reused until it, the networks, the places or the areas change."""
     current = networks.state()
     key = (*version, current.networks, current.places, check_minutes(minutes), Area.objects.count())
-    if key not in _coverage_cache:
-        # A page shows several modes side by side: keep the last few answers, not only one.
-        while len(_coverage_cache) >= COVERAGE_KEPT:
-            _coverage_cache.pop(next(iter(_coverage_cache)))
-        _coverage_cache[key] = _compute_coverage(index_of, minutes)
-    return _coverage_cache[key]
+    kept = _coverage_cache.get(key)
+    if kept is None:
+        kept = _compute_coverage(index_of, minutes)
+        with _lock:
+            # A page shows several modes side by side: keep the last few answers, not only one.
+            while len(_coverage_cache) >= COVERAGE_KEPT:
+                _coverage_cache.pop(next(iter(_coverage_cache)), None)
+            _coverage_cache[key] = kept
+    return kept
 
 
 def _compute_coverage(index_of: IndexOf, minutes: int) -> list[NeighbourhoodCoverage]:
