@@ -210,3 +210,15 @@ def test_import_areas_refuses_unknown_level(db, tmp_path):
 )
 def test_tidy_names(raw, tidy):
     assert tidy_name(raw) == tidy
+
+
+def test_a_reader_keeps_whole_areas_while_another_thread_clears_them(city):
+    """locate() in one thread of a threaded server while another clears the areas (an import, a new network): the
+    reader holds all it read (it got a KeyError 'areas' when the one dict was emptied or filled in place)."""
+    from vicinato.geo import services
+
+    held = services._candidates()
+    services.clear_location_cache()
+    assert len(held["areas"]) == 4 and len(held["municipalities"]) == 1
+    assert locate(45.465, 9.20).neighbourhood.code == "20"
+    assert services._candidates() is not held  # read again after the clearing

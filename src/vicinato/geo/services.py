@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -231,25 +232,36 @@ def import_stops(
     return count
 
 
-_location_cache: dict[str, list] = {}
+# The municipalities, their tree and the areas, read once: one whole dict, replaced and never changed in place, so
+# that a thread reading it while another clears or builds it (threaded servers) always sees all three.
+_location_cache: dict[str, list] | None = None
+_location_lock = threading.Lock()
 
 
 def clear_location_cache() -> None:
-    _location_cache.clear()
+    global _location_cache
+    _location_cache = None
 
 
-def _candidates() -> list:
-    if not _location_cache:
-        # Those with their own areas first: their boundary is the finer one where two overlap.
-        municipalities = sorted(
-            (m for m in Municipality.objects.annotate(n_areas=Count("areas")) if m.boundary),
-            key=lambda m: (m.n_areas == 0, m.name),
-        )
-        _location_cache["municipalities"] = municipalities
-        # The metropolitan area has about 200 municipalities: only those whose box holds the point are tested.
-        _location_cache["tree"] = STRtree([m.shape for m in municipalities])
-        _location_cache["areas"] = list(Area.objects.select_related("parent"))
-    return _location_cache
+def _candidates() -> dict:
+    global _location_cache
+    held = _location_cache
+    if held is not None:
+        return held
+    with _location_lock:
+        if _location_cache is None:
+            # Those with their own areas first: their boundary is the finer one where two overlap.
+            municipalities = sorted(
+                (m for m in Municipality.objects.annotate(n_areas=Count("areas")) if m.boundary),
+                key=lambda m: (m.n_areas == 0, m.name),
+            )
+            _location_cache = {
+                "municipalities": municipalities,
+                # About 200 municipalities in the metropolitan area: only those whose box holds the point are tested.
+                "tree": STRtree([m.shape for m in municipalities]),
+                "areas": list(Area.objects.select_related("parent")),
+            }
+        return _location_cache
 
 
 def areas() -> list[Area]:
