@@ -1,11 +1,10 @@
 """Django admin for site administrators; funders set up their programmes and organisations their communities
 on the site's pages and through the API too. The ledger is read-only."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-
-from vicinato.lib.ratelimit import RateLimited
 
 from . import consent, models
 
@@ -41,8 +40,29 @@ class AgreementEventInline(admin.TabularInline):
     readonly_fields = ["action", "from_state", "to_state", "actor", "at", "note"]
 
 
+class AgreementAdminForm(forms.ModelForm):
+    """The admin's form of an agreement: the communities ticked are checked here (`consent.check_communities`), so
+    that a refusal shows next to the field and nothing is saved, rather than a part of the invitations sent."""
+
+    actor = None  # the site administrator, set by AgreementAdmin.get_form (which gives the model and fields)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "communities" in cleaned:
+            try:
+                consent.check_communities(self.actor, self.instance, sorted(cleaned["communities"], key=_pk))
+            except ValidationError as refused:
+                self.add_error(None, refused)
+        return cleaned
+
+
+def _pk(community: models.Community) -> int:
+    return community.pk
+
+
 @admin.register(models.Agreement)
 class AgreementAdmin(admin.ModelAdmin):
+    form = AgreementAdminForm
     list_display = ["name", "host", "state", "starts_on", "ends_on", "desks_per_day"]
     list_filter = ["state"]
     search_fields = ["name", "host__legal_name"]
@@ -50,22 +70,22 @@ class AgreementAdmin(admin.ModelAdmin):
     readonly_fields = ["state"]
     inlines = [AgreementEventInline]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
+
     def save_related(self, request, form, formsets, change):
         """A community ticked here is named as on the site's pages (`consent.invite_communities`): one without an
-        owner joins at once (a site administrator runs it), any other is invited through its owner."""
+        owner joins at once (a site administrator runs it), any other is invited through its owner. The form
+        has checked them (AgreementAdminForm); a refusal all the same (another request in between) is raised, so
+        that the admin's transaction is rolled back whole."""
         before = set(form.instance.communities.all()) if change else set()
         super().save_related(request, form, formsets, change)
         agreement = form.instance
         new = set(agreement.communities.all()) - before
         agreement.communities.remove(*new)
-        try:
-            sent = consent.invite_communities(request.user, agreement, sorted(new, key=lambda c: c.pk))
-        except ValidationError as refused:
-            messages.error(request, " ".join(refused.messages))
-            return
-        except RateLimited as refused:
-            messages.error(request, str(refused))
-            return
+        sent = consent.invite_communities(request.user, agreement, sorted(new, key=_pk))
         for invitation in sent:
             messages.info(
                 request,

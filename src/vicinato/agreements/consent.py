@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,14 +54,21 @@ def pending(**where) -> QuerySet[GuestInvitation]:
 
 def invited(target: Community | Agreement) -> QuerySet[Organisation]:
     """The organisations invited into `target` that have not answered yet."""
-    return Organisation.objects.filter(
-        guest_invitations__in=pending(guest_community=None, **_target(target))
-    ).order_by("legal_name")
+    return (
+        Organisation.objects.filter(guest_invitations__in=pending(guest_community=None, **_target(target)))
+        .distinct()
+        .order_by("legal_name")
+    )
 
 
 def invited_communities(agreement: Agreement) -> QuerySet[Community]:
     """The communities invited to be guests of the agreement whose owners have not answered yet."""
-    return Community.objects.filter(guest_invitations__in=pending(agreement=agreement)).order_by("name")
+    # Distinct: a community whose owner changed may still have the old owner's invitation besides the new one's.
+    return (
+        Community.objects.filter(guest_invitations__in=pending(agreement=agreement))
+        .distinct()
+        .order_by("name")
+    )
 
 
 def named(target: Community | Agreement) -> list[int]:
@@ -123,6 +130,17 @@ def invite_communities(
     A community without an owner can only be named by a site administrator: nobody else could answer."""
     now = now or timezone.now()
     communities = [c for c in communities if not agreement.communities.filter(pk=c.pk).exists()]
+    _refuse_unowned(actor, communities)
+    sent = []
+    for community in communities:
+        if answers_for_community(actor, community):
+            agreement.communities.add(community)
+            continue
+        sent.append(_send(actor, agreement, community.owner, now, community))
+    return sent
+
+
+def _refuse_unowned(actor, communities: list[Community]) -> None:
     unowned = [c.name for c in communities if c.owner_id is None and not answers_for_community(actor, c)]
     if unowned:
         raise ValidationError(
@@ -136,13 +154,42 @@ def invite_communities(
                 ]
             }
         )
-    sent = []
-    for community in communities:
-        if answers_for_community(actor, community):
-            agreement.communities.add(community)
-            continue
-        sent.append(_send(actor, agreement, community.owner, now, community))
-    return sent
+
+
+def check_communities(
+    actor, agreement: Agreement, communities: Iterable[Community], now: datetime | None = None
+):
+    """Refuse (ValidationError on `communities`) what `invite_communities` would refuse part-way, before anything
+    changes: a community only the site's administrators may name, or more invitations than the limits allow."""
+    now = now or timezone.now()
+    pks = [c.pk for c in agreement.communities.all()] if agreement.pk else []
+    communities = [c for c in communities if c.pk not in pks]
+    _refuse_unowned(actor, communities)
+    to_send = [
+        c
+        for c in communities
+        if not answers_for_community(actor, c)
+        and not (
+            agreement.pk
+            and pending(
+                organisation=c.owner_id, agreement=agreement, guest_community=c, expires_at__gt=now
+            ).exists()
+        )
+    ]
+    by_owner: dict[int, int] = {}
+    for community in to_send:
+        by_owner[community.owner_id] = by_owner.get(community.owner_id, 0) + 1
+    sender = f"{Agreement.__name__}:{agreement.pk}"
+    if (agreement.pk and len(to_send) > ratelimit.remaining(INVITATIONS_BY_SENDER, sender)) or any(
+        n > ratelimit.remaining(INVITATIONS_TO_ORGANISATION, owner) for owner, n in by_owner.items()
+    ):
+        raise ValidationError(
+            {
+                "communities": [
+                    _("Too many invitations for now: name fewer communities, or try again tomorrow.")
+                ]
+            }
+        )
 
 
 def _send(
@@ -153,25 +200,32 @@ def _send(
     guest_community: Community | None = None,
 ) -> GuestInvitation:
     """The invitation still waiting for the organisation's answer (for itself, or for the community it runs),
-    or a new one, counted against both rate limits and mailed to its administrators."""
-    waiting = (
-        pending(organisation=organisation, guest_community=guest_community, **_target(target))
-        .filter(expires_at__gt=now)
-        .first()
-    )
+    or a new one, counted against both rate limits and mailed to its administrators. An expired one never
+    answered gives way to the new one: at most one waits for each invitee (a constraint of GuestInvitation)."""
+    same = pending(organisation=organisation, guest_community=guest_community, **_target(target))
+    same.filter(expires_at__lte=now).delete()
+    waiting = same.first()
     if waiting is not None:
         return waiting
     ratelimit.hit_all(
         (INVITATIONS_BY_SENDER, f"{type(target).__name__}:{target.pk}"),
         (INVITATIONS_TO_ORGANISATION, organisation.pk),
     )
-    invitation = GuestInvitation.objects.create(
-        organisation=organisation,
-        guest_community=guest_community,
-        created_by=actor,
-        expires_at=now + timedelta(days=INVITATION_DAYS),
-        **_target(target),
-    )
+    try:
+        with transaction.atomic():
+            invitation = GuestInvitation.objects.create(
+                organisation=organisation,
+                guest_community=guest_community,
+                created_by=actor,
+                expires_at=now + timedelta(days=INVITATION_DAYS),
+                **_target(target),
+            )
+    except IntegrityError:
+        # The same invitation sent at the same moment by another request (a double submit): that one stands.
+        waiting = same.first()
+        if waiting is None:
+            raise
+        return waiting
     _mail(invitation)
     return invitation
 
@@ -231,6 +285,16 @@ def answer(person, invitation: GuestInvitation, accept: bool, now: datetime | No
         refusal = found.refusal(person, now)
         if refusal:
             raise Conflict(refusal)
+        # The target and the community named are read (locked) now: an agreement that has ended since, or a
+        # community handed to another owner, refuses the answer.
+        if found.agreement_id:
+            found.agreement = Agreement.objects.select_for_update().get(pk=found.agreement_id)
+            if accept and found.agreement.state == Agreement.State.ENDED:  # as services.is_changeable
+                raise Conflict(
+                    _("This agreement has ended and takes no more guests; it can only be declined.")
+                )
+        if found.guest_community_id:
+            found.guest_community = Community.objects.select_for_update().get(pk=found.guest_community_id)
         if found.guest_community_id and found.guest_community.owner_id != found.organisation_id:
             raise Conflict(
                 _(

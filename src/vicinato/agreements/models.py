@@ -304,6 +304,35 @@ class GuestInvitation(InvitationBase):
                 condition=models.Q(guest_community__isnull=True) | models.Q(agreement__isnull=False),
                 name="guest_invitation_community_to_an_agreement",
             ),
+            # At most one invitation waits for an answer for each invitee and target (`consent._send`). One
+            # constraint a kind, each on columns never null, so that SQLite and PostgreSQL alike enforce it.
+            models.UniqueConstraint(
+                fields=["organisation", "community"],
+                condition=models.Q(
+                    community__isnull=False, accepted_at__isnull=True, declined_at__isnull=True
+                ),
+                name="guest_invitation_one_waiting_to_community",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "agreement"],
+                condition=models.Q(
+                    agreement__isnull=False,
+                    guest_community__isnull=True,
+                    accepted_at__isnull=True,
+                    declined_at__isnull=True,
+                ),
+                name="guest_invitation_one_waiting_to_agreement",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "agreement", "guest_community"],
+                condition=models.Q(
+                    agreement__isnull=False,
+                    guest_community__isnull=False,
+                    accepted_at__isnull=True,
+                    declined_at__isnull=True,
+                ),
+                name="guest_invitation_one_waiting_for_community",
+            ),
         ]
 
     def __str__(self) -> str:

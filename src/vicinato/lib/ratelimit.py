@@ -37,12 +37,22 @@ class Limit:
     seconds: int  # per this many seconds
 
 
+def _cache_key(limit: Limit, key: object, window: int) -> str:
+    digest = hashlib.sha256(str(key).lower().encode()).hexdigest()[:32]
+    return f"vicinato:rate:{limit.scope}:{digest}:{window}"
+
+
+def remaining(limit: Limit, key: object) -> int:
+    """How many more actions (limit, key) allows now, counting none: to refuse a batch before starting it."""
+    window = int(time.time() // limit.seconds)
+    return max(0, limit.count - (cache.get(_cache_key(limit, key, window)) or 0))
+
+
 def hit(limit: Limit, key: object) -> None:
     """Count one action under (limit, key); refuse with RateLimited once it goes over the limit."""
     now = time.time()
     window = int(now // limit.seconds)
-    digest = hashlib.sha256(str(key).lower().encode()).hexdigest()[:32]
-    cache_key = f"vicinato:rate:{limit.scope}:{digest}:{window}"
+    cache_key = _cache_key(limit, key, window)
     if cache.add(cache_key, 1, timeout=limit.seconds):
         count = 1
     else:
