@@ -446,6 +446,10 @@ IDENTITY_AUTHORITY_HINTS = [
 ]
 IDENTITY_FEDERATION_KEY_FILE = os.environ.get("IDENTITY_FEDERATION_KEY_FILE", "")
 IDENTITY_ENCRYPTION_KEY_FILE = os.environ.get("IDENTITY_ENCRYPTION_KEY_FILE", "")
+# A provider's resolved trust chain is kept until its earliest expiry, but at most this many seconds; the
+# addresses a chain leads to are fetched over https only, plain http being allowed only with DEBUG (tests).
+IDENTITY_TRUST_CHAIN_CACHE_SECONDS = int(os.environ.get("IDENTITY_TRUST_CHAIN_CACHE_SECONDS", "3600"))
+IDENTITY_FEDERATION_ALLOW_HTTP = DEBUG
 IDENTITY_CLIENT_NAME = os.environ.get("IDENTITY_CLIENT_NAME", "") or os.environ.get(
     "VICINATO_SITE_OWNER", "Vicinato"
 )

@@ -11,15 +11,16 @@ A trust chain from a provider (the leaf) to the trust anchor:
   have signed the leaf's configuration) and may carry a `metadata_policy`;
 - the trust anchor's keys are never taken from what it publishes: the site configures them.
 
-The leaf's metadata, after every policy from the anchor down, is what the site uses instead of the provider's
-`/.well-known/openid-configuration`; the chain holds until its earliest `exp`."""
+The leaf's metadata, with what its immediate superior sets in the statement about it and then the policies of
+every superior merged into one (OpenID Federation 1.0, metadata policy resolution), is what the site uses instead
+of the provider's `/.well-known/openid-configuration`; the chain holds until its earliest `exp`."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from joserfc import jwe, jws, jwt
 from joserfc.errors import JoseError
@@ -31,6 +32,9 @@ SIGNING = ["RS256", "RS512", "ES256", "PS256"]
 ENCRYPTION = ["RSA-OAEP-256", "RSA-OAEP", "A256CBC-HS512", "A128CBC-HS256"]
 MAX_DEPTH = 4  # superiors between a leaf and its trust anchor, at most
 LEEWAY = 60  # seconds of clock difference accepted
+MAX_HINTS = 3  # authority hints tried for each entity, at most
+MAX_FETCHES = 12  # documents fetched to resolve one chain, at most
+USERINFO_SIGNING = ["RS256"]  # what this site asks of the providers for userinfo
 
 
 class TrustChainError(Exception):
@@ -127,17 +131,24 @@ def resolve(
     fetch: Callable[[str], str],
     now: int,
     kind: str = "openid_provider",
+    allow_http: bool = False,
 ) -> TrustChain:
-    """The trust chain from `subject` up to `anchor`, with the subject's `kind` metadata after the policies."""
+    """The trust chain from `subject` up to `anchor`, with the subject's `kind` metadata after the policies.
+
+    The URLs come from statements not yet checked, so each must be https (unless `allow_http`, for tests), at
+    most MAX_HINTS authority hints are tried for each entity and at most MAX_FETCHES documents fetched."""
+    fetch = _Guarded(fetch, allow_http)
     leaf_token, leaf = _configuration(subject, fetch, now)
     links = _up(subject, leaf, anchor, anchor_keys, fetch, now, depth=0)  # from the leaf's superior up
     verify_statement(leaf_token, _keys(links[0].statement["jwks"]), iss=subject, sub=subject, now=now)
     metadata = _part(leaf, "metadata", kind)
     if not metadata:
         raise TrustChainError(f"{subject} publishes no {kind} metadata")
-    for link in reversed(links):  # the anchor's policy first
-        metadata = apply_policy(metadata, _part(link.statement, "metadata_policy", kind))
-        metadata = {**metadata, **_part(link.statement, "metadata", kind)}
+    # the immediate superior may set metadata in its statement about the leaf (only there: the statements
+    # above are about the superiors), then one policy, merged from the anchor's down, applies to the result
+    metadata = {**metadata, **_part(links[0].statement, "metadata", kind)}
+    policy = merge_policies([_part(link.statement, "metadata_policy", kind) for link in reversed(links)])
+    metadata = apply_policy(metadata, policy)
     expires = min(
         [
             leaf["exp"],
@@ -148,19 +159,37 @@ def resolve(
     return TrustChain(subject, anchor, metadata, expires, (leaf_token, *(link.token for link in links)))
 
 
+class _Guarded:
+    """The caller's fetch, refusing plain http (unless allowed) and more than MAX_FETCHES documents."""
+
+    def __init__(self, fetch: Callable[[str], str], allow_http: bool):
+        self.fetch, self.allow_http, self.count = fetch, allow_http, 0
+
+    def __call__(self, url: str) -> str:
+        scheme = urlsplit(url).scheme
+        if scheme != "https" and not (self.allow_http and scheme == "http"):
+            raise TrustChainError(f"{url} is not an https address")
+        self.count += 1
+        if self.count > MAX_FETCHES:
+            raise TrustChainError(f"more than {MAX_FETCHES} documents to fetch for one trust chain")
+        return self.fetch(url)
+
+
 def _up(entity, configuration, anchor, anchor_keys, fetch, now, depth) -> list[Link]:
-    """The links from `entity` to the anchor, trying its authority hints in order."""
+    """The links from `entity` to the anchor, trying its first MAX_HINTS authority hints in order."""
     if depth >= MAX_DEPTH:
         raise TrustChainError(f"no trust anchor within {MAX_DEPTH} steps of {entity}")
     hints = configuration.get("authority_hints")
     if not isinstance(hints, list) or not hints:
         raise TrustChainError(f"{entity} names no superior (authority_hints)")
     reasons = []
-    for superior in hints:
+    for superior in hints[:MAX_HINTS]:
         try:
             return _link(entity, str(superior), anchor, anchor_keys, fetch, now, depth)
         except TrustChainError as error:
             reasons.append(str(error))
+    if len(hints) > MAX_HINTS:
+        reasons.append(f"only the first {MAX_HINTS} authority hints of {entity} tried")
     raise TrustChainError("; ".join(reasons))
 
 
@@ -185,13 +214,84 @@ def _link(entity, superior, anchor, anchor_keys, fetch, now, depth) -> list[Link
     return [Link(upper, statement, token), *above]
 
 
+LISTS = ("add", "one_of", "subset_of", "superset_of")
+
+
+def _operators(name: str, operators) -> dict:
+    """A parameter's policy, once its operators have the types OpenID Federation gives them."""
+    if not isinstance(operators, dict):
+        raise PolicyError(f"the policy for {name} is not an object")
+    for operator in LISTS:
+        if operator in operators and not isinstance(operators[operator], list):
+            raise PolicyError(f"{operator} in the policy for {name} is not a list")
+    if "essential" in operators and not isinstance(operators["essential"], bool):
+        raise PolicyError(f"essential in the policy for {name} is not true or false")
+    return operators
+
+
+def merge_policies(policies: list[dict]) -> dict:
+    """One policy from those of the superiors, the trust anchor's first (OpenID Federation 1.0, metadata policy
+    resolution): `value` and `default` must agree, `add` and `superset_of` join, `one_of` and `subset_of` keep
+    what all allow, `essential` holds if any superior asks it. A conflict raises PolicyError."""
+    merged: dict[str, dict] = {}
+    for policy in policies:
+        for name, operators in policy.items():
+            into = merged.setdefault(name, {})
+            for operator, value in _operators(name, operators).items():
+                if operator not in into:
+                    into[operator] = value
+                elif operator in ("value", "default"):
+                    if into[operator] != value:
+                        raise PolicyError(f"the superiors set different {operator}s for {name}")
+                elif operator in ("add", "superset_of"):
+                    into[operator] = into[operator] + [item for item in value if item not in into[operator]]
+                elif operator in ("one_of", "subset_of"):
+                    into[operator] = [item for item in into[operator] if item in value]
+                    if operator == "one_of" and not into[operator]:
+                        raise PolicyError(f"the superiors allow no common value (one_of) for {name}")
+                elif operator == "essential":
+                    into[operator] = into[operator] or value
+    for name, operators in merged.items():
+        _check_combination(name, operators)
+    return merged
+
+
+def _check_combination(name: str, operators: dict) -> None:
+    """The operators of a merged policy must not contradict one another."""
+    value, default = operators.get("value"), operators.get("default")
+    one_of, subset_of = operators.get("one_of"), operators.get("subset_of")
+    superset_of, add = operators.get("superset_of"), operators.get("add")
+
+    def within(items, allowed) -> bool:
+        return all(item in allowed for item in _as_list(items))
+
+    for fixed, label in ((value, "value"), (default, "default")):
+        if fixed is None:
+            continue
+        if one_of is not None and fixed not in one_of:
+            raise PolicyError(f"the {label} of {name} is not one of {one_of!r}")
+        if subset_of is not None and not within(fixed, subset_of):
+            raise PolicyError(f"the {label} of {name} is not within {subset_of!r}")
+        if superset_of is not None and not within(superset_of, _as_list(fixed)):
+            raise PolicyError(f"the {label} of {name} lacks some of {superset_of!r}")
+    if "value" in operators and value is not None and add is not None and not within(add, _as_list(value)):
+        raise PolicyError(f"the policy of {name} adds what its value leaves out")
+    if "value" in operators and value is None and operators.get("essential"):
+        raise PolicyError(f"the policy of {name} removes an essential parameter")
+    if add is not None and subset_of is not None and not within(add, subset_of):
+        raise PolicyError(f"the policy of {name} adds what its subset_of leaves out")
+    if add is not None and one_of is not None:
+        raise PolicyError(f"the policy of {name} has both add and one_of")
+    if superset_of is not None and subset_of is not None and not within(superset_of, subset_of):
+        raise PolicyError(f"the superset_of of {name} is not within its subset_of")
+
+
 def apply_policy(metadata: dict, policy: dict) -> dict:
-    """The metadata after one superior's policy (`value`, `add`, `default`, `one_of`, `subset_of`, `superset_of`,
+    """The metadata after a policy (`value`, `add`, `default`, `one_of`, `subset_of`, `superset_of`,
     `essential`, in that order for each parameter); a violation raises PolicyError naming the parameter."""
     result = dict(metadata)
     for name, operators in policy.items():
-        if not isinstance(operators, dict):
-            raise PolicyError(f"the policy for {name} is not an object")
+        operators = _operators(name, operators)
         if "value" in operators:
             if operators["value"] is None:
                 result.pop(name, None)
@@ -199,19 +299,22 @@ def apply_policy(metadata: dict, policy: dict) -> dict:
                 result[name] = operators["value"]
         if "add" in operators:
             current = _as_list(result.get(name, []))
-            result[name] = current + [item for item in _as_list(operators["add"]) if item not in current]
+            result[name] = current + [item for item in operators["add"] if item not in current]
         if "default" in operators and result.get(name) is None:
             result[name] = operators["default"]
         present = result.get(name) is not None
         if present and "one_of" in operators and result[name] not in operators["one_of"]:
             raise PolicyError(f"{name} is {result[name]!r}, not one of {operators['one_of']!r}")
+        if present and ("subset_of" in operators or "superset_of" in operators):
+            if not isinstance(result[name], list):
+                raise PolicyError(f"{name} is {result[name]!r}, not a list")
         if present and "subset_of" in operators:
-            kept = [item for item in _as_list(result[name]) if item in operators["subset_of"]]
+            kept = [item for item in result[name] if item in operators["subset_of"]]
             if not kept:
                 raise PolicyError(f"{name} {result[name]!r} has nothing in {operators['subset_of']!r}")
             result[name] = kept
         if present and "superset_of" in operators:
-            missing = [item for item in operators["superset_of"] if item not in _as_list(result[name])]
+            missing = [item for item in operators["superset_of"] if item not in result[name]]
             if missing:
                 raise PolicyError(f"{name} lacks {missing!r}")
         if operators.get("essential") and not present:
@@ -223,9 +326,12 @@ def _as_list(value) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def open_userinfo(token: str, decryption_keys: KeySet, signer_keys: KeySet) -> dict:
-    """The claims of an encrypted userinfo (a JWE to this site's encryption key wrapping a JWS of the provider);
-    a plain or only signed answer is refused."""
+def open_userinfo(
+    token: str, decryption_keys: KeySet, signer_keys: KeySet, *, issuer: str, client_id: str
+) -> dict:
+    """The claims of an encrypted userinfo (a JWE to this site's encryption key wrapping a JWS of the provider,
+    RS256 as this site asks, from `issuer` and, when it names an audience, for `client_id`); a plain or only
+    signed answer is refused."""
     token = token.strip()
     if token.count(".") != 4:
         raise TrustChainError("userinfo is not encrypted")
@@ -234,9 +340,14 @@ def open_userinfo(token: str, decryption_keys: KeySet, signer_keys: KeySet) -> d
     except (JoseError, ValueError, TypeError) as error:
         raise TrustChainError(f"userinfo cannot be decrypted with this site's key: {error}") from error
     try:
-        claims = jwt.decode(inner, signer_keys, algorithms=SIGNING).claims
+        claims = jwt.decode(inner, signer_keys, algorithms=USERINFO_SIGNING).claims
     except (JoseError, ValueError, TypeError) as error:
         raise TrustChainError(f"userinfo is not signed by the provider: {error}") from error
     if not isinstance(claims, dict):
         raise TrustChainError("userinfo is not a JSON object")
+    if str(claims.get("iss", "")).rstrip("/") != issuer.rstrip("/"):
+        raise TrustChainError("userinfo is not issued by the provider")
+    audience = claims.get("aud", client_id)
+    if client_id not in (audience if isinstance(audience, list) else [audience]):
+        raise TrustChainError("userinfo is meant for another client")
     return claims

@@ -286,6 +286,11 @@ def test_the_system_check_finds_a_missing_or_public_key_and_a_provider_without_h
     federation_key = tmp_path / "federation.json"
     federation_key.write_text(json.dumps(RSAKey.generate_key(2048).as_dict(private=True)))
     settings.IDENTITY_FEDERATION_KEY_FILE = str(federation_key)
+    settings.IDENTITY_ENCRYPTION_KEY_FILE = str(federation_key)
+    assert ids(str(private)) == {
+        "vicinato.E106"
+    }  # userinfo encrypted to the key that signs the configuration
+    settings.IDENTITY_ENCRYPTION_KEY_FILE = str(private)
     assert ids(str(private)) == {"vicinato.E105"}  # userinfo encrypted to the key that signs: refused
     settings.IDENTITY_ENCRYPTION_KEY_FILE = str(federation_key.with_name("encryption.json"))
     federation_key.with_name("encryption.json").write_text(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from wsgiref.simple_server import make_server
 
 import pytest
 import requests
@@ -19,11 +21,11 @@ from joserfc import jwt
 from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet, RSAKey
 
-from vicinato.lib.federation import unverified_claims
+from vicinato.lib.federation import TrustChainError, unverified_claims
 from vicinato.register.models import DigitalIdentity
 from vicinato.web.site import federation, identity
 
-from .oidc_provider import Provider
+from .oidc_provider import Provider, _Quiet
 from .test_identity import CALLBACK, MARIO, signed_in_as, through_provider
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +222,91 @@ def test_a_userinfo_about_someone_else_is_refused(client, provider):
     refused = through_provider(client, "/en/accedi/identita/spid-test/")
     assert refused.status_code == 400 and UNVERIFIED in refused.content.decode()
     assert not DigitalIdentity.objects.exists()
+
+
+def test_the_cached_chain_lasts_at_most_the_setting_however_late_it_expires(client, provider, settings):
+    provider.statement_lifetime = 90 * 86400  # months
+    settings.IDENTITY_TRUST_CHAIN_CACHE_SECONDS = 600
+    through_provider(client, reverse("web:identity_start", args=["spid-test"]))
+    client.logout()
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(minutes=11)):
+        through_provider(client, reverse("web:identity_start", args=["spid-test"]))
+    assert provider.visits.count("/ta/fetch") == 2 and signed_in_as(client).is_authenticated
+
+
+def test_new_anchor_keys_take_effect_at_once(client, provider, settings):
+    through_provider(client, reverse("web:identity_start", args=["spid-test"]))
+    client.logout()
+    rotated = RSAKey.generate_key(
+        2048
+    )  # the anchor's configured keys change: the cached chain no longer counts
+    settings.IDENTITY_TRUST_ANCHOR_JWKS = json.dumps(KeySet([rotated]).as_dict(private=False))
+
+    refused = client.get("/en/accedi/identita/spid-test/")
+
+    assert refused.status_code == 502 and UNTRUSTED in refused.content.decode()
+    assert provider.visits.count("/ta/fetch") == 1  # the anchor's configuration no longer verifies
+
+
+def test_plain_http_is_refused_unless_the_setting_allows_it(client, provider, settings):
+    settings.IDENTITY_FEDERATION_ALLOW_HTTP = False  # as with DEBUG=0
+    refused = client.get("/en/accedi/identita/spid-test/")
+    assert refused.status_code == 502 and UNTRUSTED in refused.content.decode()
+    assert provider.visits == []  # not even the provider's configuration is fetched
+
+
+@pytest.fixture
+def odd_server():
+    """A server that answers a redirect at /moved and 70 kB at /big."""
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/moved":
+            start_response("302 Found", [("Location", "https://elsewhere.example/")])
+            return [b""]
+        start_response("200 OK", [("Content-Type", "application/entity-statement+jwt")])
+        return [b"x" * 70_000]
+
+    server = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_federation_document_is_not_followed_through_redirects_nor_read_beyond_64_kb(odd_server):
+    with pytest.raises(TrustChainError, match="answers with a redirect, not followed"):
+        federation.fetch_text(f"{odd_server}/moved")
+    with pytest.raises(TrustChainError, match="answers more than 65536 bytes"):
+        federation.fetch_text(f"{odd_server}/big")
+
+
+def test_an_unreadable_encryption_key_ends_on_the_page_with_a_message(client, provider, settings, tmp_path):
+    to_provider = client.get("/en/accedi/identita/spid-test/")
+    at_provider = requests.get(to_provider["Location"], allow_redirects=False, timeout=10)
+    settings.IDENTITY_ENCRYPTION_KEY_FILE = str(tmp_path / "gone.json")
+    identity._key.cache_clear()
+
+    back = client.get("/oidc/callback/?" + at_provider.headers["Location"].split("?", 1)[1])
+
+    assert back.status_code == 400 and UNVERIFIED in back.content.decode()
+    assert not DigitalIdentity.objects.exists()
+
+
+def test_unreadable_keys_make_the_key_documents_unavailable_not_an_error(
+    client, provider, settings, tmp_path
+):
+    settings.IDENTITY_ENCRYPTION_KEY_FILE = str(tmp_path / "gone.json")
+    identity._key.cache_clear()
+    assert client.get("/oidc/jwks.json").status_code == 503
+    assert client.get("/.well-known/openid-federation").status_code == 503
+
+
+def test_the_providers_encryption_keys_do_not_check_signatures():
+    signing, encrypting = RSAKey.generate_key(2048), RSAKey.generate_key(2048)
+    jwks = {
+        "keys": [
+            {**signing.as_dict(private=False), "use": "sig", "kid": "s"},
+            {**encrypting.as_dict(private=False), "use": "enc", "kid": "e"},
+        ]
+    }
+    assert [key.kid for key in identity._provider_keys({"jwks": jwks})] == ["s"]

@@ -1,13 +1,18 @@
 """This site in the SPID/CIE OpenID Federation: its keys, its Entity Configuration at
 `/.well-known/openid-federation`, and each provider's metadata from a trust chain up to the configured trust
-anchor (vicinato.lib.federation), kept in the shared cache until the chain's earliest expiry.
+anchor (vicinato.lib.federation), kept in the shared cache until the chain's earliest expiry but at most
+IDENTITY_TRUST_CHAIN_CACHE_SECONDS, under a key naming the anchor and its configured keys (a new key takes effect
+at once). The addresses a chain leads to are fetched over https only (plain http only where
+IDENTITY_FEDERATION_ALLOW_HTTP, for the tests), without redirects and at most MAX_ANSWER bytes each.
 
 Federation is on when IDENTITY_TRUST_ANCHOR is set (the mode for SPID and CIE); without it the site reads each
 provider's `/.well-known/openid-configuration`, for a test provider outside the federation."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 from functools import cache
 from pathlib import Path
 
@@ -26,9 +31,11 @@ from vicinato.lib.federation import TrustChainError
 
 from .providers import configured
 
+logger = logging.getLogger(__name__)
 TIMEOUT = 10  # seconds for each request to a provider or a federation authority
 LIFETIME = 86400  # seconds this site's Entity Configuration holds
 USERINFO_ALG, USERINFO_ENC = "RSA-OAEP-256", "A256CBC-HS512"
+MAX_ANSWER = 64 * 1024  # bytes of a federation document, at most
 
 
 class ProviderError(Exception):
@@ -77,9 +84,17 @@ def relying_party_jwks() -> dict:
 
 def entity_configuration(request):
     """This site's Entity Configuration: who it is, whom it answers to, and its relying party's metadata,
-    signed with its federation key."""
+    signed with its federation key (503 when a key file cannot be read, logged)."""
     if not configured() or not federated() or not settings.IDENTITY_FEDERATION_KEY_FILE:
         raise Http404
+    try:
+        return _entity_configuration(request)
+    except (OSError, ValueError, JoseError) as error:
+        logger.error("this site's federation keys cannot be read: %s", error)
+        return HttpResponse("this site's keys are not available", status=503, content_type="text/plain")
+
+
+def _entity_configuration(request):
     entity, now = settings.IDENTITY_CLIENT_ID, int(timezone.now().timestamp())
     contacts = list(settings.IDENTITY_CONTACTS)
     claims = {
@@ -117,32 +132,52 @@ def entity_configuration(request):
 
 
 def fetch_text(url: str) -> str:
+    """A federation document: no redirects, at most MAX_ANSWER bytes (the URL comes from an unchecked statement)."""
     try:
-        answer = requests.get(url, timeout=TIMEOUT)
-        answer.raise_for_status()
+        with requests.get(url, timeout=TIMEOUT, allow_redirects=False, stream=True) as answer:
+            if answer.is_redirect:
+                raise TrustChainError(f"{url} answers with a redirect, not followed")
+            answer.raise_for_status()
+            body = answer.raw.read(MAX_ANSWER + 1, decode_content=True)
     except requests.RequestException as error:
         raise ProviderError(str(error)) from error
-    return answer.text
+    if len(body) > MAX_ANSWER:
+        raise TrustChainError(f"{url} answers more than {MAX_ANSWER} bytes")
+    return body.decode(answer.encoding or "utf-8", errors="replace")
+
+
+def _chain_cache_key(issuer: str, keys: KeySet) -> str:
+    """Names the anchor and a digest of its configured public keys, so that changing either resolves again."""
+    public = json.dumps(keys.as_dict(private=False), sort_keys=True)
+    digest = hashlib.sha256(f"{settings.IDENTITY_TRUST_ANCHOR}\n{public}".encode()).hexdigest()[:32]
+    return f"oidc-federation:{digest}:{issuer}"
 
 
 def provider_metadata(issuer: str) -> dict:
-    """The provider's `openid_provider` metadata from its trust chain, cached until the chain expires.
-    Raises ProviderError when a party cannot be reached, TrustChainError when the chain does not hold."""
-    cache_key = f"oidc-federation:{settings.IDENTITY_TRUST_ANCHOR}:{issuer}"
+    """The provider's `openid_provider` metadata from its trust chain, cached until the chain expires, at most
+    IDENTITY_TRUST_CHAIN_CACHE_SECONDS. Raises ProviderError when a party cannot be reached, TrustChainError
+    when the chain does not hold."""
+    try:
+        keys = anchor_keys()
+    except (OSError, ValueError, JoseError) as error:
+        raise TrustChainError(f"the trust anchor's keys cannot be read: {error}") from error
+    cache_key = _chain_cache_key(issuer, keys)
     metadata = shared_cache.get(cache_key)
     if metadata is None:
         now = int(timezone.now().timestamp())
-        try:
-            keys = anchor_keys()
-        except (OSError, ValueError, JoseError) as error:
-            raise TrustChainError(f"the trust anchor's keys cannot be read: {error}") from error
         chain = federation.resolve(
-            issuer, anchor=settings.IDENTITY_TRUST_ANCHOR, anchor_keys=keys, fetch=fetch_text, now=now
+            issuer,
+            anchor=settings.IDENTITY_TRUST_ANCHOR,
+            anchor_keys=keys,
+            fetch=fetch_text,
+            now=now,
+            allow_http=settings.IDENTITY_FEDERATION_ALLOW_HTTP,
         )
         metadata = chain.metadata
         if str(metadata.get("issuer", "")).rstrip("/") != issuer:
             raise TrustChainError("issuer mismatch in the provider's federation metadata")
-        shared_cache.set(cache_key, metadata, max(1, chain.expires - now))
+        lifetime = min(chain.expires - now, settings.IDENTITY_TRUST_CHAIN_CACHE_SECONDS)
+        shared_cache.set(cache_key, metadata, max(1, lifetime))
     return metadata
 
 
@@ -171,11 +206,18 @@ def check_federation(problems: list[checks.CheckMessage]) -> None:
         return
     try:
         anchor_keys()
-        federation_key()
+        signing_federation = federation_key().thumbprint()
         encrypting = encryption_key().thumbprint()
     except (OSError, ValueError, JoseError) as error:
         problems.append(checks.Error(f"A federation key cannot be read: {error}", id="vicinato.E104"))
         return
+    if signing_federation == encrypting:
+        problems.append(
+            checks.Error(
+                "IDENTITY_ENCRYPTION_KEY_FILE must hold another key than IDENTITY_FEDERATION_KEY_FILE.",
+                id="vicinato.E106",
+            )
+        )
     try:
         same = encrypting == signing_key().thumbprint()
     except (OSError, ValueError, JoseError):

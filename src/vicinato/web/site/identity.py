@@ -106,7 +106,11 @@ def jwks(request):
     one they encrypt userinfo to (also in its Entity Configuration)."""
     if not configured():
         raise Http404
-    return JsonResponse(federation.relying_party_jwks())
+    try:
+        return JsonResponse(federation.relying_party_jwks())
+    except (OSError, ValueError, JoseError) as error:
+        logger.error("this site's keys cannot be read: %s", error)
+        return JsonResponse({"error": "this site's keys are not available"}, status=503)
 
 
 def _get_json(url: str, **kwargs) -> dict:
@@ -241,11 +245,14 @@ def _untrusted(request, provider: dict, error: Exception):
 
 
 def _provider_keys(metadata: dict) -> KeySet:
-    """The provider's signing keys: in its federation metadata, else at its jwks_uri."""
+    """The provider's signing keys (not those it lists for encryption): in its federation metadata, else at its
+    jwks_uri."""
     try:
-        if isinstance(metadata.get("jwks"), dict):
-            return KeySet.import_key_set(metadata["jwks"])
-        return KeySet.import_key_set(_get_json(metadata["jwks_uri"]))
+        document = (
+            metadata["jwks"] if isinstance(metadata.get("jwks"), dict) else _get_json(metadata["jwks_uri"])
+        )
+        signing = [key for key in document["keys"] if isinstance(key, dict) and key.get("use") != "enc"]
+        return KeySet.import_key_set({"keys": signing})
     except (JoseError, KeyError, ValueError, TypeError) as error:
         raise ProviderError(f"the provider's keys cannot be read: {error}") from error
 
@@ -268,13 +275,27 @@ def _id_token(token: dict, metadata: dict, issuer: str, nonce: str) -> dict:
     return claims
 
 
+def _encryption_key() -> RSAKey:
+    try:
+        return federation.encryption_key()
+    except (OSError, ValueError, JoseError) as error:
+        logger.error("IDENTITY_ENCRYPTION_KEY_FILE cannot be read: %s", error)
+        raise ProviderError(f"this site's encryption key cannot be read: {error}") from error
+
+
 def _userinfo(session: OAuth2Session, metadata: dict, sub: str) -> dict:
     try:
         answer = session.get(metadata["userinfo_endpoint"], timeout=TIMEOUT)
         answer.raise_for_status()
         if federation.federated():  # encrypted to this site, signed by the provider; nothing else
-            decryption = KeySet([federation.encryption_key()])
-            claims = open_userinfo(answer.text, decryption, _provider_keys(metadata))
+            decryption = KeySet([_encryption_key()])
+            claims = open_userinfo(
+                answer.text,
+                decryption,
+                _provider_keys(metadata),
+                issuer=str(metadata.get("issuer", "")),
+                client_id=settings.IDENTITY_CLIENT_ID,
+            )
         elif answer.headers.get("Content-Type", "").startswith("application/jwt"):
             claims = jwt.decode(answer.text.strip(), _provider_keys(metadata), algorithms=ALGORITHMS).claims
         else:
