@@ -28,4 +28,8 @@ for _name in (
 ):
     os.environ.pop(_name, None)
 
+# The tests run with DEBUG off, where no tile server is the default: the pages' tests ask for OpenStreetMap's tiles
+# (the browser refuses every request to another host), so that the fallback to the vector layers is what they see.
+os.environ.setdefault("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
 from vicinato.settings import *  # noqa: E402,F403

@@ -39,7 +39,15 @@ def run(code: str, tmp_path, env: dict[str, str]) -> subprocess.CompletedProcess
         for k, v in os.environ.items()
         if not k.startswith(("SECURE_", "HTTPS", "SESSION_", "CSRF_", "DJANGO_SETTINGS", "VICINATO_TEST_NOW"))
         # The browser tests' sync Playwright sets DJANGO_ALLOW_ASYNC_UNSAFE in this process: not a deployment's.
-        and k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        and k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "MAP_TILE_URL",
+        }
     }
     environment = {
         **base,
@@ -152,3 +160,22 @@ def test_no_template_has_an_inline_script():
             if "src=" not in tag and "application/json" not in tag and "application/ld+json" not in tag:
                 offenders.append(f"{template.relative_to(TEMPLATES)}: {tag}")
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("debug", "tiles"), [("0", ""), ("1", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")]
+)
+def test_production_sends_no_visitor_to_a_third_party_tile_server_by_default(tmp_path, debug, tiles):
+    """Without MAP_TILE_URL, production shows the shipped vector layers only (no tile server, none in img-src);
+    development keeps OpenStreetMap's tiles."""
+    env = {**documented_production(), "DEBUG": debug}
+    env.pop("DATABASE_URL")
+    code = (
+        "import json; from django.conf import settings; import django; django.setup(); "
+        "print(json.dumps([settings.MAP_TILE_URL, settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']]))"
+    )
+    answer = run(code, tmp_path, env)  # run() leaves MAP_TILE_URL out of this process's environment
+    assert answer.returncode == 0, answer.stderr
+    url, images = json.loads(answer.stdout.strip().splitlines()[-1])
+    assert url == tiles
+    assert any("openstreetmap" in source for source in images) is bool(tiles)

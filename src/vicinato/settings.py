@@ -369,8 +369,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# The map's tile server; when tiles cannot load the pages fall back to shipped vector layers.
-MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# The map's tile server; when tiles cannot load the pages fall back to shipped vector layers. OpenStreetMap's in
+# development; in production (DEBUG=0) none unless configured, so that no visitor's address goes to a third party
+# by default: the shipped vector layers (municipalities, neighbourhoods, places) are the map.
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", OSM_TILES if DEBUG else "").strip()
 MAP_TILE_ATTRIBUTION = os.environ.get(
     "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 )

@@ -30,7 +30,7 @@ def _prose(request, name: str, context: dict | None = None):
         "contact_email": settings.CONTACT_EMAIL,
         "dpo_email": settings.DPO_EMAIL,
         "accessibility_email": settings.ACCESSIBILITY_EMAIL,
-        "map_tiles_third_party": not settings.MAP_TILE_URL.startswith("/"),
+        "map_tiles_third_party": bool(settings.MAP_TILE_URL) and not settings.MAP_TILE_URL.startswith("/"),
     }
     return render(request, f"web/legal/{name}.{language}.html", {**base, **(context or {})})
 
