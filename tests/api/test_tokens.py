@@ -60,3 +60,30 @@ def test_nobody_revokes_someone_elses_token(client, user_factory):
     client.post(reverse("web:token_revoke", kwargs={"pk": mine.pk}))
     mine.refresh_from_db()
     assert mine.revoked_at is None
+
+
+def test_guessing_tokens_is_stopped_after_twenty_wrong_ones_from_one_address(client, user_factory):
+    """Finding 6: wrong bearer tokens were answered 401 for ever. After 20 from one network address in ten minutes,
+    every token from it is refused with 429 and Retry-After, the right one too (else a 200 among the 429s would
+    tell a guesser it found one); other addresses are not held back, and the next window lets the address in."""
+    key = make_on_the_account_page(client, user_factory("ada"))
+    with time_machine.travel(timezone.now().replace(minute=1, second=0), tick=False):
+        for n in range(20):
+            wrong = Client(HTTP_AUTHORIZATION=f"Bearer guess-{n}", REMOTE_ADDR="203.0.113.9")
+            assert wrong.get("/api/v1/applications").status_code == 401
+        guesser = Client(
+            HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Bearer {key}", REMOTE_ADDR="203.0.113.9"
+        )
+        refused = guesser.get("/api/v1/applications")
+        assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+        assert "Too many requests" in refused.json()["detail"]
+        elsewhere = Client(HTTP_AUTHORIZATION=f"Bearer {key}", REMOTE_ADDR="198.51.100.7")
+        assert elsewhere.get("/api/v1/applications").status_code == 200
+    with time_machine.travel(timezone.now().replace(minute=1, second=0) + timedelta(minutes=10), tick=False):
+        assert guesser.get("/api/v1/applications").status_code == 200
+
+
+def test_the_openapi_document_declares_the_429_of_authenticated_operations(client):
+    document = client.get("/api/v1/openapi.json").json()
+    secured = [op for ops in document["paths"].values() for op in ops.values() if op.get("security")]
+    assert secured and all("429" in op["responses"] for op in secured)

@@ -28,6 +28,7 @@ ERROR_ANSWERS = {
     "403": "Not allowed",
     "404": "Not found (also what is another person's)",
     "413": "The body is too large",
+    "429": "Too many requests of a kind for now (e.g. wrong tokens from one address): see Retry-After",
     "422": "A field or a rule refuses (a message per field), e.g. a date outside 1900-2200",
 }
 
@@ -39,7 +40,7 @@ class VicinatoAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         """Ninja's document, with the error answers every operation can give declared on each (in the API's
         error shape): 422 everywhere (the input checks of ApiInputMiddleware), 404 with a path parameter,
-        401 and 403 with authentication, 400 and 413 with a body."""
+        401, 403 and 429 (too many wrong tokens) with authentication, 400 and 413 with a body."""
         schema = super().get_openapi_schema(**kwargs)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault(
@@ -52,7 +53,7 @@ class VicinatoAPI(NinjaAPI):
                 if "{" in path:
                     codes.add("404")
                 if operation.get("security"):
-                    codes |= {"401", "403"}
+                    codes |= {"401", "403", "429"}
                 if "requestBody" in operation:
                     codes |= {"400", "413"}
                 responses = operation.setdefault("responses", {})

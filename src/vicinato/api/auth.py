@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
 from vicinato.agreements.permissions import needs_second_factor
+from vicinato.lib import ratelimit
 from vicinato.lib.prepared import Param, Prepared
 from vicinato.register.identities import has_second_factor
 from vicinato.register.models import ApiToken, token_digest
@@ -41,10 +42,19 @@ _USER_BY_TOKEN = Prepared(
 )
 
 
+# Guessing tokens: after this many wrong ones from one network address, every token from it is refused (429, with
+# Retry-After) until the window ends, counted in the shared cache (lib.ratelimit).
+WRONG_TOKENS_PER_NETWORK_ADDRESS = ratelimit.Limit("api-wrong-token", 20, 600)
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request, token):
+        address = request.META.get("REMOTE_ADDR", "")
+        if not ratelimit.remaining(WRONG_TOKENS_PER_NETWORK_ADDRESS, address):
+            ratelimit.hit(WRONG_TOKENS_PER_NETWORK_ADDRESS, address)  # over the limit: refused, saying when
         rows = _USER_BY_TOKEN.rows(digest=token_digest(token), now=timezone.now())
         if not rows:
+            ratelimit.hit(WRONG_TOKENS_PER_NETWORK_ADDRESS, address)
             return None
         *user, scope = rows[0]
         if scope == ApiToken.Scope.READ and request.method not in SAFE_METHODS:
