@@ -69,3 +69,16 @@ def test_a_second_organisation_with_the_same_partita_iva_is_not_approved(user_fa
     city_hall.save()
     with pytest.raises(Conflict, match="cannot be approved twice"):
         approve_organisation(twin)
+
+
+def test_a_second_organisation_with_the_same_codice_fiscale_is_not_approved(user_factory, city_hall):
+    """The same for the codice fiscale, which bodies without a partita IVA (associations) give instead."""
+    city_hall.codice_fiscale = "01199250158"
+    city_hall.save()
+    twin = Organisation.objects.create(
+        kind="association", legal_name="Comune di Milano ter", codice_fiscale="01199250158", approved_at=None
+    )
+    with pytest.raises(Conflict, match="cannot be approved twice"):
+        approve_organisation(twin)
+    twin.refresh_from_db()
+    assert twin.approved_at is None

@@ -5,6 +5,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.template import Context, Template
 from django.utils import formats, timezone, translation
@@ -73,6 +74,21 @@ SIGNUP = {
 def confirmation_link(mailoutbox) -> str:
     """The link of the last mail, without the site's address."""
     return re.search(r"http://[^/\s]+(/registrati/\S+)", mailoutbox[-1].body).group(1)
+
+
+def test_a_signup_link_expires_after_three_days(client, db, mailoutbox, django_capture_on_commit_callbacks):
+    """Finding 1: a link that grants something expires (PASSWORD_RESET_TIMEOUT, three days) as well as working once."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/en/registrati/", SIGNUP)
+        link = confirmation_link(mailoutbox)
+    with time_machine.travel(start + timedelta(days=3, hours=1), tick=False):
+        assert client.post(link).status_code == 400
+    assert User.objects.get(email="n@example.org").is_active is False
+    with time_machine.travel(start + timedelta(days=2, hours=23), tick=False):
+        assert client.post(link).status_code == 302  # within the three days it still works
+    assert User.objects.get(email="n@example.org").is_active is True
 
 
 def test_signup_asks_for_a_name_confirms_the_address_and_lands_on_ones_bookings(

@@ -57,3 +57,18 @@ def test_who_is_asked(client, people, who):
     answer = client.get(reverse("web:account"))
     asked = answer.status_code == 302 and reverse("web:second_factor_setup") in answer["Location"]
     assert asked == (who == "site_admin")
+
+
+def test_a_funders_people_are_asked_and_stop_being_asked_when_it_funds_nothing(client, people, organisation):
+    """The people of an organisation that funds a voucher programme (its ledger, its beneficiaries' data) give a
+    code too; the same people were not asked before it funded one."""
+    from tests.agreements.conftest import make_programme
+
+    staff = people["org_staff"]
+    client.force_login(staff)
+    assert client.get(reverse("web:account")).status_code == 200
+    programme = make_programme(organisation)
+    answer = client.get(reverse("web:account"))
+    assert answer.status_code == 302 and reverse("web:second_factor_setup") in answer["Location"]
+    programme.delete()
+    assert client.get(reverse("web:account")).status_code == 200
