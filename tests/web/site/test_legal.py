@@ -53,7 +53,11 @@ def test_the_privacy_notice_names_the_controller_and_the_dpo_of_this_installatio
 
 @pytest.mark.parametrize(
     ("tiles", "said"),
-    [("https://tile.openstreetmap.org/{z}/{x}/{y}.png", True), ("/tiles/{z}/{x}/{y}.png", False), ("", False)],
+    [
+        ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", True),
+        ("/tiles/{z}/{x}/{y}.png", False),
+        ("", False),
+    ],
 )
 def test_the_privacy_notice_says_when_map_tiles_come_from_a_third_party(client, tiles, said):
     with override_settings(MAP_TILE_URL=tiles):
