@@ -89,8 +89,13 @@ INSTALLED_APPS = [
     "vicinato.demo",
 ]
 
+# The reverse proxies in front of the site, each adding to X-Forwarded-For (vicinato.lib.clientaddress): 0 (the
+# default) ignores that header.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0)
 # Requests under /api/ go through API_MIDDLEWARE instead (vicinato.api.middleware.ApiStackMiddleware).
 MIDDLEWARE = [
+    # First: the client's address behind the proxies (TRUSTED_PROXY_COUNT), for the pages and the API alike.
+    "vicinato.lib.clientaddress.ClientAddressMiddleware",
     "vicinato.api.middleware.ApiStackMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
