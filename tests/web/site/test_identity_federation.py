@@ -52,6 +52,8 @@ def provider(settings, tmp_path, client):
     settings.IDENTITY_ENCRYPTION_KEY_FILE = _key_file(tmp_path / "encryption-key.json")
     settings.IDENTITY_CLIENT_ID = "http://testserver/"
     settings.IDENTITY_CONTACTS = ["spid@vicinato.example"]
+    # The local provider answers on plain http (the tests run with DEBUG off, where only https is fetched).
+    settings.IDENTITY_FEDERATION_ALLOW_HTTP = True
     client_key = RSAKey.import_key(identity.site_key().as_dict(private=False))
     with Provider(settings.IDENTITY_CLIENT_ID, client_key, CALLBACK) as running:
         running.person = dict(MARIO)
