@@ -94,9 +94,9 @@ INSTALLED_APPS = [
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0)
 # Requests under /api/ go through API_MIDDLEWARE instead (vicinato.api.middleware.ApiStackMiddleware).
 MIDDLEWARE = [
-    # First: the client's address behind the proxies (TRUSTED_PROXY_COUNT), for the pages and the API alike.
-    "vicinato.lib.clientaddress.ClientAddressMiddleware",
     "vicinato.api.middleware.ApiStackMiddleware",
+    # Before the rest, in both stacks: the client's address behind the proxies (TRUSTED_PROXY_COUNT).
+    "vicinato.lib.clientaddress.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -113,6 +113,7 @@ MIDDLEWARE = [
 ]
 # MIDDLEWARE without static files, messages and the pages' language: the API negotiates its own.
 API_MIDDLEWARE = [
+    "vicinato.lib.clientaddress.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vicinato.api.middleware.ApiLanguageMiddleware",

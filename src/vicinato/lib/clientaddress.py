@@ -31,8 +31,9 @@ def client_address(meta: dict, proxies: int) -> str:
 
 
 class ClientAddressMiddleware:
-    """Puts the client's address in REMOTE_ADDR (the peer's stays in VICINATO_PEER_ADDR), first of all the
-    middleware, so that every limit and the sign-in lockout count people, not the proxy."""
+    """Puts the client's address in REMOTE_ADDR (the peer's stays in VICINATO_PEER_ADDR), before the rest of the
+    middleware of both stacks (the pages' and the API's), so that every limit and the sign-in lockout count people,
+    not the proxy."""
 
     def __init__(self, get_response):
         self.get_response = get_response
