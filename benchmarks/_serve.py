@@ -244,9 +244,16 @@ def closed_loop(server: Server, paths: list[str], clients: int, seconds: float, 
     }
 
 
+def need_wrk() -> None:
+    """Exit with one line when wrk, the load generator, is missing (before any work that would be lost)."""
+    if shutil.which("wrk") is None:
+        fail("wrk is not installed: run `sh scripts/system-packages.sh bench` (or `make bench`, which does)")
+
+
 def wrk(base: str, lines: list[str], clients: int, seconds: float, request: str = GET) -> dict:
     """wrk with `clients` connections for `seconds`, each request `request` over `lines` (see wrk_script()):
     requests, seconds, non_2xx, socket_errors and latency_ms (p50, p95, p99, max)."""
+    need_wrk()
     with tempfile.TemporaryDirectory() as work:
         script, listing = Path(work, "load.lua"), Path(work, "lines.txt")
         script.write_text(wrk_script(request))

@@ -185,14 +185,14 @@ def sql_update(rows: int) -> dict:
 def sanity(rng: random.Random) -> dict:
     import numpy as np
 
-    from vicinato.impact import factors, services, trips
+    from vicinato.impact import estimates, factors, services, trips
 
     pts = np.array([services.coarse(*p) for p in random_points(rng, 400, trips)])
     a, b = pts[:200], pts[200:]
     got = trips.road_round_trips("car_driver", a, b)
     best = int(np.nanargmin(np.abs(got.km - 35)))
     home, work = tuple(a[best]), tuple(b[best])
-    answer = services.estimate(home=home, work=work, mode="car_driver", point=home)
+    answer = estimates.estimate(home=home, work=work, mode="car_driver", point=home)
     car = factors.current().grams["car_driver"]["co2"]
     return {
         "case": "car driver, daily round trip about 35 km; ENEA 2023: about 6 kg CO2 and 1 h 20 min a remote day",
@@ -279,6 +279,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=_serve.ROOT / "var" / "bench-speed")
     parser.add_argument("--setup", action="store_true", help="migrate and load the demo even if present")
     args = parser.parse_args()
+    if not args.no_api:
+        _serve.need_wrk()
     load_start = _serve.load()
     env = _serve.demo_env(args.data_dir, args.setup)
     os.environ.update(

@@ -361,3 +361,14 @@ def listed_pair(place, register) -> tuple[Place, Place]:
         lon=CINQUE_GIORNATE[1],
         desks=15,
     )
+
+
+@pytest.fixture
+def map_gone(settings, tmp_path, monkeypatch):
+    """The configured street map's file was moved away after the server started: no graph of it is held yet."""
+    from vicinato.geo import networks
+
+    monkeypatch.setattr(networks, "_graphs", {})
+    monkeypatch.setattr(networks, "_streets", {})
+    settings.ROUTING_OSM_FILE = tmp_path / "moved-away.osm.pbf"
+    return settings.ROUTING_OSM_FILE

@@ -6,7 +6,6 @@ import json
 import math
 from datetime import date, datetime, time
 
-import numpy as np
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
@@ -77,34 +76,6 @@ def test_check_in_records_the_savings_of_a_car_commuter(commuter, desks, staff, 
     assert impact.home_area.code == "10" and impact.municipio == 1
 
 
-@pytest.mark.parametrize("mode", ["car_driver", "car_passenger", "motorbike", "bike", "walk", "transit"])
-def test_each_mode_is_routed_with_its_own_emissions(commuter, city, mode):
-    answer = services.estimate(home=CADORNA, work=LORETO, mode=mode, point=CINQUE_GIORNATE)
-    assert answer["avoided_km"] > 0 and answer["trip_km"] > 0 and answer["avoided_minutes"] > 0
-    table = factors.current()
-    if mode in ("bike", "walk"):
-        assert answer["co2_g"] == 0 and set(answer["km_by_mode"]) == {mode}
-    elif mode == "transit":
-        assert set(answer["km_by_mode"]) <= {"walk", "metro", "tram", "bus", "rail"}
-        assert answer["km_by_mode"].get("metro", 0) > 0  # M2 from Cadorna to Loreto
-    else:
-        assert answer["km_by_mode"] == {mode: pytest.approx(answer["saved_km"], abs=0.01)}
-        assert answer["co2_g"] == pytest.approx(answer["saved_km"] * table.grams[mode]["co2"], rel=0.01)
-    if mode == "car_passenger":
-        driver = services.estimate(home=CADORNA, work=LORETO, mode="car_driver", point=CINQUE_GIORNATE)
-        assert answer["co2_g"] == pytest.approx(driver["co2_g"] / 2, rel=0.01)
-
-
-def test_the_estimate_refuses_a_mode_the_city_cannot_route(commuter, city, monkeypatch):
-    monkeypatch.setattr(trips.transit, "available", lambda: False)
-    with pytest.raises(ValidationError) as refused:
-        services.estimate(home=CADORNA, work=LORETO, mode="transit", point=CINQUE_GIORNATE)
-    assert "cannot be computed" in refused.value.message_dict["mode"][0]
-    with pytest.raises(ValidationError) as refused:
-        services.estimate(home=CADORNA, work=LORETO, mode="walk")
-    assert "place" in refused.value.message_dict
-
-
 @pytest.mark.django_db(transaction=True)
 def test_no_profile_no_result_and_withdrawal_keeps_the_aggregates(commuter, desks, staff, city, user_factory):
     booking = _trip(commuter, desks, end="12:00")
@@ -133,7 +104,6 @@ def test_a_change_of_factors_is_applied_by_recompute_without_routing(
     before = BookingImpact.objects.get()
     edition = factors.read(sorted(factors.DATA.glob("factors-*.json"))[-1])
     changed = tmp_path / "factors-test.json"
-    import json
 
     data = json.loads(sorted(factors.DATA.glob("factors-*.json"))[-1].read_text())
     data["version"] = "test.2"
@@ -214,7 +184,6 @@ def test_a_routing_failure_never_undoes_the_check_in(commuter, desks, staff, cit
 
 
 def test_impact_recompute_prints_a_json_line_and_fails_in_one_line(db, settings, tmp_path, capsys):
-    import json
 
     from django.core.management import call_command
     from django.core.management.base import CommandError
@@ -251,32 +220,3 @@ def test_journeys_sharing_a_destination_are_those_of_one_search_each(city):
             o, d, datetime.combine(day, hour, tzinfo=ROME), max_minutes=trips._max_minutes()
         )
         assert answer == trips._answer(router, alone)
-
-
-def test_the_estimate_keeps_its_answers_by_cells_and_factors(commuter, city, settings, tmp_path, monkeypatch):
-    """Asked again for the same cells, modes and place, the calculator answers from memory; new factors (or a
-    new map, timetable or Municipio 1) are computed afresh; a refusal is kept and said again."""
-    services._answers.clear()
-    first = services.estimate(home=CADORNA, work=LORETO, mode="car_driver", point=CINQUE_GIORNATE)
-    computed = []
-    real = services.compute
-    monkeypatch.setattr(services, "compute", lambda *a, **k: computed.append(1) or real(*a, **k))
-    assert services.estimate(home=CADORNA, work=LORETO, mode="car_driver", point=CINQUE_GIORNATE) == first
-    assert not computed
-    data = json.loads(sorted(factors.DATA.glob("factors-*.json"))[-1].read_text())
-    data["version"] = "test.2"
-    data["factors"]["car_driver"]["co2"] *= 2
-    (tmp_path / "factors-test.json").write_text(json.dumps(data))
-    settings.IMPACT_FACTORS_FILE = str(tmp_path / "factors-test.json")
-    again = services.estimate(home=CADORNA, work=LORETO, mode="car_driver", point=CINQUE_GIORNATE)
-    assert len(computed) == 1 and again["factors_version"] == "test.2"
-    assert again["co2_g"] == pytest.approx(2 * first["co2_g"], rel=0.01)
-    none = np.full(1, np.nan)
-    monkeypatch.setattr(
-        trips, "round_trips", lambda mode, o, *a, **k: trips.RoundTrips(none, none, {mode: np.zeros(1)})
-    )
-    for _ in range(2):
-        with pytest.raises(ValidationError) as refused:
-            services.estimate(home=CADORNA, work=DUOMO, mode="walk", point=CINQUE_GIORNATE)
-        assert "No trip by" in refused.value.message_dict["trip_mode"][0]
-    assert len(computed) == 2  # the refusal was computed once

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from vicinato.impact import services
+from vicinato.impact import estimates, services
 from vicinato.impact.models import BookingImpact
 from vicinato.register.models import Place
 
@@ -42,7 +42,7 @@ def estimate(request, payload: EstimateIn):
         place = Place.objects.listed().filter(public_id=payload.place).only("lat", "lon").first()
         if place is None:
             raise ValidationError({"place": [_("No listed place has this id.")]})
-    return services.estimate(
+    return estimates.estimate(
         home=_point(payload.home),
         work=_point(payload.work),
         mode=payload.mode,

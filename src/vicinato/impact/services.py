@@ -1,5 +1,5 @@
-"""What the impact app decides: coarse points, commute profiles with consent, the savings of each booking,
-the estimate anyone may ask for, and the batch that recomputes.
+"""What the impact app decides: coarse points, commute profiles with consent, the savings of each booking and
+the batch that recomputes (the calculator anyone may ask is estimates.py).
 
 A booking saves the round trip to the usual workplace by the usual mode (the trip *avoided*) and costs the
 round trip to the place by the mode chosen when booking (the trip *made*); the result is the difference,
@@ -16,15 +16,12 @@ figure is an upper bound for those trips.) The morning peak: the usual arrival f
 from __future__ import annotations
 
 import math
-import threading
 import time as time_module
-from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import numpy as np
 import shapely
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
@@ -35,11 +32,11 @@ from vicinato.agreements.models import Affiliation
 from vicinato.booking.models import Reservation
 from vicinato.geo.models import Area
 from vicinato.geo.services import areas, locate
-from vicinato.register.models import Organisation, Place
+from vicinato.register.models import Organisation
 
+from . import checks, trips
 from . import factors as factor_files
-from . import trips
-from .models import BookingImpact, CommuteProfile, Mode, TripChoice
+from .models import BookingImpact, CommuteProfile, TripChoice
 
 CELL_M = 250.0
 M_PER_DEG_LAT = 111_320.0
@@ -71,10 +68,10 @@ def municipio_number(district: Area | None) -> int | None:
         return None
 
 
-_centres: dict[tuple, object] = {}
+centres: dict[tuple, object] = {}
 
 
-def _centre_shape():
+def centre_shape():
     """Municipio 1's shape, from the areas geo keeps in memory (parsed and prepared once per version)."""
     found = min(
         (a for a in areas() if a.level == Area.Level.DISTRICT and a.code == CENTRE_CODE),
@@ -84,12 +81,12 @@ def _centre_shape():
     if found is None:
         return None
     key = (found.pk, found.min_lon, found.min_lat, found.max_lon, found.max_lat)
-    if key not in _centres:
-        _centres.clear()
+    if key not in centres:
+        centres.clear()
         shape = found.shape
         shapely.prepare(shape)
-        _centres[key] = shape
-    return _centres[key]
+        centres[key] = shape
+    return centres[key]
 
 
 def into_centre(homes: np.ndarray, works: np.ndarray, centre=None) -> np.ndarray:
@@ -98,7 +95,7 @@ def into_centre(homes: np.ndarray, works: np.ndarray, centre=None) -> np.ndarray
         np.asarray(homes, dtype=float).reshape(-1, 2),
         np.asarray(works, dtype=float).reshape(-1, 2),
     )
-    centre = centre if centre is not None else _centre_shape()
+    centre = centre if centre is not None else centre_shape()
     if centre is None or not len(homes):
         return np.zeros(len(homes), dtype=bool)
     # Each distinct (home, work) pair once: a batch has a million rows and a few thousand pairs.
@@ -111,58 +108,6 @@ def into_centre(homes: np.ndarray, works: np.ndarray, centre=None) -> np.ndarray
 
 def in_peak(arrival: time) -> bool:
     return PEAK[0] <= arrival <= PEAK[1]
-
-
-# --- checking input --------------------------------------------------------------------------------------------
-
-
-def _point(errors: dict, field: str, point) -> tuple[float, float] | None:
-    if point is None:
-        errors.setdefault(field, []).append(_("Give the point (latitude and longitude)."))
-        return None
-    lat, lon = float(point[0]), float(point[1])
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        errors.setdefault(field, []).append(
-            _("Latitude is between -90 and 90, longitude between -180 and 180.")
-        )
-        return None
-    if not trips.on_map(np.array([[lat, lon]]))[0]:
-        errors.setdefault(field, []).append(
-            _("This point is outside the map of the city (no street within 500 m); choose a point inside it.")
-        )
-        return None
-    return lat, lon
-
-
-def _mode(errors: dict, field: str, mode: str | None) -> str | None:
-    if not mode:
-        errors.setdefault(field, []).append(_("Choose how you travel."))
-        return None
-    if mode not in Mode.values:
-        errors.setdefault(field, []).append(
-            _("Unknown mode '%(mode)s'; choose one of: %(modes)s.")
-            % {"mode": mode, "modes": ", ".join(Mode.values)}
-        )
-        return None
-    try:
-        trips.check_routable(mode)
-    except trips.Unroutable:
-        errors.setdefault(field, []).append(
-            _("Trips by %(mode)s cannot be computed in this city (no network or timetable for it).")
-            % {"mode": Mode(mode).label}
-        )
-        return None
-    return mode
-
-
-def _raise(errors: dict) -> None:
-    if errors:
-        raise ValidationError(
-            {
-                field: [ValidationError(m, code="invalid") for m in messages]
-                for field, messages in errors.items()
-            }
-        )
 
 
 # --- commute profiles -----------------------------------------------------------------------------------------
@@ -187,6 +132,7 @@ def profile_of(person) -> CommuteProfile | None:
     )
 
 
+@checks.map_unreadable_on("home")
 def save_profile(
     person,
     *,
@@ -209,9 +155,9 @@ def save_profile(
                 "Tick the box to agree that Vicinato uses your (approximate) home and workplace to compute savings."
             )
         ]
-    home_point = _point(errors, "home", home)
-    work_point = _point(errors, "work", work)
-    usual_mode = _mode(errors, "usual_mode", usual_mode)
+    home_point = checks.point(errors, "home", home)
+    work_point = checks.point(errors, "work", work)
+    usual_mode = checks.mode(errors, "usual_mode", usual_mode)
     if not isinstance(office_days, int) or not 1 <= office_days <= 7:
         errors["office_days"] = [_("Give the days a week at the office, from 1 to 7.")]
     organisation = None
@@ -220,7 +166,7 @@ def save_profile(
         organisation = next((o for o in employers_of(person) if str(o.pk) == str(employer_id)), None)
         if organisation is None:
             errors["employer"] = [_("Choose an organisation you are an active employee or member of.")]
-    _raise(errors)
+    checks.raise_errors(errors)
     home_cell, work_cell = coarse(*home_point), coarse(*work_point)
     cells_ok = trips.on_map(np.array([home_cell, work_cell]))
     for field, ok in zip(("home", "work"), cells_ok, strict=True):
@@ -228,7 +174,7 @@ def save_profile(
             errors[field] = [
                 _("The area around this point has no street on the map; choose a point nearer one.")
             ]
-    _raise(errors)
+    checks.raise_errors(errors)
     home_area = locate(*home_cell).neighbourhood
     work_area = locate(*work_cell).neighbourhood
     profile = CommuteProfile.objects.filter(person=person).first() or CommuteProfile(person=person)
@@ -252,11 +198,12 @@ def withdraw(person) -> int:
     return BookingImpact.objects.filter(person=person).update(person=None, reservation=None)
 
 
+@checks.map_unreadable_on("trip_mode")
 def check_trip_mode(mode: str) -> None:
     """ValidationError (field trip_mode) when `mode` is not a mode, or one this city cannot route."""
     errors: dict[str, list[str]] = {}
-    _mode(errors, "trip_mode", mode)
-    _raise(errors)
+    checks.mode(errors, "trip_mode", mode)
+    checks.raise_errors(errors)
 
 
 def choose_trip_mode(reservation: Reservation, mode: str | None) -> TripChoice | None:
@@ -527,123 +474,6 @@ def record(reservation: Reservation, now: datetime | None = None) -> BookingImpa
 # --- the estimate -----------------------------------------------------------------------------------------------
 
 
-def estimate(
-    *,
-    home,
-    work,
-    mode: str | None,
-    place: Place | None = None,
-    point=None,
-    trip_mode: str | None = None,
-    arrival: time | None = None,
-    office_days: int | None = None,
-    day: date | None = None,
-) -> dict:
-    """What working at a place (or a point) instead of at the office would save in a day; nothing is stored.
-
-    Raises ValidationError with a message per field: home, work, place/point, mode, trip_mode."""
-    errors: dict[str, list[str]] = {}
-    home_point = _point(errors, "home", home)
-    work_point = _point(errors, "work", work)
-    mode = _mode(errors, "mode", mode)
-    trip_mode = _mode(errors, "trip_mode", trip_mode) if trip_mode else mode
-    if place is not None:
-        target = (place.lat, place.lon)
-    elif point is not None:
-        target = _point(errors, "point", point)
-    else:
-        errors["place"] = [_("Give a place (its id) or a point to work from.")]
-        target = None
-    if office_days is not None and not 1 <= office_days <= 7:
-        errors["office_days"] = [_("Give the days a week at the office, from 1 to 7.")]
-    _raise(errors)
-    arrival = arrival or DEFAULT_ARRIVAL
-    day = day or trips.reference_day(timezone.localdate() + timedelta(days=1))
-    home_cell, work_cell = coarse(*home_point), coarse(*work_point)
-    rows = Rows(
-        homes=np.array([home_cell]),
-        works=np.array([work_cell]),
-        places=np.array([target]),
-        trip_modes=np.array([trip_mode], dtype=object),
-        avoided_modes=np.array([mode], dtype=object),
-        days=[day],
-        trip_arrivals=[arrival],
-        usual_arrivals=[arrival],
-    )
-    key = (
-        home_cell,
-        work_cell,
-        tuple(target),
-        mode,
-        trip_mode,
-        arrival,
-        day,
-        trips.version({mode, trip_mode}),
-    )
-    answer = _answer(key, rows)
-    if office_days:
-        answer["office_days"] = office_days
-        answer["week"] = {
-            "saved_minutes": round(answer["saved_minutes"] * office_days, 1),
-            "co2_g": round(answer["co2_g"] * office_days, 1),
-        }
-    return answer
-
-
-# Answers of estimate() by their cells, modes, target, time and versions: the calculator is asked again and
-# again for the same 250 m cells and places.
-_answers: OrderedDict[tuple, dict] = OrderedDict()
-_answers_lock = threading.Lock()
-ANSWERS_KEPT = 20_000
-
-
-def _answer(key: tuple, rows: Rows) -> dict:
-    centre = _centre_shape()
-    key = (*key, factor_files.current().version, next(iter(_centres), None) if centre is not None else None)
-    with _answers_lock:
-        kept = _answers.get(key)
-        if kept is not None:
-            _answers.move_to_end(key)
-    if kept is None:
-        kept = _compute_answer(rows, centre)
-        with _answers_lock:
-            _answers[key] = kept
-            while len(_answers) > ANSWERS_KEPT:
-                _answers.popitem(last=False)
-    if "unroutable" in kept:  # (the field, the mode): no trip by it between these points
-        field, chosen = kept["unroutable"]
-        message = _("No trip by %(mode)s was found between these points; choose another mode.")
-        raise ValidationError(
-            {field: [ValidationError(message % {"mode": Mode(chosen).label}, code="unroutable")]}
-        )
-    return {**kept, "km_by_mode": dict(kept["km_by_mode"])}
-
-
-def _compute_answer(rows: Rows, centre) -> dict:
-    results = compute(rows, centre=centre)
-    mode, trip_mode = str(rows.avoided_modes[0]), str(rows.trip_modes[0])
-    if not results.ok[0]:
-        field = "trip_mode" if not np.isfinite(results.trip_minutes[0]) else "mode"
-        return {"unroutable": (field, trip_mode if field == "trip_mode" else mode)}
-    return {
-        "mode": mode,
-        "trip_mode": trip_mode,
-        "trip_minutes": round(float(results.trip_minutes[0]), 1),
-        "trip_km": round(float(results.trip_km[0]), 2),
-        "avoided_minutes": round(float(results.avoided_minutes[0]), 1),
-        "avoided_km": round(float(results.avoided_km[0]), 2),
-        "saved_minutes": round(float(results.saved_minutes[0]), 1),
-        "saved_km": round(float(results.saved_km[0]), 2),
-        "km_by_mode": results.km_by_mode[0],
-        "co2_g": round(float(results.co2_g[0]), 1),
-        "nox_g": round(float(results.nox_g[0]), 3),
-        "pm10_g": round(float(results.pm10_g[0]), 4),
-        "into_centre": bool(results.into_centre[0]),
-        "in_peak": bool(results.in_peak[0]),
-        "factors_version": results.factors_version,
-    }
-
-
 # --- totals for a person ---------------------------------------------------------------------------------------
 
 
@@ -678,7 +508,6 @@ __all__ = [
     "coarse",
     "compute",
     "compute_reservations",
-    "estimate",
     "into_centre",
     "month_totals",
     "person_impacts",

@@ -102,17 +102,6 @@ def test_coverage_by_neighbourhood(client, listed_pair):
     assert small["10"]["share"] < rows["10"]["share"]
 
 
-@pytest.fixture
-def map_gone(settings, tmp_path, monkeypatch):
-    """The configured street map's file was moved away after the server started: no graph of it is held yet."""
-    from vicinato.geo import networks
-
-    monkeypatch.setattr(networks, "_graphs", {})
-    monkeypatch.setattr(networks, "_streets", {})
-    settings.ROUTING_OSM_FILE = tmp_path / "moved-away.osm.pbf"
-    return settings.ROUTING_OSM_FILE
-
-
 def test_a_street_map_that_cannot_be_read_gives_straight_lines_and_422s_never_a_500(
     client, listed_pair, map_gone, caplog
 ):

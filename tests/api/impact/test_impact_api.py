@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vicinato.impact.models import BookingImpact, CommuteProfile
+from vicinato.register.models import Place
 
 from ...conftest import list_place
 from ...impact.conftest import CADORNA, CINQUE_GIORNATE, LORETO, OUTSIDE_MAP, make_profile
@@ -84,3 +85,29 @@ def test_an_estimate_by_a_point(client, city, mode):
     }
     answer = client.post("/api/v1/impact/estimate", body, content_type="application/json").json()
     assert answer["week"]["saved_minutes"] == pytest.approx(answer["saved_minutes"] * 3, abs=0.2)
+
+
+def test_an_unreadable_street_map_is_a_422_on_home_for_the_estimate_and_the_profile(
+    client, near_home, register, city, user_factory, map_gone
+):
+    list_place(near_home, register)
+    body = {"home": P(CADORNA), "work": P(LORETO), "mode": "car_driver", "place": near_home.public_id}
+    response = client.post("/api/v1/impact/estimate", body, content_type="application/json")
+    assert response.status_code == 422
+    assert "street map cannot be read" in response.json()["errors"]["home"][0]
+    client.force_login(user_factory("piera"))
+    body = {"consent": True, "home": P(CADORNA), "work": P(LORETO), "usual_mode": "bike"}
+    response = client.put("/api/v1/impact/profile", body, content_type="application/json")
+    assert response.status_code == 422
+    assert "street map cannot be read" in response.json()["errors"]["home"][0]
+    assert not CommuteProfile.objects.exists()
+
+
+def test_a_listed_place_off_the_map_is_said_on_place(client, near_home, register, city):
+    Place.objects.filter(pk=near_home.pk).update(lat=OUTSIDE_MAP[0], lon=OUTSIDE_MAP[1])
+    list_place(near_home, register)
+    body = {"home": P(CADORNA), "work": P(LORETO), "mode": "walk", "place": near_home.public_id}
+    response = client.post("/api/v1/impact/estimate", body, content_type="application/json")
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["place"]
+    assert "outside the street map" in response.json()["errors"]["place"][0]

@@ -3,6 +3,8 @@ consent and withdrawal, the mode to a booked place, the savings on a booking's p
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 import time_machine
 from django.test import Client
@@ -11,9 +13,10 @@ from django.urls import reverse
 from vicinato.booking.models import Reservation
 from vicinato.booking.services import reserve, transition
 from vicinato.impact.models import BookingImpact, CommuteProfile, TripChoice
+from vicinato.register.models import Place
 
 from ...conftest import list_place
-from ...impact.conftest import NOW, TUESDAY, at, make_profile
+from ...impact.conftest import CADORNA, LORETO, NOW, OUTSIDE_MAP, TUESDAY, at, make_profile
 
 
 @pytest.fixture
@@ -47,6 +50,39 @@ def test_the_calculator_says_what_is_wrong(client, shown, city):
     page = client.post(shown.get_absolute_url(), body).content.decode()
     assert "No street of the map matches" in page and "This field is required." in page
     assert "instead of at your office" not in page
+
+
+def test_a_place_off_the_map_shows_why_there_is_no_calculator(client, shown, city):
+    Place.objects.filter(pk=shown.pk).update(lat=OUTSIDE_MAP[0], lon=OUTSIDE_MAP[1])
+    page = client.get(shown.get_absolute_url()).content.decode()
+    assert "outside the street map of the city, so the calculator cannot compute" in page
+    assert 'name="calc-home"' not in page
+
+
+def test_an_unreadable_street_map_is_a_message_on_the_calculator_never_a_500(
+    client, shown, city, user_factory, map_gone
+):
+    url = shown.get_absolute_url()
+    body = {"impatto": "1", "calc-home": "Corso Magenta", "calc-work": "Piazzale Loreto", "calc-mode": "walk"}
+    response = client.post(url, body)
+    assert response.status_code == 200
+    assert "street map cannot be read" in response.content.decode()
+    person = user_factory("pia")
+    CommuteProfile.objects.create(
+        person=person,
+        home_lat=CADORNA[0],
+        home_lon=CADORNA[1],
+        work_lat=LORETO[0],
+        work_lon=LORETO[1],
+        usual_mode="walk",
+        office_days=5,
+        arrival_time=time(9),
+        consented_at=NOW,
+    )
+    client.force_login(person)
+    response = client.post(url, {"impatto": "1", "profilo": "1"})
+    assert response.status_code == 200
+    assert "street map cannot be read" in response.content.decode()
 
 
 def test_the_profile_needs_consent_and_can_be_withdrawn(client, user_factory, city):

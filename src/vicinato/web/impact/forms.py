@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vicinato.geo import travel
+from vicinato.impact.checks import MAP_UNREADABLE
 from vicinato.impact.models import Mode
 
 STREET_HELP = gettext_lazy(
@@ -19,7 +20,11 @@ def locate_street(form: forms.Form, field: str) -> tuple[float, float] | None:
     asked = (form.cleaned_data.get(field) or "").strip()
     if not asked:
         return None
-    candidates = travel.streets().search(asked)
+    try:
+        candidates = travel.streets().search(asked)
+    except travel.MapUnavailableError:
+        form.add_error(field, MAP_UNREADABLE)
+        return None
     if not candidates:
         form.add_error(
             field,

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vicinato.booking.models import Reservation
-from vicinato.impact import factors, services
+from vicinato.geo import travel
+from vicinato.impact import estimates, factors, services
 from vicinato.impact.models import BookingImpact
 from vicinato.lib.forms import add_errors
 
@@ -30,6 +31,12 @@ def calculator(request, place) -> dict:
         prefix="calc",
     )
     context = {"place": place, "form": form, "profile": profile, "factors": factors.current()}
+    try:
+        context["off_map"] = not estimates.on_map(place)
+    except travel.MapUnavailableError:  # said when a trip is asked for
+        context["off_map"] = False
+    if context["off_map"]:
+        return context
     use_profile = sent and profile is not None and request.POST.get("profilo") == "1"
     if use_profile:
         home, work, mode = (
@@ -44,7 +51,7 @@ def calculator(request, place) -> dict:
     else:
         return context
     try:
-        context["estimate"] = services.estimate(
+        context["estimate"] = estimates.estimate(
             home=home,
             work=work,
             mode=mode,
