@@ -87,3 +87,17 @@ def test_a_street_map_that_cannot_be_read_is_a_message_on_home(commuter, city, m
         estimates.estimate(home=CADORNA, work=LORETO, mode="car_driver", point=CINQUE_GIORNATE)
     assert refused.value.message_dict == {"home": [str(checks.MAP_UNREADABLE)]}
     assert "street map cannot be read" in str(checks.MAP_UNREADABLE)
+
+
+def test_no_public_transport_journey_says_how_long_the_journeys_searched_were(commuter, city, monkeypatch):
+    none = np.full(1, np.nan)
+    monkeypatch.setattr(
+        trips, "round_trips", lambda mode, o, *a, **k: trips.RoundTrips(none, none, {mode: np.zeros(1)})
+    )
+    with pytest.raises(ValidationError) as refused:
+        estimates.estimate(home=CADORNA, work=DUOMO, mode="transit", point=LORETO)
+    minutes = round(trips.max_journey_minutes())
+    assert (
+        f"No public transport journey of {minutes} minutes or less"
+        in refused.value.message_dict["trip_mode"][0]
+    )

@@ -217,6 +217,6 @@ def test_journeys_sharing_a_destination_are_those_of_one_search_each(city):
     router = trips.transit.router()
     for (o, d, day, hour), answer in zip(asked, together, strict=True):
         alone = router.arrive_by(
-            o, d, datetime.combine(day, hour, tzinfo=ROME), max_minutes=trips._max_minutes()
+            o, d, datetime.combine(day, hour, tzinfo=ROME), max_minutes=trips.max_journey_minutes()
         )
         assert answer == trips._answer(router, alone)

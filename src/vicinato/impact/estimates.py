@@ -121,10 +121,16 @@ def _answer(key: tuple, rows: Rows) -> dict:
                 _answers.popitem(last=False)
     if "unroutable" in kept:  # (the field, the mode): no trip by it between these points
         field, chosen = kept["unroutable"]
-        message = _("No trip by %(mode)s was found between these points; choose another mode.")
-        raise ValidationError(
-            {field: [ValidationError(message % {"mode": Mode(chosen).label}, code="unroutable")]}
-        )
+        if chosen == trips.TRANSIT:  # the journeys searched are those of at most this many minutes
+            message = _(
+                "No public transport journey of %(minutes)d minutes or less was found between these points; "
+                "choose another mode."
+            ) % {"minutes": trips.max_journey_minutes()}
+        else:
+            message = _("No trip by %(mode)s was found between these points; choose another mode.") % {
+                "mode": Mode(chosen).label
+            }
+        raise ValidationError({field: [ValidationError(message, code="unroutable")]})
     return {**kept, "km_by_mode": dict(kept["km_by_mode"])}
 
 

@@ -251,7 +251,7 @@ def _answer(router, found) -> tuple[float, dict[str, float]] | None:
     return found.itinerary.seconds / 60, km
 
 
-def _max_minutes() -> float:
+def max_journey_minutes() -> float:
     return settings.ROUTING_MAX_MINUTES * 3
 
 
@@ -271,7 +271,7 @@ def journey(origin: tuple[float, float], destination: tuple[float, float], arriv
             _journeys.move_to_end(key)
             return _journeys[key]
     try:
-        found = router.arrive_by(origin, destination, arrive_by, max_minutes=_max_minutes())
+        found = router.arrive_by(origin, destination, arrive_by, max_minutes=max_journey_minutes())
     except RoutingError:
         found = None
     answer = _answer(router, found)
@@ -300,7 +300,7 @@ def journeys(asked: list[tuple], zone) -> list:
                 todo.setdefault(asked[i][1:], []).append(i)
     if not todo:
         return answers
-    budget = _max_minutes() * 60.0
+    budget = max_journey_minutes() * 60.0
     walk = router.walk
     origins = sorted({asked[i][0] for rows in todo.values() for i in rows})
     snapped = walk.snap_many(origins, strict=False)
@@ -325,7 +325,7 @@ def journeys(asked: list[tuple], zone) -> list:
             if end.ok[0]:
                 service_day, t1 = router.clock_of(datetime.combine(day, at, tzinfo=zone))
                 search = router.arrive_by_search(
-                    end, service_day, t1, max_minutes=_max_minutes(), egress=egress
+                    end, service_day, t1, max_minutes=max_journey_minutes(), egress=egress
                 )
             for i in rows:
                 origin = row_of[asked[i][0]]
