@@ -73,7 +73,13 @@ def test_an_organiser_creates_a_course_with_a_series_and_publishes_it(
     assert event.state == "published"
     registrations.register(person, event, now=NOW)
     response = client.post(manage, {"action": "capacity", "capacity": "0"}, follow=True)
-    assert "Give at least 1 place, or leave it empty for no limit." in response.content.decode()
+    assert "Give from 1 to 100000 places, or leave it empty for no limit." in response.content.decode()
+    client.post(manage, {"action": "capacity", "capacity": "30"})
+    for wrong in ("trenta", "-1", "1.5", "²", "99999999999999999999"):  # said, never read as "no limit"
+        response = client.post(manage, {"action": "capacity", "capacity": wrong}, follow=True)
+        assert response.status_code == 200 and "Give " in response.content.decode()
+        event.refresh_from_db()
+        assert event.capacity == 30, wrong
     client.post(manage, {"action": "capacity", "capacity": ""})
     event.refresh_from_db()
     assert event.capacity is None

@@ -41,6 +41,17 @@ EDITABLE = (
     "certificate_percent",
 )
 MAX_SERIES_DAYS = 366
+MAX_PLACES = 100_000
+
+
+def _check_capacity(capacity: int | None) -> None:
+    """An event's places: empty (no limit), or from 1 to MAX_PLACES."""
+    if capacity is not None and not 1 <= capacity <= MAX_PLACES:
+        raise field_error(
+            "capacity",
+            _("Give from 1 to %(max)d places, or leave it empty for no limit.") % {"max": MAX_PLACES},
+            "capacity",
+        )
 
 
 def rooms_of(place: Place):
@@ -84,8 +95,7 @@ def create_event(actor, organiser: Organisation, capacity: int | None = None, **
     if unknown:
         raise ValueError(f"Unknown event fields: {', '.join(sorted(unknown))}")
     values = _clean({"kind": values.get("kind", ""), "title_it": values.get("title_it", ""), **values})
-    if capacity is not None and capacity < 1:
-        raise field_error("capacity", _("Give at least 1 place, or leave it empty for no limit."), "capacity")
+    _check_capacity(capacity)
     event = Event(organiser=organiser, capacity=capacity, created_by=actor, **values)
     _check_where(event)
     event.save()
@@ -131,8 +141,7 @@ def set_capacity(actor, event: Event, capacity: int | None, now: datetime | None
 
     require(actor, Action.MANAGE_EVENT, event)
     now = now or timezone.now()
-    if capacity is not None and capacity < 1:
-        raise field_error("capacity", _("Give at least 1 place, or leave it empty for no limit."), "capacity")
+    _check_capacity(capacity)
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
         taken = holding_count(event, now)

@@ -21,6 +21,7 @@ from vicinato.activities.permissions import Action, can, managed_organisations, 
 from vicinato.activities.services import appointments, availability, catalogue, events, registrations
 from vicinato.activities.services.common import ActivityError, local
 from vicinato.lib.forms import add_errors
+from vicinato.lib.ids import id_or_404, ids
 from vicinato.register.models import Organisation, Place
 
 from ..booking.forms import parse_day
@@ -43,8 +44,8 @@ def _error_text(error: Exception) -> str:
 def _own_advisor(request) -> Advisor:
     """The signed-in advisor, or (for the organisation's staff) the advisor chosen with ?consulente=."""
     chosen = request.GET.get("consulente") or request.POST.get("consulente")
-    if chosen and chosen.isdigit():
-        advisor = get_object_or_404(Advisor.objects.select_related("user"), pk=int(chosen))
+    if chosen:
+        advisor = get_object_or_404(Advisor.objects.select_related("user"), pk=id_or_404(chosen))
         if not can(request.user, Action.MANAGE_AVAILABILITY, advisor):
             raise Http404(_("No advisor of yours has this number."))
         return advisor
@@ -132,12 +133,14 @@ def advisor_availability(request):
                 messages.success(request, _("Exception added."))
                 return redirect(request.get_full_path())
             if "remove_weekly" in request.POST:
-                rule = get_object_or_404(advisor.weekly, pk=request.POST["remove_weekly"])
+                rule = get_object_or_404(advisor.weekly, pk=id_or_404(request.POST["remove_weekly"]))
                 availability.remove_weekly(request.user, rule)
                 messages.success(request, _("Weekly hours removed."))
                 return redirect(request.get_full_path())
             if "remove_exception" in request.POST:
-                exception = get_object_or_404(advisor.exceptions, pk=request.POST["remove_exception"])
+                exception = get_object_or_404(
+                    advisor.exceptions, pk=id_or_404(request.POST["remove_exception"])
+                )
                 availability.remove_exception(request.user, exception)
                 messages.success(request, _("Exception removed."))
                 return redirect(request.get_full_path())
@@ -283,7 +286,11 @@ def event_manage(request, public_id: str):
                 return redirect(request.path)
             elif action == "capacity":
                 value = request.POST.get("capacity", "").strip()
-                events.set_capacity(request.user, event, int(value) if value.isdigit() else None)
+                if value and not (value.isascii() and value.isdigit()):  # never read as "no limit"
+                    raise ValidationError(
+                        _("Give the number of places as a whole number, or leave it empty for no limit.")
+                    )
+                events.set_capacity(request.user, event, int(value) if value else None)
                 messages.success(request, _("Places updated."))
                 return redirect(request.path)
             elif action == "cancel_event":
@@ -291,7 +298,7 @@ def event_manage(request, public_id: str):
                 messages.success(request, _("Event cancelled; the people registered have been told."))
                 return redirect(request.path)
             elif action == "cancel_session":
-                session = get_object_or_404(event.sessions, pk=request.POST.get("session_id"))
+                session = get_object_or_404(event.sessions, pk=id_or_404(request.POST.get("session_id")))
                 events.cancel_session(request.user, session)
                 messages.success(request, _("Session cancelled; its room is free again."))
                 return redirect(request.path)
@@ -375,7 +382,7 @@ def attendance(request, public_id: str, pk: int):
     session = get_object_or_404(Session, pk=pk, event=event)
     confirmed = event.registrations.filter(state=Registration.State.CONFIRMED).select_related("person")
     if request.method == "POST":
-        present = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
+        present = set(ids(request.POST.getlist("present")))
         try:
             registrations.mark_attendance(request.user, session, present)
         except (ValidationError, ActivityError) as error:

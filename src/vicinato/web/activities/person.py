@@ -19,6 +19,7 @@ from vicinato.activities.permissions import Action, can
 from vicinato.activities.services import appointments, registrations
 from vicinato.activities.services.common import ActivityError
 from vicinato.lib.calendar import ics_download
+from vicinato.lib.redirects import own_page
 
 from .public import slot_key
 
@@ -169,7 +170,7 @@ def registration_action(request, pk: int, action: str):
             raise Http404()
     except (ValidationError, ActivityError, PermissionDenied) as error:
         messages.error(request, _error_text(error))
-    return redirect(request.POST.get("next") or "web:activities:mine")
+    return redirect(own_page(request, request.POST.get("next")) or "web:activities:mine")
 
 
 @login_required

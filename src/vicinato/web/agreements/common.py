@@ -4,11 +4,10 @@ id a button posts, a history of states, and a service's refusals merged into a f
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 
 from vicinato.agreements.permissions import Action, require
+from vicinato.lib.ids import id_or_404
 from vicinato.register.models import Organisation
 
 
@@ -26,10 +25,7 @@ def get_organisation(request, pk: int, action: Action = Action.VIEW_ORGANISATION
 
 def posted_id(request, name: str) -> int:
     """The id a button posts (e.g. `decide=12`); 404 for anything that is not an id."""
-    value = request.POST.get(name, "")
-    if not (value.isascii() and value.isdigit()):
-        raise Http404(_("There is nothing with this id here."))
-    return int(value)
+    return id_or_404(request.POST.get(name, ""))
 
 
 def merge_errors(form, error: ValidationError) -> None:

@@ -24,6 +24,7 @@ from vicinato.booking.permissions import Action, can, require
 from vicinato.booking.services import units
 from vicinato.lib.errors import Conflict
 from vicinato.lib.forms import add_errors
+from vicinato.lib.ids import as_id, id_or_404
 from vicinato.register.models import Place
 
 from ..feedback import refusal_text
@@ -140,8 +141,9 @@ def _offered(reservation: Reservation, user, now: datetime) -> tuple[list[str], 
 
 def _decide(request, place: Place) -> tuple[int | None, str]:
     """Apply the transition posted from the day plan; gives back the reservation and the engine's refusal, if any."""
-    pk = request.POST.get("reservation", "")
-    reservation = get_object_or_404(Reservation, pk=int(pk) if pk.isdigit() else 0, resource__place=place)
+    reservation = get_object_or_404(
+        Reservation, pk=id_or_404(request.POST.get("reservation", "")), resource__place=place
+    )
     action = request.POST.get("action", "")
     if action not in DECISIONS:
         return reservation.pk, _("Choose one of the buttons of the booking.")
@@ -352,10 +354,10 @@ def check_in(request, public_id: str):
             url = reverse("web:operator_checkin", args=[place.public_id])
             return redirect(f"{url}?prenotazione={reservation.pk}")
     checked = None
-    if request.method == "GET" and request.GET.get("prenotazione", "").isdigit():
+    if request.method == "GET" and as_id(request.GET.get("prenotazione")) is not None:
         checked = (
             Reservation.objects.filter(
-                pk=request.GET["prenotazione"], resource__place=place, state=S.CHECKED_IN
+                pk=as_id(request.GET["prenotazione"]), resource__place=place, state=S.CHECKED_IN
             )
             .select_related("person", "resource", "unit")
             .first()

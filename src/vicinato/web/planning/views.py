@@ -16,6 +16,7 @@ from vicinato.geo.models import Area
 from vicinato.lib import spreadsheet
 from vicinato.lib.errors import Conflict
 from vicinato.lib.forms import add_errors
+from vicinato.lib.ids import ids
 from vicinato.planning import proposals, scenarios, surveys
 from vicinato.planning.models import MIN_CELL, Need, Proposal, Scenario, Survey
 from vicinato.planning.permissions import Action, can, organisations, require
@@ -195,7 +196,7 @@ def scenario_delete(request, pk: int):
 def scenario_compare(request):
     """Two or more saved scenarios side by side: per neighbourhood before and after, and the sites of each."""
     require(request.user, Action.VIEW_SCENARIOS)
-    chosen = [int(pk) for pk in request.GET.getlist("s") if pk.isdigit()]
+    chosen = ids(request.GET.getlist("s"))
     found = Scenario.objects.in_bulk(chosen)
     compared = [found[pk] for pk in chosen if pk in found]
     if len(compared) < 2:

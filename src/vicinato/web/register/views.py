@@ -21,6 +21,7 @@ from vicinato.booking.queries import lowest_prices
 from vicinato.geo import transit, travel
 from vicinato.lib.errors import Conflict
 from vicinato.lib.forms import add_errors
+from vicinato.lib.ids import id_or_404
 from vicinato.register.documents import add_document, documents_by_requirement, takes_documents
 from vicinato.register.forms import OrganisationForm, PlaceFilterForm
 from vicinato.register.models import (
@@ -280,7 +281,7 @@ def place_edit(request, public_id: str | None = None, organisation_id: int | Non
 def _closures(request, place: Place):
     """Add or remove a dated closure; answers None when done, or the bound form with its errors."""
     if "delete_closure" in request.POST:
-        place.closures.filter(pk=request.POST["delete_closure"]).delete()
+        place.closures.filter(pk=id_or_404(request.POST["delete_closure"])).delete()
         messages.success(request, _("Closure removed."))
         return None
     form = ClosureForm(request.POST)
@@ -400,7 +401,7 @@ def application_action(request, pk: int):
 def application_document_add(request, pk: int):
     """The applicant uploads a file for a check that needs one; back to the application with what happened."""
     application = get_object_or_404(Application.objects.select_related("place", "register"), pk=pk)
-    requirement = get_object_or_404(Requirement, pk=request.POST.get("requirement") or 0)
+    requirement = get_object_or_404(Requirement, pk=id_or_404(request.POST.get("requirement")))
     try:
         add_document(application, requirement, request.user, request.FILES.get("file"))
     except WorkflowError as error:
@@ -455,7 +456,7 @@ def review(request, pk: int):
     application = get_object_or_404(Application.objects.select_related("place", "register"), pk=pk)
     require(request.user, Action.REVIEW_APPLICATION, application)
     if request.method == "POST":
-        requirement = get_object_or_404(Requirement, pk=request.POST.get("requirement"))
+        requirement = get_object_or_404(Requirement, pk=id_or_404(request.POST.get("requirement")))
         try:
             tick_check(application, requirement, request.user, request.POST.get("ticked") == "1")
         except WorkflowError as error:

@@ -10,11 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 
 from vicinato.geo import transit
 from vicinato.impact.reports import scope as impact_reports
+from vicinato.lib.redirects import own_page
 from vicinato.register import opendata
 from vicinato.register.models import Application, Place, Register
 from vicinato.register.permissions import Action, can, managed_organisations, reviewed_registers
@@ -64,11 +64,7 @@ def credits(request):
 
 def _next_page(request) -> str:
     """The page the person was on when they chose to sign in or up (our own site only), or ''."""
-    page = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
-        page, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return page if safe else ""
+    return own_page(request, request.POST.get("next") or request.GET.get("next"))
 
 
 def home_for(user) -> str:
