@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,28 +193,36 @@ def _dense_columns(matrix, chosen: np.ndarray, fill: float) -> np.ndarray:
 def _rank_covering(w: np.ndarray, existing: np.ndarray, near: np.ndarray) -> np.ndarray:
     """What each site adds when they are added one at a time, the one adding most first."""
     covered = existing.copy()
-    gains = np.zeros(near.shape[1])
-    left = list(range(near.shape[1]))
-    while left:
-        adds = [float(w[near[:, s] & ~covered].sum()) for s in left]
-        best = int(np.argmax(adds))
-        site = left.pop(best)
-        gains[site] = adds[best]
+
+    def add(site: int) -> None:
+        nonlocal covered
         covered |= near[:, site]
-    return gains
+
+    return _rank_greedy(near.shape[1], lambda s: float(w[near[:, s] & ~covered].sum()), add)
 
 
 def _rank_median(w: np.ndarray, caps: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Weighted seconds each site saves when they are added one at a time, the one saving most first."""
     current = caps.copy()
-    gains = np.zeros(times.shape[1])
-    left = list(range(times.shape[1]))
-    while left:
-        saves = [float(w @ np.maximum(current - times[:, s], 0.0)) for s in left]
-        best = int(np.argmax(saves))
-        site = left.pop(best)
-        gains[site] = saves[best]
+
+    def add(site: int) -> None:
+        nonlocal current
         current = np.minimum(current, times[:, site])
+
+    return _rank_greedy(times.shape[1], lambda s: float(w @ np.maximum(current - times[:, s], 0.0)), add)
+
+
+def _rank_greedy(sites: int, gain: Callable[[int], float], add: Callable[[int], None]) -> np.ndarray:
+    """What each of `sites` sites gains when they are added one at a time, the one gaining most first:
+    gain(s) is what adding site s gains now, add(s) adds it."""
+    gains = np.zeros(sites)
+    left = list(range(sites))
+    while left:
+        values = [gain(s) for s in left]
+        best = int(np.argmax(values))
+        site = left.pop(best)
+        gains[site] = values[best]
+        add(site)
     return gains
 
 
