@@ -53,14 +53,12 @@ def covering_outcome(
     for position, j in enumerate(chosen):
         column = near[:, position]
         sites.append(
-            ChosenSite(
-                index=int(j),
-                id=problem.candidate_ids[j],
-                rank=0,
-                marginal=0.0,
-                reach=float(w[column].sum()),
-                newly_covered=float(w[column & new].sum()),
-                only_here=float(w[column & new & (count == 1)].sum()),
+            _unranked(
+                problem,
+                j,
+                reach=w[column].sum(),
+                newly_covered=w[column & new].sum(),
+                only_here=w[column & new & (count == 1)].sum(),
             )
         )
     if site_served is None:
@@ -107,14 +105,12 @@ def median_outcome(
         others = np.delete(times, position, axis=1).min(axis=1, initial=np.inf)
         without = np.minimum(caps, others)
         sites.append(
-            ChosenSite(
-                index=int(j),
-                id=problem.candidate_ids[j],
-                rank=0,
-                marginal=0.0,
-                reach=float(w[served].sum()),
-                newly_covered=float(w[served & ~covered_before].sum()),
-                only_here=float(w @ (without - cost)),
+            _unranked(
+                problem,
+                j,
+                reach=w[served].sum(),
+                newly_covered=w[served & ~covered_before].sum(),
+                only_here=w @ (without - cost),
             )
         )
     _set_ranks(sites, _rank_median(w, caps, times))
@@ -188,6 +184,21 @@ def _dense_columns(matrix, chosen: np.ndarray, fill: float) -> np.ndarray:
     dense = np.full(sub.shape, fill)
     dense[sub.row, sub.col] = sub.data
     return dense
+
+
+def _unranked(
+    problem: SitingProblem, j: int, *, reach: float, newly_covered: float, only_here: float
+) -> ChosenSite:
+    """Candidate j as a chosen site, its rank and marginal left for _set_ranks."""
+    return ChosenSite(
+        index=int(j),
+        id=problem.candidate_ids[j],
+        rank=0,
+        marginal=0.0,
+        reach=float(reach),
+        newly_covered=float(newly_covered),
+        only_here=float(only_here),
+    )
 
 
 def _rank_covering(w: np.ndarray, existing: np.ndarray, near: np.ndarray) -> np.ndarray:
