@@ -15,7 +15,36 @@ from vicinato.booking.models import Resource
 from vicinato.booking.services import reserve
 from vicinato.register.models import Membership, Organisation
 
-__all__ = ["NOW", "TUESDAY", "at", "make_resource", "affiliate", "make_agreement", "make_programme"]
+# The helpers, and the fixtures that the API's and the pages' agreement tests take with
+# `from tests.agreements.conftest import *` (tests/api/agreements, tests/web/agreements).
+__all__ = [
+    "NOW",
+    "TUESDAY",
+    "at",
+    "make_resource",
+    "affiliate",
+    "make_agreement",
+    "make_programme",
+    "agreement",
+    "association",
+    "association_admin",
+    "city_admin",
+    "city_hall",
+    "clerk",
+    "community",
+    "company",
+    "company_admin",
+    "desks",
+    "employee",
+    "file_database",
+    "funder_people",
+    "host",
+    "host_admin",
+    "host_staff",
+    "pilot",
+    "programme_people",
+    "spent",
+]
 
 
 def affiliate(person, organisation, kind=Affiliation.Kind.EMPLOYEE) -> Affiliation:

@@ -17,6 +17,19 @@ from vicinato.register.models import Audience, OpeningHours, Organisation, Place
 from vicinato.register.translation import Translated
 
 
+def _optional_place(help_text) -> models.ForeignKey:
+    """A place that may be left empty (an exception's, a wait's); the row goes when the place goes."""
+    return models.ForeignKey(
+        Place,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("place"),
+        help_text=help_text,
+    )
+
+
 class Mode(models.TextChoices):
     """How a person meets the advisor."""
 
@@ -150,15 +163,7 @@ class AvailabilityException(models.Model):
 
     advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="exceptions")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    place = models.ForeignKey(
-        Place,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("place"),
-        help_text=_("Where a one-off session is held."),
-    )
+    place = _optional_place(_("Where a one-off session is held."))
     start = models.DateTimeField(_("from"))
     end = models.DateTimeField(_("until"))
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -253,15 +258,7 @@ class AppointmentWait(models.Model):
 
     service = models.ForeignKey(AdviceService, on_delete=models.CASCADE, related_name="waiting")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    place = models.ForeignKey(
-        Place,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("place"),
-        help_text=_("Empty: any place of the service."),
-    )
+    place = _optional_place(_("Empty: any place of the service."))
     mode = models.CharField(_("how"), max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
     reason = models.TextField(_("reason for the appointment"), blank=True)
     phone = models.CharField(_("phone number to call"), max_length=30, blank=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,14 +53,12 @@ def covering_outcome(
     for position, j in enumerate(chosen):
         column = near[:, position]
         sites.append(
-            ChosenSite(
-                index=int(j),
-                id=problem.candidate_ids[j],
-                rank=0,
-                marginal=0.0,
-                reach=float(w[column].sum()),
-                newly_covered=float(w[column & new].sum()),
-                only_here=float(w[column & new & (count == 1)].sum()),
+            _unranked(
+                problem,
+                j,
+                reach=w[column].sum(),
+                newly_covered=w[column & new].sum(),
+                only_here=w[column & new & (count == 1)].sum(),
             )
         )
     if site_served is None:
@@ -106,14 +105,12 @@ def median_outcome(
         others = np.delete(times, position, axis=1).min(axis=1, initial=np.inf)
         without = np.minimum(caps, others)
         sites.append(
-            ChosenSite(
-                index=int(j),
-                id=problem.candidate_ids[j],
-                rank=0,
-                marginal=0.0,
-                reach=float(w[served].sum()),
-                newly_covered=float(w[served & ~covered_before].sum()),
-                only_here=float(w @ (without - cost)),
+            _unranked(
+                problem,
+                j,
+                reach=w[served].sum(),
+                newly_covered=w[served & ~covered_before].sum(),
+                only_here=w @ (without - cost),
             )
         )
     _set_ranks(sites, _rank_median(w, caps, times))
@@ -189,31 +186,54 @@ def _dense_columns(matrix, chosen: np.ndarray, fill: float) -> np.ndarray:
     return dense
 
 
+def _unranked(
+    problem: SitingProblem, j: int, *, reach: float, newly_covered: float, only_here: float
+) -> ChosenSite:
+    """Candidate j as a chosen site, its rank and marginal left for _set_ranks."""
+    return ChosenSite(
+        index=int(j),
+        id=problem.candidate_ids[j],
+        rank=0,
+        marginal=0.0,
+        reach=float(reach),
+        newly_covered=float(newly_covered),
+        only_here=float(only_here),
+    )
+
+
 def _rank_covering(w: np.ndarray, existing: np.ndarray, near: np.ndarray) -> np.ndarray:
     """What each site adds when they are added one at a time, the one adding most first."""
     covered = existing.copy()
-    gains = np.zeros(near.shape[1])
-    left = list(range(near.shape[1]))
-    while left:
-        adds = [float(w[near[:, s] & ~covered].sum()) for s in left]
-        best = int(np.argmax(adds))
-        site = left.pop(best)
-        gains[site] = adds[best]
+
+    def add(site: int) -> None:
+        nonlocal covered
         covered |= near[:, site]
-    return gains
+
+    return _rank_greedy(near.shape[1], lambda s: float(w[near[:, s] & ~covered].sum()), add)
 
 
 def _rank_median(w: np.ndarray, caps: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Weighted seconds each site saves when they are added one at a time, the one saving most first."""
     current = caps.copy()
-    gains = np.zeros(times.shape[1])
-    left = list(range(times.shape[1]))
-    while left:
-        saves = [float(w @ np.maximum(current - times[:, s], 0.0)) for s in left]
-        best = int(np.argmax(saves))
-        site = left.pop(best)
-        gains[site] = saves[best]
+
+    def add(site: int) -> None:
+        nonlocal current
         current = np.minimum(current, times[:, site])
+
+    return _rank_greedy(times.shape[1], lambda s: float(w @ np.maximum(current - times[:, s], 0.0)), add)
+
+
+def _rank_greedy(sites: int, gain: Callable[[int], float], add: Callable[[int], None]) -> np.ndarray:
+    """What each of `sites` sites gains when they are added one at a time, the one gaining most first:
+    gain(s) is what adding site s gains now, add(s) adds it."""
+    gains = np.zeros(sites)
+    left = list(range(sites))
+    while left:
+        values = [gain(s) for s in left]
+        best = int(np.argmax(values))
+        site = left.pop(best)
+        gains[site] = values[best]
+        add(site)
     return gains
 
 

@@ -60,9 +60,10 @@ def _asked_day(request) -> date:
     return parse_day(request.GET.get("giorno"), timezone.localdate())
 
 
-def _day_and_neighbours(day: date) -> dict:
-    """A day page's day and the days its links lead to."""
-    return {"day": day, "previous": day - timedelta(days=1), "next": day + timedelta(days=1)}
+def _render_day(request, template: str, day: date, context: dict):
+    """A day page: its context, the day and the days its links lead to."""
+    neighbours = {"day": day, "previous": day - timedelta(days=1), "next": day + timedelta(days=1)}
+    return render(request, template, {**context, **neighbours})
 
 
 @login_required
@@ -70,12 +71,12 @@ def advisor_day(request):
     """The advisor's day at every place: who, why, and buttons to mark each appointment."""
     advisor = _own_advisor(request)
     day = _asked_day(request)
-    return render(
+    return _render_day(
         request,
         "activities/advisor_day.html",
+        day,
         {
             "advisor": advisor,
-            **_day_and_neighbours(day),
             "appointments": appointments.advisor_day(advisor, day, request.user),
             "now": timezone.now(),
             "show_reasons": advisor.user_id == request.user.pk,
@@ -405,12 +406,12 @@ def place_day(request, public_id: str):
     if not can(request.user, Action.VIEW_PLACE_SLOTS, place):
         raise Http404(_("No place of yours has this address."))
     day = _asked_day(request)
-    return render(
+    return _render_day(
         request,
         "activities/place_day.html",
+        day,
         {
             "place": place,
-            **_day_and_neighbours(day),
             "taken": appointments.place_day(place, day, request.user),
             "sessions": Session.objects.filter(
                 event__place=place, start__date=day, is_cancelled=False
