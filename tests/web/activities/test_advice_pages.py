@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 
 from tests.activities.conftest import NOW, TUESDAY, at
+from tests.web.pages import NOT_IDS
 from vicinato.activities.models import Appointment, AppointmentWait
-from vicinato.activities.services import appointments
+from vicinato.activities.services import appointments, availability
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +133,25 @@ def test_an_overlapping_availability_is_refused_on_the_page(client, advisor, pla
         },
     ).content.decode()
     assert "choose times within its opening hours" in page
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+@pytest.mark.parametrize("tail", ["", "disponibilita/"])
+def test_an_advisor_that_is_not_an_id_is_a_404(client, advisor, tail, value, clock):
+    client.force_login(advisor.user)
+    response = client.get(f"/en/gestione/consulente/{tail}", {"consulente": value})
+    assert response.status_code == (200 if value == "" else 404)  # empty: the advisor's own page
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+@pytest.mark.parametrize("button", ["remove_weekly", "remove_exception"])
+def test_hours_that_are_not_an_id_are_a_404_and_none_are_removed(
+    client, advisor, union_admin, button, value, clock
+):
+    availability.add_exception(union_admin, advisor, "off", at("09:00"), at("12:00"))
+    client.force_login(advisor.user)
+    assert client.post("/en/gestione/consulente/disponibilita/", {button: value}).status_code == 404
+    assert advisor.weekly.count() == 1 and advisor.exceptions.count() == 1
 
 
 def test_the_organisation_sees_counts_per_service_and_month(

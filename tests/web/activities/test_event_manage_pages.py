@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.activities.conftest import NOW, TUESDAY, room_taken_next_tuesday
+from tests.web.pages import NOT_IDS
 from vicinato.activities.models import Attendance, Event
 from vicinato.activities.services import registrations
 
@@ -122,6 +123,49 @@ def test_attendance_and_the_certificate(client, course, place_admin, person, tim
     assert "Certificate of attendance (PDF)" in client.get("/en/attivita/").content.decode()
     pdf = client.get(f"/en/iscrizioni/{registration.pk}/attestato.pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_a_session_that_is_not_an_id_is_a_404_and_none_is_cancelled(
+    client, course, place_admin, value, clock
+):
+    client.force_login(place_admin)
+    response = client.post(
+        f"/en/gestione/eventi/{course.public_id}/", {"action": "cancel_session", "session_id": value}
+    )
+    assert response.status_code == 404
+    assert course.sessions.count() == 2 and not course.sessions.filter(is_cancelled=True).exists()
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_attendance_leaves_out_what_is_not_an_id(client, course, place_admin, person, value, time_machine):
+    time_machine.move_to(NOW)
+    registration = registrations.register(person, course, now=NOW)
+    first = course.sessions.first()
+    time_machine.move_to(first.start + timedelta(minutes=5))
+    client.force_login(place_admin)
+    url = f"/en/gestione/eventi/{course.public_id}/sessioni/{first.pk}/presenze/"
+    assert client.post(url, {"present": [value, registration.pk]}).status_code == 302
+    assert Attendance.objects.get().present
+
+
+@pytest.mark.parametrize(
+    ("after", "goes_to"),
+    [
+        ("https://evil.example/phish", "/en/attivita/"),
+        ("//evil.example/", "/en/attivita/"),
+        ("", "/en/attivita/"),
+        ("/en/agenda/", "/en/agenda/"),
+    ],
+)
+@pytest.mark.parametrize("action", ["conferma", "annulla"])
+def test_a_registration_goes_back_to_a_page_of_this_site_only(
+    client, course, person, action, after, goes_to, clock
+):
+    registration = registrations.register(person, course, now=NOW)
+    client.force_login(person)
+    response = client.post(f"/en/iscrizioni/{registration.pk}/{action}/", {"next": after})
+    assert response.status_code == 302 and response["Location"] == goes_to
 
 
 def test_others_cannot_manage_an_event(client, course, person, clock):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from tests.booking.conftest import assert_cancelled, at, make_resource
 from tests.conftest import another_place
 from tests.web.booking.conftest import book, in_page_units, page, resource_data
-from tests.web.pages import text
+from tests.web.pages import NOT_IDS, text
 from vicinato.booking import services
 from vicinato.booking.models import Block, Reservation, Resource, WaitingListEntry
 from vicinato.register.models import OpeningHours, Place
@@ -244,6 +244,17 @@ def test_another_places_booking_cannot_be_decided_here(client, listed, other_pla
     assert elsewhere.state == S.CONFIRMED
 
 
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_a_booking_that_is_not_an_id_is_a_404_on_the_day_plan(client, listed, staff, ada, day, value):
+    room = make_resource(listed, name_en="Room on request", requires_approval=True)
+    asked = book(ada, room, day)
+    client.force_login(staff)
+    plan = page(listed, f"piano/?giorno={day.isoformat()}")
+    assert client.post(plan, {"reservation": value, "action": "confirm"}).status_code == 404
+    asked.refresh_from_db()
+    assert asked.state == S.REQUESTED
+
+
 # --- blocks ----------------------------------------------------------------------------------------------------
 def test_a_new_block_shows_the_bookings_in_it_and_cancels_them_all(
     client, listed, desks, staff, ada, bruno, day, settings, django_capture_on_commit_callbacks
@@ -345,6 +356,13 @@ def test_check_in_by_code_shows_who_what_and_when(client, listed, desks, staff, 
     reservation.refresh_from_db()
     event = reservation.events.last()
     assert (reservation.state, event.action, event.actor) == (S.CHECKED_IN, "check_in", staff)
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_the_check_in_page_ignores_a_booking_that_is_not_an_id(client, listed, staff, value):
+    client.force_login(staff)
+    response = client.get(page(listed, "check-in/"), {"prenotazione": value})
+    assert response.status_code == 200 and "Checked in" not in text(response)
 
 
 def error_of(response) -> str:

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from tests.web.pages import NOT_IDS
 from vicinato.geo.models import Area
 from vicinato.planning import proposals, scenarios, surveys
 from vicinato.planning.models import Proposal, Scenario, Survey
@@ -74,6 +75,17 @@ def test_who_may_plan(stations, planner, manager, outsider):
     assert signed_in(outsider).get(url("home")).status_code == 403
     assert signed_in(outsider).get(url("scenario", scenario.pk)).status_code == 403
     assert Client().get(url("home")).status_code == 302
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_a_scenario_that_is_not_an_id_is_left_out_of_the_comparison(stations, planner, value):
+    scenario = scenarios.save(planner, "Mine", scenarios.check_params({**FORM, "layers": {"residents": 1}}))
+    client = signed_in(planner)
+    for chosen in ([value], [scenario.pk, value]):
+        response = client.get(url("scenario_compare"), {"s": chosen}, follow=True)
+        assert response.redirect_chain == [(url("home"), 302)]
+        assert b"Choose two saved scenarios to compare." in response.content
+    assert Scenario.objects.get() == scenario
 
 
 @pytest.fixture

@@ -5,12 +5,22 @@ import re
 from datetime import time, timedelta
 from unittest import mock
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.web.pages import NOT_IDS
 from vicinato.geo import travel
 from vicinato.geo.models import Stop
-from vicinato.register.models import Application, OpeningHours, Organisation, Place, Requirement
+from vicinato.register.models import (
+    Application,
+    ApplicationDocument,
+    Closure,
+    OpeningHours,
+    Organisation,
+    Place,
+    Requirement,
+)
 
 
 def test_register_filters(client, listed, place):
@@ -193,6 +203,16 @@ def test_closures_are_added_checked_and_removed(client, people, place):
     assert not place.closures.exists()
 
 
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_a_closure_that_is_not_an_id_is_a_404_and_none_is_removed(client, people, place, value):
+    for day in (24, 31):
+        Closure.objects.create(place=place, start_date=f"2026-12-{day}", end_date=f"2026-12-{day}")
+    client.force_login(people["org_staff"])
+    url = f"/en/gestione/luoghi/{place.public_id}/orari/"
+    assert client.post(url, {"form": "closure", "delete_closure": value}).status_code == 404
+    assert place.closures.count() == 2
+
+
 def test_register_organisation_with_tax_code_checks(client, people):
     client.force_login(people["worker"])
     data = {
@@ -266,3 +286,17 @@ def test_the_review_offers_ticks_only_while_the_workflow_takes_them(client, peop
     assert "Checks to tick" in client.get(url).content.decode()
     Application.objects.filter(pk=application.pk).update(state=Application.State.CHANGES_REQUESTED)
     assert "Checks to tick" not in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_a_check_that_is_not_an_id_is_a_404_for_documents_and_ticks(client, people, place, register, value):
+    application = Application.objects.create(
+        place=place, register=register, state=Application.State.SUBMITTED
+    )
+    client.force_login(people["org_admin"])
+    upload = f"/en/gestione/candidature/{application.pk}/documenti/"
+    assert client.post(upload, {"requirement": value}).status_code == 404
+    client.force_login(people["reviewer"])
+    review = f"/en/revisione/candidature/{application.pk}/"
+    assert client.post(review, {"requirement": value, "ticked": "1"}).status_code == 404
+    assert not ApplicationDocument.objects.exists() and not application.checks.exists()
