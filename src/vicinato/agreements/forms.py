@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vicinato.booking.models import Resource
-from vicinato.lib.forms import short_texts
+from vicinato.lib.forms import IdsChoiceField, short_texts
 from vicinato.register.models import Audience, OpeningHours, Organisation, Place, Register
 
 from . import consent
@@ -28,39 +28,6 @@ from .models import (
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-ID_LIMIT = 2**63  # database ids are signed 64-bit integers
-
-
-class IdsChoiceField(forms.ModelMultipleChoiceField):
-    """A multiple choice of objects that refuses, as a choice that does not exist, an id no database can hold:
-    Django looks such ids up with `pk__in`, which SQLite answers with an OverflowError (a 500)."""
-
-    def _check_values(self, value):
-        if self.to_field_name is None:
-            for pk in value:
-                try:
-                    number = int(str(pk).strip())
-                except (TypeError, ValueError):
-                    continue  # Django's own check says that it is not a valid id
-                if not -ID_LIMIT <= number < ID_LIMIT:
-                    raise ValidationError(
-                        self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
-                    )
-        return super()._check_values(value)
-
-
-class IdChoiceField(forms.ModelChoiceField):
-    """One object by id, refusing ids no database can hold as a choice that does not exist."""
-
-    def to_python(self, value):
-        if value not in self.empty_values and self.to_field_name is None:
-            try:
-                number = int(str(value).strip())
-            except (TypeError, ValueError):
-                number = 0
-            if not -ID_LIMIT <= number < ID_LIMIT:
-                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
 
 
 class AgreementForm(forms.ModelForm):

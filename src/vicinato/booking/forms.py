@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from vicinato.lib.forms import IdsChoiceField
 from vicinato.lib.units import spoken_minutes
 from vicinato.register.models import Organisation
 
@@ -39,7 +40,7 @@ FIELDSETS = [
 
 
 class ResourceForm(forms.ModelForm):
-    organisations = forms.ModelMultipleChoiceField(
+    organisations = IdsChoiceField(
         queryset=Organisation.objects.order_by("legal_name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .ids import MAX_ID
+
 
 def form_errors(form: forms.BaseForm, *formsets: forms.BaseFormSet) -> ValidationError:
     """The errors of a form (and of its formsets) as one ValidationError per field, with their codes.
@@ -32,3 +34,35 @@ def add_errors(form: forms.BaseForm, error: ValidationError) -> None:
 def short_texts(*names: str, rows: int = 3) -> dict[str, forms.Textarea]:
     """A ModelForm's widgets for texts of a few lines (a description in each language): a small textarea each."""
     return {name: forms.Textarea(attrs={"rows": rows}) for name in names}
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of objects that refuses, as a choice that does not exist, an id no database can hold:
+    Django looks such ids up with `pk__in`, which SQLite answers with an OverflowError (a 500)."""
+
+    def _check_values(self, value):
+        if self.to_field_name is None:
+            for pk in value:
+                try:
+                    number = int(str(pk).strip())
+                except (TypeError, ValueError):
+                    continue  # Django's own check says that it is not a valid id
+                if not -MAX_ID - 1 <= number <= MAX_ID:
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                    )
+        return super()._check_values(value)
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """One object by id, refusing ids no database can hold as a choice that does not exist."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and self.to_field_name is None:
+            try:
+                number = int(str(value).strip())
+            except (TypeError, ValueError):
+                number = 0
+            if not -MAX_ID - 1 <= number <= MAX_ID:
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)

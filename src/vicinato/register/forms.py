@@ -8,13 +8,14 @@ from django.utils.translation import gettext_lazy
 
 from vicinato.geo.models import Area
 from vicinato.geo.services import locate
+from vicinato.lib.forms import IdsChoiceField
 from vicinato.lib.uploads import PhotoField
 
 from .models import Accessibility, Amenity, Audience, Organisation, Place, Register
 
 
 class PlaceForm(forms.ModelForm):
-    amenities = forms.ModelMultipleChoiceField(
+    amenities = IdsChoiceField(
         queryset=Amenity.objects.all(),
         to_field_name="code",
         required=False,
@@ -162,7 +163,7 @@ class PlaceFilterForm(forms.Form):
         required=False,
         label=gettext_lazy("Kind"),
     )
-    amenity = forms.ModelMultipleChoiceField(
+    amenity = IdsChoiceField(
         queryset=Amenity.objects.all(),
         to_field_name="code",
         required=False,

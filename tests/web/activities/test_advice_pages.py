@@ -222,3 +222,10 @@ def test_an_administrator_creates_a_service_and_an_advisor(
         },
     )
     assert service.advisors.get().display_name == "Avv. Rossi"
+    for huge in (str(2**64), str(-(2**63) - 1)):  # no database holds such an id: said, never a 500
+        answer = client.post(
+            f"/en/gestione/organizzazioni/{other_organisation.pk}/attivita/",
+            {"advisor": "1", "username": advisor_user.username, "display_name": "Avv. B", "services": [huge]},
+        )
+        assert answer.status_code == 200 and "Select a valid choice." in answer.content.decode()
+    assert service.advisors.count() == 1

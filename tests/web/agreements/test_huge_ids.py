@@ -61,3 +61,15 @@ def test_the_statement_page_ignores_a_year_that_is_not_one(client, user_factory)
     for year in ("²", str(HUGE), "abc"):
         assert client.get("/en/voucher/estratto-conto/", {"year": year}).status_code == 200
         assert client.get("/en/voucher/estratto-conto.csv", {"year": year}).status_code == 200
+
+
+def test_an_empty_post_to_the_agreement_and_community_forms_says_what_is_missing(
+    client, host, host_admin, association, association_admin
+):
+    client.force_login(host_admin)
+    answer = client.post(f"/en/gestione/organizzazioni/{host.pk}/convenzioni/nuova/", {})
+    assert answer.status_code == 200 and "This field is required." in answer.content.decode()
+    assert not Agreement.objects.exists()
+    client.force_login(association_admin)
+    answer = client.post(f"/en/gestione/organizzazioni/{association.pk}/comunita/nuova/", {})
+    assert answer.status_code == 200 and "This field is required." in answer.content.decode()

@@ -107,3 +107,19 @@ def test_someone_elses_pass_is_not_found(client, desks, ada, user_factory):
         client.post(f"/en/prenotazioni/abbonamenti/{theirs.pk}/annulla/", {"confirm": "yes"}).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize(
+    "month", ["99999999999999999999-01", "2030-99999999999999999999", "١٢٠٣-٠٣", "2030-13", "2030-3", "marzo"]
+)
+def test_a_month_that_is_not_one_is_said_and_no_pass_taken(client, desks, listed, ada, month):
+    client.force_login(ada)
+    response = client.post(
+        f"/prenotazioni/abbonamenti/risorsa/{desks.pk}/",
+        {"month": month},
+        follow=True,
+    )
+    assert (
+        response.status_code == 200 and "Scegli il mese dell&#x27;abbonamento." in response.content.decode()
+    )
+    assert not MonthlyPass.objects.exists()

@@ -140,6 +140,17 @@ def test_someone_else_s_booking_takes_no_mode(client, user_factory, commuter, de
     assert response.status_code == 404 and not TripChoice.objects.exists()
 
 
+def test_a_mode_that_is_not_one_is_said_and_the_choice_kept(client, commuter, desks, city):
+    make_profile(commuter, "car_driver")
+    booking = reserve(commuter, desks, at("09:00"), at("18:00"), now=NOW)
+    client.force_login(commuter)
+    url = reverse("web:impact_trip_mode", args=[booking.pk])
+    client.post(url, {"trip-mode": "bike"}, follow=True)
+    page = client.post(url, {"trip-mode": "zz"}, follow=True).content.decode()
+    assert "Select a valid choice." in page and "Noted how you will come" not in page
+    assert TripChoice.objects.get(reservation=booking).mode == "bike"
+
+
 @pytest.fixture
 def on_monday():
     """The clock at NOW (a Monday) before the place is listed and the desks made."""

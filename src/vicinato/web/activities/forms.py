@@ -11,7 +11,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vicinato.activities.models import AdviceService, AvailabilityException, Event, Language, Mode, Question
-from vicinato.lib.forms import short_texts
+from vicinato.lib.forms import IdsChoiceField, short_texts
 from vicinato.register.models import Area, Audience
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -235,9 +235,7 @@ class ServiceForm(forms.ModelForm):
         ]
         widgets = short_texts("description_it", "description_en")
 
-    places = forms.ModelMultipleChoiceField(
-        label=_("Places"), queryset=None, widget=forms.CheckboxSelectMultiple
-    )
+    places = IdsChoiceField(label=_("Places"), queryset=None, widget=forms.CheckboxSelectMultiple)
     modes = forms.MultipleChoiceField(
         label=_("How people meet the advisor"), choices=Mode.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -257,9 +255,7 @@ class ServiceForm(forms.ModelForm):
 class AdvisorForm(forms.Form):
     username = forms.CharField(label=_("Username of a member of staff"), max_length=150)
     display_name = forms.CharField(label=_("Name shown to people"), max_length=100, required=False)
-    services = forms.ModelMultipleChoiceField(
-        label=_("Services"), queryset=None, widget=forms.CheckboxSelectMultiple
-    )
+    services = IdsChoiceField(label=_("Services"), queryset=None, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, services, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -40,7 +40,9 @@ def organisation_agreements(request, pk: int):
 
 
 def _agreement_form(request, host: Organisation, agreement: Agreement | None):
-    form = AgreementForm(request.POST or None, instance=agreement or Agreement(host=host))
+    form = AgreementForm(
+        request.POST if request.method == "POST" else None, instance=agreement or Agreement(host=host)
+    )
     if request.method == "POST":
         try:
             saved = services.save_agreement(request.user, host, request.POST, agreement)

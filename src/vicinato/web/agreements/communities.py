@@ -40,7 +40,9 @@ def organisation_communities(request, pk: int):
 
 
 def _community_form(request, owner: Organisation, community: Community | None):
-    form = CommunityForm(request.POST or None, instance=community or Community(owner=owner))
+    form = CommunityForm(
+        request.POST if request.method == "POST" else None, instance=community or Community(owner=owner)
+    )
     if request.method == "POST":
         try:
             communities.save_community(request.user, owner, request.POST, community)

@@ -8,8 +8,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from vicinato.agreements.forms import DATE, IdChoiceField
+from vicinato.agreements.forms import DATE
 from vicinato.agreements.models import Affiliation, Agreement, RequiredDocument, VoucherApplication
+from vicinato.lib.forms import IdChoiceField
 from vicinato.register.models import Audience, Organisation
 
 

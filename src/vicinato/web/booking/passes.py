@@ -24,10 +24,13 @@ from ..templatetags.vicinato import euros
 
 
 def _month(value: str) -> date | None:
+    """The first day of the month written YYYY-MM (ASCII digits), or None."""
+    year, _dash, month = value.partition("-")
+    if not (len(year) == 4 and len(month) == 2 and (year + month).isascii() and (year + month).isdigit()):
+        return None
     try:
-        year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1)
-    except ValueError:
+        return date(int(year), int(month), 1)
+    except ValueError:  # month 00 or 13-99
         return None
 
 

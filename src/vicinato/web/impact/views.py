@@ -147,4 +147,6 @@ def trip_mode(request, pk: int):
             if BookingImpact.objects.filter(reservation=reservation).exists():
                 services.record(reservation)
             messages.success(request, _("Noted how you will come to the place."))
+    else:
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
     return redirect("web:booking", pk=pk)
