@@ -99,6 +99,19 @@ def test_bad_answers_name_their_question(survey, nils):
     assert "neighbourhood" in refused.value.message_dict
 
 
+@pytest.mark.parametrize("days", ["1,5", "1.5", " 2 ", "-3", ",5", 2, 2.5])
+def test_a_number_is_taken_as_people_write_it(survey, nils, days):
+    got = answer(survey, nils["10"], days=days).answers[ids(survey)[3]]
+    assert got == float(str(days).strip().replace(",", "."))
+
+
+@pytest.mark.parametrize("days", ["1_000", "١٢", "1.000,5", "nan", "inf", "1e3", True, "1e309"])
+def test_what_is_not_a_number_is_said(survey, nils, days):
+    with pytest.raises(ValidationError) as refused:
+        answer(survey, nils["10"], days=days)
+    assert refused.value.message_dict[f"q{ids(survey)[3]}"] == ["Give a number."]
+
+
 def test_the_street_gives_the_neighbourhood(nils):
     assert surveys.neighbourhood_of_street(*INSIDE_EAST) == nils["20"]
 

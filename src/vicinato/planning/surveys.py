@@ -10,6 +10,7 @@ out from the row's total.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,9 @@ from .permissions import Action, can, require
 
 K = Question.Kind
 SCALE = [str(n) for n in range(1, 6)]
+
+# A number as people write it: ASCII digits, a decimal comma or point (no thousands separators, no "1_000").
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
 
 
 def create_survey(
@@ -216,10 +220,12 @@ def _check_answer(question: Question, value: Any) -> Any:
             raise ValueError(_("Choose a value from 1 to 5."))
         return int(value)
     if question.kind == K.NUMBER:
-        try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
             number = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(_("Give a number.")) from None
+        elif isinstance(value, str) and NUMBER.fullmatch(value.strip()):
+            number = float(value.strip().replace(",", "."))  # "1,5" as Italians write it, or "1.5"
+        else:
+            raise ValueError(_("Give a number."))
         if not -1e9 < number < 1e9:
             raise ValueError(_("Give a number.")) from None
         return number
