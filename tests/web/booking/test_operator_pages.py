@@ -200,6 +200,16 @@ def decide(client, place, reservation, action, reason=None):
     )
 
 
+def test_a_reason_with_a_nul_is_refused_before_the_day_plan_reads_it(client, listed, staff, ada, day):
+    room = make_resource(listed, name_en="Room on request", capacity=2, requires_approval=True)
+    first = book(ada, room, day)
+    client.force_login(staff)
+    response = decide(client, listed, first, "reject", "closed\x00")  # PostgreSQL stores no NUL: it was a 500
+    assert response.status_code == 400 and "characters that are not valid" in response.content.decode()
+    first.refresh_from_db()
+    assert first.state == S.REQUESTED
+
+
 def test_confirm_reject_and_cancel_from_the_day_plan(client, listed, staff, ada, bruno, day):
     room = make_resource(listed, name_en="Room on request", capacity=2, requires_approval=True)
     first, second = book(ada, room, day), book(bruno, room, day, "11:00", "12:00")

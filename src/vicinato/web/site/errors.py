@@ -1,4 +1,4 @@
-"""The site's error pages (403, 404, 500), in its own frame and in the person's language."""
+"""The site's error pages (400, 403, 404, 500), in its own frame and in the person's language."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ def _error(request, status: int, title, message):
     return render(
         request, "web/error.html", {"status": status, "title": title, "message": message}, status=status
     )
+
+
+def error_400(request, message: str):
+    return _error(request, 400, _("Request not accepted"), message)
 
 
 def error_403(request, exception=None):
