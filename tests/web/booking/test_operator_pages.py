@@ -205,7 +205,7 @@ def test_a_reason_with_a_nul_is_refused_before_the_day_plan_reads_it(client, lis
     first = book(ada, room, day)
     client.force_login(staff)
     response = decide(client, listed, first, "reject", "closed\x00")  # PostgreSQL stores no NUL: it was a 500
-    assert response.status_code == 400 and "characters that are not valid" in response.content.decode()
+    assert response.status_code == 400 and "holds a NUL character" in response.content.decode()
     first.refresh_from_db()
     assert first.state == S.REQUESTED
 

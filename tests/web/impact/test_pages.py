@@ -3,6 +3,7 @@ consent and withdrawal, the mode to a booked place, the savings on a booking's p
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
 import pytest
@@ -42,7 +43,17 @@ def test_the_calculator_answers_on_the_place_page(client, shown, city):
     }
     page = client.post(url, body).content.decode()
     assert "Working here instead of at your office would save" in page and "kg of CO2 a day" in page
+    assert re.search(
+        r"Computed from where you live, Corso Magenta[^,]*, and your workplace, Piazzale Loreto", page
+    )
     assert not CommuteProfile.objects.exists() and not BookingImpact.objects.exists()
+
+
+@pytest.mark.parametrize("home", ["²", "91,181", "-91,0"])
+def test_a_home_without_a_street_name_is_asked_again(client, shown, city, home):
+    body = {"impatto": "1", "calc-home": home, "calc-work": "Piazzale Loreto", "calc-mode": "car_driver"}
+    page = client.post(shown.get_absolute_url(), body).content.decode()
+    assert "Write the name of the street" in page and "instead of at your office" not in page
 
 
 def test_the_calculator_says_what_is_wrong(client, shown, city):

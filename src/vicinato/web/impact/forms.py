@@ -16,9 +16,15 @@ STREET_HELP = gettext_lazy(
 
 
 def locate_street(form: forms.Form, field: str) -> tuple[float, float] | None:
-    """The point of the street typed in `field` (the best match of the map's streets), or a field error."""
+    """The point of the street typed in `field` (the best match of the map's streets), or a field error. The
+    street understood is kept in form.understood[field], for the page to say what it computed from."""
     asked = (form.cleaned_data.get(field) or "").strip()
     if not asked:
+        return None
+    if not any(ch.isalpha() for ch in asked):  # "²" or "91,181" matched some street: say what to write
+        form.add_error(
+            field, _("Write the name of the street, and its number if you like (e.g. Via Padova 36).")
+        )
         return None
     try:
         candidates = travel.streets().search(asked)
@@ -32,6 +38,9 @@ def locate_street(form: forms.Form, field: str) -> tuple[float, float] | None:
             % {"q": asked},
         )
         return None
+    if not hasattr(form, "understood"):
+        form.understood = {}
+    form.understood[field] = candidates[0].label
     return candidates[0].lat, candidates[0].lon
 
 

@@ -48,6 +48,7 @@ def calculator(request, place) -> dict:
     elif sent and form.is_valid() and form.cleaned_data["home_point"] and form.cleaned_data["work_point"]:
         home, work = form.cleaned_data["home_point"], form.cleaned_data["work_point"]
         mode, trip_mode = form.cleaned_data["mode"], form.cleaned_data["trip_mode"] or None
+        context["understood"] = getattr(form, "understood", {})
     else:
         return context
     try:
