@@ -354,11 +354,10 @@ def check_in(request, public_id: str):
             url = reverse("web:operator_checkin", args=[place.public_id])
             return redirect(f"{url}?prenotazione={reservation.pk}")
     checked = None
-    if request.method == "GET" and as_id(request.GET.get("prenotazione")) is not None:
+    shown = as_id(request.GET.get("prenotazione")) if request.method == "GET" else None
+    if shown is not None:
         checked = (
-            Reservation.objects.filter(
-                pk=as_id(request.GET["prenotazione"]), resource__place=place, state=S.CHECKED_IN
-            )
+            Reservation.objects.filter(pk=shown, resource__place=place, state=S.CHECKED_IN)
             .select_related("person", "resource", "unit")
             .first()
         )
